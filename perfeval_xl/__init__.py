@@ -1,0 +1,3 @@
+"""perfeval_xl: budget-performance self-evaluation forms that compute and check themselves."""
+
+__version__ = "0.1.0"

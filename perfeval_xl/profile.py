@@ -1,0 +1,222 @@
+"""Profiles: one declarative YAML file per (region, form, version). Load, validate, explain mistakes in Chinese."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .rules import INDICATOR_METHODS
+from .values import norm_label
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the file and every problem found."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source, self.problems = source, problems
+        super().__init__(f"配置文件 {source} 有误 / invalid profile:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _labels(x) -> tuple[str, ...]:
+    """A label or list of aliases, normalised for matching (the first one is the official wording)."""
+    items = [x] if isinstance(x, str) else list(x or [])
+    return tuple(str(i) for i in items)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A table of the form: its section title, column labels (key -> aliases) and row labels."""
+
+    section: str
+    columns: dict[str, tuple[str, ...]]
+    corner: str = ""
+    total: tuple[str, ...] = ()
+    lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    kind: str
+    name: str
+    title: str
+    year_label: str
+    fields: dict[str, tuple[str, ...]]
+    narrative: dict[str, tuple[str, ...]]
+    required_narrative: tuple[str, ...]
+    placeholders: tuple[str, ...]
+    budget: Block
+    indicators: Block
+    total_labels: tuple[str, ...]
+    grade_labels: tuple[str, ...]
+    raw: dict
+    source: str
+
+    # --- convenient views of the raw data -------------------------------------------------------------------
+    @property
+    def execution_weight(self) -> Decimal:
+        return Decimal(str(self.raw["budget"]["weight"]))
+
+    @property
+    def indicator_weight_total(self) -> Decimal:
+        return Decimal(str(self.raw["indicators"]["weight_total"]))
+
+    @property
+    def total_weight(self) -> Decimal:
+        return Decimal(str(self.raw["total"]["weight"]))
+
+    def budget_opt(self, key: str, default=None):
+        return self.raw["budget"].get(key, default)
+
+    def indicator_opt(self, key: str, default=None):
+        return self.raw["indicators"].get(key, default)
+
+    @property
+    def grade_bands(self) -> list[dict]:
+        return self.raw["grade"]["bands"]
+
+    @property
+    def qualitative_bands(self) -> list[dict]:
+        return self.raw["qualitative"]
+
+    @property
+    def methods(self) -> dict[str, str]:
+        return self.raw["indicators"]["methods"]
+
+    @property
+    def layout(self) -> dict:
+        return self.raw["layout"]
+
+
+_REQUIRED = ("id", "kind", "name", "title", "fields", "budget", "indicators", "total", "grade", "qualitative", "layout")
+_WEIGHT_IN_LABEL = re.compile(r"\((\d+(?:\.\d+)?)分\)")
+
+
+def parse_profile(data: object, source: str) -> Profile:
+    """Validate profile data; raise ProfileError listing every problem, in Chinese."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ProfileError(source, ["文件内容不是一个键值表 (YAML mapping) / not a mapping"])
+    for key in _REQUIRED:
+        if key not in data:
+            problems.append(f"缺少必填项 “{key}” / missing key '{key}'")
+    if problems:
+        raise ProfileError(source, problems)
+    b, ind = data["budget"], data["indicators"]
+    for name, block, needed in (
+        ("budget", b, ("budget", "executed", "rate", "weight", "score")),
+        ("indicators", ind, ("level1", "level3", "target", "actual", "weight", "score")),
+    ):
+        cols = block.get("columns") or {}
+        for key in needed:
+            if key not in cols:
+                problems.append(f"{name}.columns 缺少列 “{key}” / column '{key}' missing")
+    for key in ("weight", "score_digits", "rate_digits"):
+        if not isinstance(b.get(key), (int, float)):
+            problems.append(f"budget.{key} 应为数字 / must be a number")
+    if not b.get("total"):
+        problems.append("budget.total 未给出合计行的名称 / total row label missing")
+    for key in ("weight_total", "score_digits"):
+        if not isinstance(ind.get(key), (int, float)):
+            problems.append(f"indicators.{key} 应为数字 / must be a number")
+    for nature, method in (ind.get("methods") or {}).items():
+        if method not in INDICATOR_METHODS:
+            problems.append(
+                f"指标性质 “{nature}” 的计分方法 “{method}” 不存在，可选：{', '.join(INDICATOR_METHODS)} / unknown method"
+            )
+    if not ind.get("methods"):
+        problems.append("indicators.methods 为空 / no scoring methods")
+    total = data["total"]
+    try:
+        if Decimal(str(b["weight"])) + Decimal(str(ind["weight_total"])) != Decimal(str(total["weight"])):
+            problems.append(
+                f"权重不闭合：预算执行 {b['weight']} + 绩效指标 {ind['weight_total']} ≠ 总分 {total['weight']}"
+                " / weights do not add up"
+            )
+    except (KeyError, ArithmeticError, TypeError, ValueError):
+        problems.append("total.weight 缺失或不是数字 / total weight missing")
+    for label, expected in ((b.get("section", ""), b.get("weight")), (ind.get("section", ""), ind.get("weight_total"))):
+        m = _WEIGHT_IN_LABEL.search(norm_label(label))
+        if m and expected is not None and Decimal(m.group(1)) != Decimal(str(expected)):
+            problems.append(f"标题 “{label}” 中的分值 {m.group(1)} 与配置的权重 {expected} 不一致 / label weight differs")
+    bands = (data["grade"] or {}).get("bands") or []
+    mins = [bd.get("min") for bd in bands]
+    if not bands or any(not isinstance(x, (int, float)) for x in mins) or mins != sorted(mins, reverse=True):
+        problems.append("grade.bands 须按分数线从高到低排列，每档有 min 和 label / grade bands must descend")
+    for q in data["qualitative"] or []:
+        if not {"label", "low", "high", "keywords"} <= set(q):
+            problems.append(f"qualitative 档次 {q} 须有 label, low, high, keywords / band incomplete")
+        elif not 0 <= q["low"] <= q["high"] <= 1:
+            problems.append(f"qualitative 档次 “{q['label']}” 的区间应在 0 到 1 之间 / band out of range")
+    layout = data["layout"]
+    for block_name, block in (("budget", b), ("indicators", ind)):
+        known = set(block.get("columns") or {}) | {"corner", "side"}
+        for item in layout.get(block_name, []):
+            if not (isinstance(item, list) and len(item) == 2 and item[0] in known):
+                problems.append(f"layout.{block_name} 中的 {item} 不是已知列 / unknown layout column")
+    if problems:
+        raise ProfileError(source, problems)
+    return Profile(
+        id=data["id"],
+        kind=data["kind"],
+        name=data["name"],
+        title=data["title"],
+        year_label=data.get("year_label", ""),
+        fields={k: _labels(v) for k, v in data["fields"].items()},
+        narrative={k: _labels(v) for k, v in (data.get("narrative") or {}).items()},
+        required_narrative=tuple(data.get("required_narrative") or ()),
+        placeholders=tuple(data.get("placeholders") or ()),
+        budget=Block(
+            section=b.get("section", ""),
+            corner=b.get("corner", ""),
+            columns={k: _labels(v) for k, v in b["columns"].items()},
+            total=_labels(b["total"]),
+            lines={k: _labels(v) for k, v in (b.get("lines") or {}).items()},
+        ),
+        indicators=Block(section=ind.get("section", ""), columns={k: _labels(v) for k, v in ind["columns"].items()}),
+        total_labels=_labels(total.get("label")),
+        grade_labels=_labels((data["grade"] or {}).get("label")),
+        raw=data,
+        source=source,
+    )
+
+
+def load_profile_file(path: str | Path) -> Profile:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ProfileError(str(path), [f"无法读取文件 / cannot read: {e.strerror}"]) from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark else ""
+        raise ProfileError(str(path), [f"YAML 语法错误 {where} / YAML syntax error: {getattr(e, 'problem', e)}"]) from e
+    return parse_profile(data, str(path))
+
+
+@cache
+def shipped_profiles() -> dict[str, Profile]:
+    """Every profile shipped with the toolkit, by id."""
+    out = {}
+    for path in sorted(PROFILE_DIR.glob("*.yaml")):
+        p = load_profile_file(path)
+        out[p.id] = p
+    return out
+
+
+def get_profile(name: str) -> Profile:
+    """A shipped profile by id, or a profile file by path."""
+    profiles = shipped_profiles()
+    if name in profiles:
+        return profiles[name]
+    if name.endswith((".yaml", ".yml")) or Path(name).is_file():
+        return load_profile_file(name)
+    raise ProfileError(name, [f"没有名为 “{name}” 的配置，可用：{', '.join(profiles)} / unknown profile"])
+
