@@ -1,0 +1,177 @@
+"""perfeval — 预算绩效自评表工具 / budget-performance self-evaluation forms.
+
+  perfeval check FILE [-o OUT] [--json] [--profile ID]
+  perfeval template PROFILE [-o FILE] [--year YYYY]
+  perfeval profiles [validate FILE]
+  perfeval demo [-o DIR]
+
+Exit codes: 0 no error found, 1 error findings, 2 usage error, 3 input refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .excelmath import plain
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own exit(2), with a Chinese sentence first
+        self.print_usage(sys.stderr)
+        print(f"用法错误 / usage error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="perfeval", description="预算绩效自评表：生成模板、核查、标注 / self-evaluation forms: templates, checks, annotated copies")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    c = sub.add_parser("check", help="核查工作簿 / check a workbook")
+    c.add_argument("file")
+    c.add_argument("-o", "--output", help="核查副本路径 / annotated copy (default: <name>_核查.xlsx beside the input)")
+    c.add_argument("--json", action="store_true", help="输出 JSON / print one JSON object")
+    c.add_argument("--profile", help="指定配置 / force a profile (id or .yaml file)")
+    t = sub.add_parser("template", help="生成空白模板 / write a blank template")
+    t.add_argument("profile")
+    t.add_argument("-o", "--output")
+    t.add_argument("--year", type=int)
+    pr = sub.add_parser("profiles", help="列出或校验配置 / list or validate profiles")
+    pr.add_argument("action", nargs="?", choices=["list", "validate"], default="list")
+    pr.add_argument("file", nargs="?")
+    d = sub.add_parser("demo", help="用样例演示 / run on a bundled sample")
+    d.add_argument("-o", "--output", default="perfeval_demo")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"check": cmd_check, "template": cmd_template, "profiles": cmd_profiles, "demo": cmd_demo}[args.command](args)
+    except UsageError as e:
+        print(f"用法错误 / usage error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _profile_arg(name):
+    from .profile import ProfileError, get_profile
+
+    if not name:
+        return None
+    try:
+        return get_profile(name)
+    except ProfileError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_check(args) -> int:
+    from .api import annotated_path, check_file, write_annotated
+
+    profile = _profile_arg(args.profile)
+    src = Path(args.file)
+    out = Path(args.output) if args.output else (None if args.json else annotated_path(src))
+    if out is not None and src.exists() and out.resolve() == src.resolve():
+        raise UsageError("核查副本不能覆盖原文件 / the annotated copy must not overwrite the input")
+    report = check_file(src, profile)
+    written = None
+    if report.refusal is None and out is not None:
+        if src.suffix.lower() == ".xls" or report.sha256 is None:
+            print("提示：.xls 文件不能直接标注，请另存为 .xlsx / note: .xls files cannot be annotated", file=sys.stderr)
+        else:
+            written = write_annotated(report, out)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=None))
+    else:
+        _print_report(report, written)
+    return report.exit_code
+
+
+def _print_report(report, written) -> None:
+    if report.refusal is not None:
+        r = report.refusal
+        print(f"无法核查 / refused [{r.code}]: {r.zh}\n  {r.en}", file=sys.stderr)
+        return
+    print(f"文件 / file: {report.path}")
+    for res in report.results:
+        v = res.values
+        rate = v.get("execution_rate")
+        print(f"\n[{res.form.sheet}] {v.get('project') or ''}  ({res.profile.id})")
+        print(
+            f"  执行率 {'' if rate is None else f'{rate * 100:.2f}%'}  执行率得分 {v.get('execution_score')}  "
+            f"指标得分 {v.get('indicator_score_total')}  总分 {v.get('total_score')}  等次 {v.get('grade')}"
+        )
+        for f in res.findings:
+            print(f"  {SEVERITY_ZH[f.severity]} {f.check} {f.cell or '-'}: {f.message}")
+    n = len(report.results)
+    print(
+        f"\n共 {n} 张表，错误 {report.errors} 项，警告 {report.warnings} 项 / "
+        f"{n} form(s), {report.errors} error(s), {report.warnings} warning(s)"
+    )
+    if written:
+        print(f"核查副本 / annotated copy: {written}")
+
+
+def cmd_template(args) -> int:
+    from .write.template import write_template
+
+    profile = _profile_arg(args.profile)
+    out = Path(args.output or f"{profile.id}.xlsx")
+    write_template(profile, out, year=args.year)
+    print(f"已生成模板 / template written: {out}")
+    return EXIT_OK
+
+
+def cmd_profiles(args) -> int:
+    from .profile import ProfileError, load_profile_file, shipped_profiles
+
+    if args.action == "validate":
+        if not args.file:
+            raise UsageError("请给出要校验的配置文件 / give the profile file to validate")
+        try:
+            p = load_profile_file(args.file)
+        except ProfileError as e:
+            print(str(e), file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"配置有效 / profile is valid: {p.id} ({p.name})")
+        return EXIT_OK
+    for p in shipped_profiles().values():
+        print(f"{p.id:32} {p.name}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    """Write a blank template, check a bundled sample and write its annotated copy into one folder."""
+    import shutil
+
+    from .api import check_file, write_annotated
+    from .profile import get_profile
+    from .write.template import write_template
+
+    here = Path(__file__).resolve().parent.parent / "sample_data"
+    sample = here / "meishan_2023_all.xlsx"
+    if not sample.is_file():
+        raise UsageError(f"找不到样例 {sample}（请在源码目录中运行）/ bundled sample not found")
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    template = out / "sichuan.project_selfeval.xlsx"
+    write_template(get_profile("sichuan.project_selfeval"), template)
+    copy = out / sample.name
+    shutil.copyfile(sample, copy)
+    report = check_file(copy)
+    annotated = write_annotated(report, out / f"{sample.stem}_核查.xlsx")
+    _print_report(report, annotated)
+    print(f"空白模板 / blank template: {template}")
+    (out / "report.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
