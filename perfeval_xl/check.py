@@ -80,8 +80,8 @@ class _Checker:
         return amount_in_wan(cell.p, self.form.amount_unit)
 
     def amount_tol(self) -> Decimal:
-        tol = half_unit(AMOUNT_DIGITS)
-        return tol / 10000 if self.form.amount_unit == "元" else tol
+        """Amounts are official in 万元 to 0.01; a form typed in 元 is held to the same precision."""
+        return half_unit(AMOUNT_DIGITS)
 
     def budget(self) -> None:
         f, p = self.form, self.p

@@ -6,7 +6,12 @@ in the extraction, so `nature` is "" except where the seed prints 定性.
 
 Row order of an indicator in the seed: 三级指标, [定性], 指标值, [度量单位], 完成值, 权重, 得分 (未完成原因分析 is
 blank everywhere). Where a line could belong to two columns, the 10-column count
-(一级 二级 三级 性质 指标值 单位 完成值 权重 得分 原因) decided, and a comment says so.
+(一级 二级 三级 性质 指标值 单位 完成值 权重 得分 原因) decided, and a comment says so: a quantitative row that
+prints four numbers (指标值, 完成值, 权重, 得分) has no 度量单位. 项目负责人 differs between forms (彭义, 游蕾,
+李梦敏, 李昂, 袁涛, 肖洁琼); 财务负责人 is always 邱鹏.
+
+Known problems in these forms (the reviewer's view, with cell references in the canonical layout) are listed
+in sample_data/expected.json.
 """
 
 DEPARTMENT = "眉山市政务服务管理局(部门)"
