@@ -9,8 +9,6 @@ on one sheet, blank rows, offsets, merged or repeated labels all read the same.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from ..model import Cell, Form, Indicator, BudgetLine
 from ..profile import Profile, shipped_profiles
 from ..values import norm_label, parse
@@ -28,27 +26,27 @@ def _core(label: str) -> str:
     return _PAREN_SUFFIX.sub("", label) or label
 
 
-@dataclass
 class _Aliases:
-    """Normalised label aliases per key, with the official one first."""
+    """Normalised label aliases per key, with the official one first; lookups are memoised."""
 
-    keys: dict[str, tuple[str, ...]]
+    def __init__(self, keys: dict[str, tuple[str, ...]]):
+        self.keys = keys
+        self._exact = {a: k for k, aliases in reversed(keys.items()) for a in reversed(aliases)}
+        self._core = {_core(a): k for k, aliases in reversed(keys.items()) for a in reversed(aliases)}
+        self._memo: dict[str, str | None] = {}
 
     @classmethod
     def of(cls, mapping: dict[str, tuple[str, ...]]) -> "_Aliases":
         return cls({k: tuple(norm_label(a) for a in v) for k, v in mapping.items()})
 
     def match(self, label: str) -> str | None:
-        if not label:
+        """The key this label names: exactly, or once '其中:', numbering and a trailing '(…)' are set aside."""
+        if not label or len(label) > 40:  # labels are short; long text is content (and not worth memoising)
             return None
-        for key, aliases in self.keys.items():
-            if label in aliases:
-                return key
-        core = _core(label)
-        for key, aliases in self.keys.items():
-            if core in aliases or any(core == _core(a) for a in aliases):
-                return key
-        return None
+        if label not in self._memo:
+            key = self._exact.get(label)
+            self._memo[label] = key if key is not None else self._core.get(_core(label))
+        return self._memo[label]
 
 
 class _ProfileLabels:
