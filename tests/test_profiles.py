@@ -1,0 +1,73 @@
+"""Profiles load, and a wrong profile is explained: the file and each problem, in Chinese."""
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from perfeval_xl.profile import PROFILE_DIR, ProfileError, load_profile_file, shipped_profiles
+
+
+def test_both_project_profiles_ship():
+    assert {"sichuan.project_selfeval", "national.project_selfeval"} <= set(shipped_profiles())
+
+
+def test_sichuan_profile_matches_the_official_form():
+    p = shipped_profiles()["sichuan.project_selfeval"]
+    assert [v[0] for v in p.budget.columns.values()] == ["年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分", "原因"]
+    assert [v[0] for v in p.indicators.columns.values()] == [
+        "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值", "权重", "得分", "未完成原因分析"]
+    assert (p.budget.section, p.indicators.section) == ("预算执行情况(10分)", "绩效指标(90分)")
+    assert p.budget.total[0] == "总额" and [v[0] for v in p.budget.lines.values()] == ["财政资金", "财政专户管理资金", "单位资金", "其他资金"]
+    assert (p.execution_weight, p.indicator_weight_total, p.total_weight) == (10, 90, 100)
+
+
+def _broken(tmp_path, change):
+    data = yaml.safe_load((PROFILE_DIR / "sichuan.project_selfeval.yaml").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "我的配置.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        (lambda d: d["indicators"].__setitem__("weight_total", 85), "权重不闭合"),
+        (lambda d: d["indicators"]["methods"].__setitem__("≥", "proportional"), "计分方法 “proportional” 不存在"),
+        (lambda d: d.pop("grade"), "缺少必填项 “grade”"),
+        (lambda d: d["budget"]["columns"].pop("executed"), "缺少列 “executed”"),
+        (lambda d: d["grade"].__setitem__("bands", [{"min": 60, "label": "中"}, {"min": 90, "label": "优"}]), "从高到低"),
+    ],
+)
+def test_a_wrong_profile_names_the_file_and_the_problem(tmp_path, change, problem):
+    path = _broken(tmp_path, change)
+    with pytest.raises(ProfileError) as e:
+        load_profile_file(path)
+    assert str(path) in str(e.value)
+    assert problem in str(e.value)
+
+
+def test_yaml_syntax_errors_give_the_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("id: x\nbudget: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match="YAML 语法错误 第 3 行"):
+        load_profile_file(path)
+
+
+def test_cli_validates_profiles(tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "profiles", "validate", str(PROFILE_DIR / "national.project_selfeval.yaml")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "national.project_selfeval" in ok.stdout
+    bad = _broken(tmp_path, lambda d: d["indicators"].__setitem__("weight_total", 85))
+    out = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "profiles", "validate", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 3 and "权重不闭合" in out.stderr
+
+
+def test_cli_usage_errors_exit_2(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "check"], capture_output=True, text=True)
+    assert out.returncode == 2 and "用法错误" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "check", "x.xlsx", "--profile", "nowhere.region"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "没有名为" in out.stderr
