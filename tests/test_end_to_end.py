@@ -179,3 +179,15 @@ def test_cli_json_and_exit_codes(tmp_path):
     assert doc["status"] == "refused" and doc["error"]["code"] == "not_spreadsheet" and doc["forms"] == []
     assert junk.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xlsx", "junk.xlsx"]  # no partial output
+
+
+def test_two_forms_stacked_on_one_sheet_are_both_read(tmp_path, expected):
+    wb = build.new_workbook()
+    ws = wb.create_sheet("两张表")
+    rows = build.write_form(ws, BY_SLUG["04_window_outsourcing"])
+    build.write_form(ws, BY_SLUG["05_one_window_network"], origin=(max(rows.values()) + 3, 0))
+    build.save_deterministic(wb, tmp_path / "two.xlsx")
+    report = check_file(tmp_path / "two.xlsx")
+    assert [_values(r) for r in report.results] == [_want(expected, "04_window_outsourcing"), _want(expected, "05_one_window_network")]
+    assert [r.values["project"][:21] for r in report.results] == ["51140022T000000289349", "51140022T000000289351"]
+    assert report.errors == 0

@@ -15,6 +15,7 @@ from ..values import norm_label
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 200  # compressed -> uncompressed, over the whole archive
+MAX_SHEET_CELLS = 2_000_000  # a form is a few hundred cells; a sheet this large is data, not a form
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -147,7 +148,10 @@ def open_workbook(path: str | Path) -> list[Grid]:
         grids = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False) if sheet.start is not None else []
+            if sheet.start is None or sheet.end[0] * sheet.end[1] > MAX_SHEET_CELLS:
+                grids.append(Grid(name, []))
+                continue
+            rows = sheet.to_python(skip_empty_area=False)
             grids.append(Grid(name, rows, list(sheet.merged_cell_ranges or [])))
     except Refused:
         raise
