@@ -1,0 +1,861 @@
+"""Small editors for the OOXML parts that annotate patches: relationships, content types, styles, worksheet
+cells, legacy comments and their VML drawing. Each parses only its own part (lxml, which keeps namespace
+prefixes and so `mc:Ignorable`), only ever adds to it, and serialises it back."""
+
+from __future__ import annotations
+
+import copy
+import math
+import posixpath
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from lxml import etree
+
+from ..model import col_letter
+
+if TYPE_CHECKING:
+    from ._zipcopy import ZipSource
+
+FILL_RGB = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
+HEADER_FILL_RGB = "FFD9E1F2"
+LINK_RGB = "FF0563C1"
+
+# -- OOXML names ---------------------------------------------------------------------------------------
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+RT_OFFICE_DOCUMENT = NS_R + "/officeDocument"
+RT_WORKSHEET = NS_R + "/worksheet"
+RT_STYLES = NS_R + "/styles"
+RT_COMMENTS = NS_R + "/comments"
+RT_VML = NS_R + "/vmlDrawing"
+RT_SHARED_STRINGS = NS_R + "/sharedStrings"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+MAIN_PART_SUFFIX = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml": ".xlsm",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": ".xltx",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml": ".xltm",
+}
+
+
+def q(tag: str, ns: str = NS_MAIN) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+# Order of the children of <worksheet> (CT_Worksheet), to insert an element where the schema wants it.
+WORKSHEET_ORDER = [
+    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr", "sheetProtection",
+    "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate", "customSheetViews", "mergeCells",
+    "phoneticPr", "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins",
+    "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors",
+    "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+    "webPublishItems", "tableParts", "extLst",
+]
+WORKBOOK_ORDER = [
+    "fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets", "functionGroups",
+    "externalReferences", "definedNames", "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr",
+    "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst",
+]
+
+
+def _order_name(el, ns: str) -> str | None:
+    """The schema name an element stands for: its own, or for mc:AlternateContent the one it wraps."""
+    if not isinstance(el.tag, str):
+        return None
+    q = etree.QName(el)
+    if q.namespace == NS_MC and q.localname == "AlternateContent":
+        for inner in el.iter():
+            if inner is not el and isinstance(inner.tag, str) and etree.QName(inner).namespace == ns:
+                return etree.QName(inner).localname
+        return None
+    return q.localname if q.namespace == ns else None
+
+
+def insert_in_order(parent, child, order: list[str], ns: str = NS_MAIN) -> None:
+    """Insert `child` into `parent` before the first existing sibling that the schema puts after it."""
+    later = set(order[order.index(etree.QName(child).localname) + 1:])
+    for i, el in enumerate(parent):
+        if _order_name(el, ns) in later:
+            parent.insert(i, child)
+            return
+    parent.append(child)
+
+
+# -- references and text -------------------------------------------------------------------------------
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """'C10' -> (9, 2), 0-based (row, col)."""
+    m = _REF.match(ref.strip())
+    if not m:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    row = int(m.group(2))
+    if not (1 <= row <= 1048576 and 1 <= col <= 16384):
+        raise ValueError(f"cell reference out of range: {ref!r}")
+    return row - 1, col - 1
+
+
+def parse_range(ref: str) -> tuple[int, int, int, int]:
+    """'C10' or 'C10:D12' -> (r1, c1, r2, c2), 0-based, normalised."""
+    parts = ref.split(":")
+    if len(parts) > 2:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    r1, c1 = parse_ref(parts[0])
+    r2, c2 = parse_ref(parts[-1])
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def a1ref(row: int, col: int) -> str:
+    return f"{col_letter(col)}{row + 1}"
+
+
+def quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+def xml_text(s: str, limit: int = 32767) -> str:
+    """Text safe for an XML text node in a cell or note: OOXML `_xHHHH_` escapes for control characters,
+    and literal `_xHHHH_` sequences protected so Excel shows them as typed."""
+    s = _ESCAPE_LIKE.sub(r"_x005F_\1", s)
+    s = _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
+    s = "".join(ch for ch in s if not 0xD800 <= ord(ch) <= 0xDFFF)
+    return s[:limit]
+
+
+def esc(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def display_width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _note_lines(text: str, units_per_line: int) -> int:
+    return sum(max(1, math.ceil(display_width(line) / units_per_line)) for line in text.split("\n"))
+
+
+# -- XML parts -----------------------------------------------------------------------------------------
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, strip_cdata=False, load_dtd=False)
+
+
+def parse_xml(data: bytes, name: str):
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as e:
+        raise ValueError(f"{name}: not well-formed XML ({e})") from e
+    if root.getroottree().docinfo.doctype:
+        raise ValueError(f"{name}: a document type declaration is not allowed in an OOXML part")
+    return root
+
+
+def serialise(root) -> bytes:
+    tree = root.getroottree()
+    standalone = ' standalone="yes"' if tree.docinfo.standalone else ""
+    decl = f'<?xml version="1.0" encoding="UTF-8"{standalone}?>\r\n'.encode()
+    return decl + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
+
+
+def _rels_name(part: str) -> str:
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+class Rels:
+    """A relationships part (read, added to)."""
+
+    def __init__(self, package: "Package", source_part: str):
+        self.source_part = source_part
+        self.name = _rels_name(source_part)
+        self.member = package.member(self.name)
+        if self.member:
+            self.root = parse_xml(package.read(self.member), self.member)
+        else:
+            self.root = etree.Element(q("Relationships", NS_PKG_REL), nsmap={None: NS_PKG_REL})
+        self.changed = False
+        self._package = package
+
+    def __iter__(self):
+        return iter(self.root.iter(q("Relationship", NS_PKG_REL)))
+
+    def target(self, rel) -> str | None:
+        """The zip path a relationship points to (None for external targets)."""
+        if rel.get("TargetMode") == "External":
+            return None
+        target = unquote(rel.get("Target", ""))
+        if target.startswith("/"):
+            path = target[1:]
+        else:
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(self.source_part), target))
+        return self._package.member(path) or path
+
+    def by_type(self, rel_type: str) -> list:
+        return [r for r in self if r.get("Type") == rel_type]
+
+    def by_id(self, rid: str):
+        return next((r for r in self if r.get("Id") == rid), None)
+
+    def add(self, rel_type: str, target_part: str) -> str:
+        used = {r.get("Id") for r in self}
+        n = len(used) + 1
+        while f"rId{n}" in used:
+            n += 1
+        rid = f"rId{n}"
+        target = posixpath.relpath(target_part, posixpath.dirname(self.source_part) or ".")
+        etree.SubElement(self.root, q("Relationship", NS_PKG_REL), Id=rid, Type=rel_type, Target=target)
+        self.changed = True
+        return rid
+
+    def to_bytes(self) -> bytes:
+        if self.member:
+            return serialise(self.root)
+        return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + etree.tostring(self.root,
+                                                                                               encoding="UTF-8")
+
+
+class Package:
+    """The source package: member lookup (case-insensitive, as OPC part names are) and the parts we edit."""
+
+    def __init__(self, source: ZipSource):
+        self.source = source
+        self.names = source.names()
+        self._lower = {n.lower(): n for n in self.names}
+        self.replace: dict[str, bytes] = {}
+        self.add: list[tuple[str, bytes]] = []
+        self._reserved: set[str] = set(self._lower)
+        ct = self.member("[Content_Types].xml")
+        if ct is None:
+            raise ValueError("not an OOXML package: [Content_Types].xml is missing")
+        self.ct_root = parse_xml(source.read(ct), ct)
+        self.ct_changed = False
+
+    def member(self, path: str) -> str | None:
+        return self._lower.get(path.lstrip("/").lower())
+
+    def read(self, member: str) -> bytes:
+        return self.source.read(member)
+
+    def new_part_name(self, pattern: str) -> str:
+        """A free part name from a pattern with one '{}' ('xl/comments{}.xml')."""
+        overrides = {o.get("PartName", "").lstrip("/").lower() for o in self.ct_root.iter(q("Override", NS_CT))}
+        n = 1
+        while True:
+            name = pattern.format(n)
+            if name.lower() not in self._reserved and name.lower() not in overrides:
+                self._reserved.add(name.lower())
+                return name
+            n += 1
+
+    # content types
+    def content_type(self, part: str) -> str | None:
+        want = "/" + part.lstrip("/").lower()
+        for o in self.ct_root.iter(q("Override", NS_CT)):
+            if o.get("PartName", "").lower() == want:
+                return o.get("ContentType")
+        ext = posixpath.splitext(part)[1].lstrip(".").lower()
+        for d in self.ct_root.iter(q("Default", NS_CT)):
+            if d.get("Extension", "").lower() == ext:
+                return d.get("ContentType")
+        return None
+
+    def add_override(self, part: str, content_type: str) -> None:
+        etree.SubElement(self.ct_root, q("Override", NS_CT), PartName="/" + part, ContentType=content_type)
+        self.ct_changed = True
+
+    def ensure_default(self, ext: str, content_type: str) -> None:
+        for d in self.ct_root.iter(q("Default", NS_CT)):
+            if d.get("Extension", "").lower() == ext:
+                return
+        el = etree.Element(q("Default", NS_CT), Extension=ext, ContentType=content_type)
+        defaults = list(self.ct_root.iter(q("Default", NS_CT)))
+        if defaults:
+            defaults[-1].addnext(el)
+        else:
+            self.ct_root.insert(0, el)
+        self.ct_changed = True
+
+    def put(self, member: str, data: bytes) -> None:
+        """Record new content for an existing member, or a new member."""
+        existing = self.member(member)
+        if existing and existing in self.names:
+            self.replace[existing] = data
+        else:
+            self.add = [(n, d) for n, d in self.add if n != member] + [(member, data)]
+
+
+# -- styles --------------------------------------------------------------------------------------------
+_MINIMAL_STYLES = (
+    f'<styleSheet xmlns="{NS_MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/>'
+    '</font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
+    'patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/>'
+    '</border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    '</cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+).encode()
+_STYLESHEET_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+                     "tableStyles", "colors", "extLst"]
+
+
+class Styles:
+    """styles.xml, only ever appended to: new fills/fonts at the end of their lists, cloned <xf> records."""
+
+    def __init__(self, data: bytes | None, name: str):
+        self.root = parse_xml(data or _MINIMAL_STYLES, name)
+        self.created = data is None
+        self.changed = False
+        self._fills = self._list("fills")
+        self._fonts = self._list("fonts")
+        self._xfs = self._list("cellXfs")
+        self._fill_ids: dict[str, int] = {}
+        self._with_fill: dict[tuple[int, str], int] = {}
+        self._xf_index: dict[bytes, int] | None = None
+        self._extra: dict[str, int] = {}
+
+    def _list(self, tag: str):
+        el = self.root.find(q(tag))
+        if el is None:
+            el = etree.Element(q(tag), count="0")
+            insert_in_order(self.root, el, _STYLESHEET_ORDER)
+        return el
+
+    def _append(self, parent, child) -> int:
+        parent.append(child)
+        n = len(parent.findall(q(etree.QName(child).localname)))
+        parent.set("count", str(n))
+        self.changed = True
+        return n - 1
+
+    def fill_id(self, rgb: str) -> int:
+        """Id of a solid fill of colour `rgb` (an existing identical one is reused)."""
+        if rgb in self._fill_ids:
+            return self._fill_ids[rgb]
+        fills = self._fills.findall(q("fill"))
+        for i, fill in enumerate(fills):
+            if self._solid_rgb(fill) == rgb:
+                self._fill_ids[rgb] = i
+                return i
+        fill = etree.Element(q("fill"))
+        pf = etree.SubElement(fill, q("patternFill"), patternType="solid")
+        etree.SubElement(pf, q("fgColor"), rgb=rgb)
+        etree.SubElement(pf, q("bgColor"), indexed="64")
+        self._fill_ids[rgb] = self._append(self._fills, fill)
+        return self._fill_ids[rgb]
+
+    @staticmethod
+    def _solid_rgb(fill) -> str | None:
+        pf = fill.find(q("patternFill"))
+        if pf is None or pf.get("patternType") != "solid" or len(fill) != 1:
+            return None
+        fg = pf.find(q("fgColor"))
+        if fg is None or set(fg.attrib) != {"rgb"}:
+            return None
+        return fg.get("rgb", "").upper()
+
+    def _xf(self, s: int):
+        xfs = self._xfs.findall(q("xf"))
+        if not xfs:
+            xf = etree.Element(q("xf"), numFmtId="0", fontId="0", fillId="0", borderId="0", xfId="0")
+            self._append(self._xfs, xf)
+            xfs = [xf]
+        return xfs[s] if 0 <= s < len(xfs) else xfs[0]
+
+    def _add_xf(self, xf) -> int:
+        """Index of an <xf> equal to `xf`, appending it if there is none."""
+        if self._xf_index is None:
+            self._xf_index = {}
+            for i, el in enumerate(self._xfs.findall(q("xf"))):
+                self._xf_index.setdefault(etree.tostring(el, method="c14n"), i)
+        key = etree.tostring(xf, method="c14n")
+        if key not in self._xf_index:
+            self._xf_index[key] = self._append(self._xfs, xf)
+        return self._xf_index[key]
+
+    def with_fill(self, s: int, rgb: str) -> int:
+        """Style index of cell style `s` with its fill replaced by solid `rgb` (font, border, number format,
+        alignment and protection kept). One clone per (style, colour)."""
+        key = (s, rgb)
+        if key not in self._with_fill:
+            xf = self._xf(s)
+            fills = self._fills.findall(q("fill"))
+            current = int(xf.get("fillId", "0") or 0)
+            if 0 <= current < len(fills) and self._solid_rgb(fills[current]) == rgb and 0 <= s < len(
+                    self._xfs.findall(q("xf"))):
+                self._with_fill[key] = s
+            else:
+                clone = copy.deepcopy(xf)
+                clone.set("fillId", str(self.fill_id(rgb)))
+                clone.set("applyFill", "1")
+                self._with_fill[key] = self._add_xf(clone)
+        return self._with_fill[key]
+
+    def _font(self, kind: str) -> int:
+        base = self._fonts.find(q("font"))
+        font = copy.deepcopy(base) if base is not None else etree.Element(q("font"))
+        for child in list(font):
+            if etree.QName(child).localname in ("b", "u", "color", "i", "strike"):
+                font.remove(child)
+        if kind == "bold":
+            font.insert(0, etree.Element(q("b")))
+        elif kind == "link":
+            font.insert(0, etree.Element(q("u")))
+            font.insert(1, etree.Element(q("color"), rgb=LINK_RGB))
+        return self._append(self._fonts, font)
+
+    def extra(self, kind: str) -> int:
+        """Style indices for the 核查结果 sheet: title, header, text, wrap, link, error, warning."""
+        if kind not in self._extra:
+            xf = etree.Element(q("xf"), numFmtId="0", fontId="0", fillId="0", borderId="0", xfId="0")
+            align = {"vertical": "top"}
+            if kind in ("title", "header"):
+                xf.set("fontId", str(self._font_cached("bold")))
+                xf.set("applyFont", "1")
+                align = {"vertical": "center"}
+            if kind == "header":
+                xf.set("fillId", str(self.fill_id(HEADER_FILL_RGB)))
+                xf.set("applyFill", "1")
+                align["horizontal"] = "center"
+            if kind == "link":
+                xf.set("fontId", str(self._font_cached("link")))
+                xf.set("applyFont", "1")
+            if kind in ("error", "warning"):
+                xf.set("fillId", str(self.fill_id(FILL_RGB[kind])))
+                xf.set("applyFill", "1")
+            if kind == "wrap":
+                align["wrapText"] = "1"
+            xf.set("applyAlignment", "1")
+            etree.SubElement(xf, q("alignment"), **align)
+            self._extra[kind] = self._add_xf(xf)
+        return self._extra[kind]
+
+    def _font_cached(self, kind: str) -> int:
+        k = "font:" + kind
+        if k not in self._extra:
+            self._extra[k] = self._font(kind)
+        return self._extra[k]
+
+    def to_bytes(self) -> bytes:
+        if self.created:
+            return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + etree.tostring(
+                self.root, encoding="UTF-8")
+        return serialise(self.root)
+
+
+# -- a worksheet ---------------------------------------------------------------------------------------
+_CELL_REF = re.compile(r"^([A-Za-z]{1,3})([0-9]+)$")
+
+
+def _col_of(ref: str) -> int:
+    m = _CELL_REF.match(ref or "")
+    if not m:
+        return -1
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return col - 1
+
+
+class Sheet:
+    """One worksheet's XML: find or create cells in row/column order, restyle them, hook a legacy drawing."""
+
+    def __init__(self, data: bytes, name: str):
+        self.root = parse_xml(data, name)
+        ns = etree.QName(self.root).namespace
+        if ns == NS_STRICT_MAIN:
+            raise ValueError(f"{name}: Strict Open XML workbooks are not supported; save as a normal .xlsx")
+        self.data = self.root.find(q("sheetData"))
+        if self.data is None:
+            self.data = etree.Element(q("sheetData"))
+            insert_in_order(self.root, self.data, WORKSHEET_ORDER)
+        self.rows: dict[int, object] = {}
+        self._was_empty = not len(self.data)
+        prev = 0
+        explicit = True
+        for row in self.data.iterfind(q("row")):
+            r = row.get("r")
+            if r is None or not r.isdigit():
+                explicit = False
+                r = prev + 1
+            prev = int(r)
+            self.rows[prev] = row
+        if not explicit:  # give every row its number, so inserting a row cannot renumber those after it
+            for n, row in self.rows.items():
+                row.set("r", str(n))
+        self._cols: list[tuple[int, int, int]] | None = None
+        self._normalised_rows: set[int] = set()
+        self.min_r = self.min_c = None
+        self.max_r = self.max_c = None
+
+    def merged(self) -> list[tuple[int, int, int, int]]:
+        out = []
+        mc = self.root.find(q("mergeCells"))
+        if mc is not None:
+            for m in mc.iterfind(q("mergeCell")):
+                try:
+                    out.append(parse_range(m.get("ref", "")))
+                except ValueError:
+                    pass
+        return out
+
+    def _col_style(self, col: int) -> int:
+        if self._cols is None:
+            self._cols = []
+            cols = self.root.find(q("cols"))
+            if cols is not None:
+                for c in cols.iterfind(q("col")):
+                    try:
+                        self._cols.append((int(c.get("min")), int(c.get("max")), int(c.get("style", "0"))))
+                    except (TypeError, ValueError):
+                        pass
+        for lo, hi, style in self._cols:
+            if lo <= col + 1 <= hi:
+                return style
+        return 0
+
+    def _row(self, r1: int):
+        """The <row> element of 1-based row `r1`, created in order if missing."""
+        row = self.rows.get(r1)
+        if row is None:
+            row = etree.Element(q("row"), r=str(r1))
+            after = [n for n in self.rows if n > r1]
+            if after:
+                self.rows[min(after)].addprevious(row)
+            else:
+                self.data.append(row)
+            self.rows[r1] = row
+            self._normalised_rows.add(r1)
+        return row
+
+    def cell(self, row: int, col: int):
+        """The <c> element at 0-based (row, col), created (styled like its row or column) if missing."""
+        r1 = row + 1
+        row_el = self._row(r1)
+        cells = list(row_el.iterfind(q("c")))
+        if r1 not in self._normalised_rows:
+            if any(c.get("r") is None for c in cells):
+                prev = -1
+                for c in cells:
+                    cc = _col_of(c.get("r")) if c.get("r") else prev + 1
+                    c.set("r", a1ref(row, cc))
+                    prev = cc
+            self._normalised_rows.add(r1)
+        before = None
+        for c in cells:
+            cc = _col_of(c.get("r"))
+            if cc == col:
+                return c
+            if cc > col:
+                before = c
+                break
+        if row_el.get("customFormat") in ("1", "true") and row_el.get("s"):
+            style = int(row_el.get("s"))
+        else:
+            style = self._col_style(col)
+        c = etree.Element(q("c"), r=a1ref(row, col))
+        if style:
+            c.set("s", str(style))
+        if before is not None:
+            before.addprevious(c)
+        elif cells:
+            cells[-1].addnext(c)
+        else:
+            row_el.insert(0, c)  # before any extLst
+        self._extend_spans(row_el, col)
+        self._grow(row, col)
+        return c
+
+    @staticmethod
+    def _extend_spans(row_el, col: int) -> None:
+        spans = row_el.get("spans")
+        if not spans:
+            return
+        m = re.fullmatch(r"\s*(\d+):(\d+)\s*", spans)
+        if not m:
+            del row_el.attrib["spans"]  # optional hint; several ranges are not worth maintaining
+            return
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if not lo <= col + 1 <= hi:
+            row_el.set("spans", f"{min(lo, col + 1)}:{max(hi, col + 1)}")
+
+    def _grow(self, row: int, col: int) -> None:
+        self.min_r = row if self.min_r is None else min(self.min_r, row)
+        self.max_r = row if self.max_r is None else max(self.max_r, row)
+        self.min_c = col if self.min_c is None else min(self.min_c, col)
+        self.max_c = col if self.max_c is None else max(self.max_c, col)
+
+    def _update_dimension(self) -> None:
+        if self.min_r is None:
+            return
+        dim = self.root.find(q("dimension"))
+        if dim is None:
+            return  # optional element; absent stays absent
+        try:
+            r1, c1, r2, c2 = parse_range(dim.get("ref", ""))
+        except ValueError:
+            return
+        if (r1, c1, r2, c2) == (0, 0, 0, 0) and self._was_empty:
+            r1, c1, r2, c2 = self.min_r, self.min_c, self.max_r, self.max_c
+        nr1, nc1 = min(r1, self.min_r), min(c1, self.min_c)
+        nr2, nc2 = max(r2, self.max_r), max(c2, self.max_c)
+        if (nr1, nc1, nr2, nc2) != (r1, c1, r2, c2):
+            ref = a1ref(nr1, nc1) if (nr1, nc1) == (nr2, nc2) else f"{a1ref(nr1, nc1)}:{a1ref(nr2, nc2)}"
+            dim.set("ref", ref)
+
+    def legacy_drawing_rid(self) -> str | None:
+        el = self.root.find(q("legacyDrawing"))
+        return None if el is None else el.get(q("id", NS_R))
+
+    def add_legacy_drawing(self, rid: str) -> None:
+        nsmap = None if NS_R in self.root.nsmap.values() else {"r": NS_R}
+        el = etree.Element(q("legacyDrawing"), nsmap=nsmap)
+        el.set(q("id", NS_R), rid)
+        insert_in_order(self.root, el, WORKSHEET_ORDER)
+
+    def to_bytes(self) -> bytes:
+        self._update_dimension()
+        return serialise(self.root)
+
+
+# -- notes: comments part + VML drawing ----------------------------------------------------------------
+class Comments:
+    """A legacy comments part: new notes by `author`; notes by others get a block opened by `mark` appended."""
+
+    def __init__(self, data: bytes | None, name: str, author: str, mark: str):
+        self.our_author, self.mark = author, mark
+        if data is None:
+            self.root = etree.Element(q("comments"), nsmap={None: NS_MAIN})
+            etree.SubElement(self.root, q("authors"))
+            etree.SubElement(self.root, q("commentList"))
+            self.new = True
+        else:
+            self.root = parse_xml(data, name)
+            self.new = False
+        self.authors = self.root.find(q("authors"))
+        if self.authors is None:
+            self.authors = etree.Element(q("authors"))
+            self.root.insert(0, self.authors)
+        self.list = self.root.find(q("commentList"))
+        if self.list is None:
+            self.list = etree.Element(q("commentList"))
+            self.authors.addnext(self.list)
+        self.by_ref = {c.get("ref", "").upper(): c for c in self.list.iterfind(q("comment"))}
+
+    def author(self, comment) -> str:
+        names = self.authors.findall(q("author"))
+        try:
+            return names[int(comment.get("authorId", "0"))].text or ""
+        except (ValueError, IndexError):
+            return ""
+
+    def author_id(self, name: str) -> int:
+        names = self.authors.findall(q("author"))
+        for i, a in enumerate(names):
+            if (a.text or "") == name:
+                return i
+        etree.SubElement(self.authors, q("author")).text = name
+        return len(names)
+
+    @staticmethod
+    def text_of(comment) -> str:
+        text = comment.find(q("text"))
+        if text is None:
+            return ""
+        return "".join(t.text or "" for t in text.iter(q("t")) if etree.QName(t.getparent()).localname != "rPh")
+
+    @staticmethod
+    def _run(text: str, like=None):
+        r = etree.Element(q("r"))
+        if like is not None and like.find(q("rPr")) is not None:
+            rpr = copy.deepcopy(like.find(q("rPr")))
+            for child in list(rpr):
+                if etree.QName(child).localname in ("b", "i", "u", "strike"):
+                    rpr.remove(child)
+            r.append(rpr)
+        else:
+            rpr = etree.SubElement(r, q("rPr"))
+            etree.SubElement(rpr, q("sz"), val="9")
+            etree.SubElement(rpr, q("color"), indexed="81")
+            etree.SubElement(rpr, q("rFont"), val="宋体")
+            etree.SubElement(rpr, q("charset"), val="134")
+        t = etree.SubElement(r, q("t"))
+        t.text = xml_text(text)
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        return r
+
+    def new_comment(self, ref: str, text: str) -> None:
+        c = etree.SubElement(self.list, q("comment"), ref=ref, authorId=str(self.author_id(self.our_author)))
+        etree.SubElement(c, q("text")).append(self._run(text))
+        self.by_ref[ref.upper()] = c
+
+    def replace_text(self, comment, text: str) -> None:
+        body = comment.find(q("text"))
+        if body is None:
+            body = etree.SubElement(comment, q("text"))
+        for child in list(body):
+            body.remove(child)
+        body.append(self._run(text))
+
+    def append_text(self, comment, text: str) -> None:
+        """Append our block to someone else's note, replacing the block a previous run appended."""
+        body = comment.find(q("text"))
+        if body is None:
+            body = etree.SubElement(comment, q("text"))
+        runs = body.findall(q("r"))
+        for i, r in enumerate(runs):
+            t = r.find(q("t"))
+            if t is not None and (t.text or "").lstrip("\n").startswith(self.mark):
+                for old in runs[i:]:
+                    body.remove(old)
+                runs = runs[:i]
+                break
+        plain = body.find(q("t"))
+        if plain is not None:  # plain text: make it a run, so the note is runs only
+            wrapper = etree.Element(q("r"))
+            plain.addprevious(wrapper)
+            wrapper.append(plain)
+            runs.insert(0, wrapper)
+        run = self._run("\n" + self.mark + "\n" + text, like=runs[-1] if runs else None)
+        if runs:
+            runs[-1].addnext(run)
+        else:
+            body.insert(0, run)
+
+    def to_bytes(self) -> bytes:
+        if self.new:
+            return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + etree.tostring(
+                self.root, encoding="UTF-8")
+        return serialise(self.root)
+
+
+_VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+           "x": "urn:schemas-microsoft-com:office:excel"}
+_NOTE_SHAPETYPE = (
+    '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+_NOTE_WIDTH_PT = 216.0
+_UNITS_PER_LINE = 40  # half-width characters per note line at 9 pt in _NOTE_WIDTH_PT
+_LINE_PT = 12.0
+_ROW_PT, _COL_PT = 15.0, 48.0  # default row height and column width, to place a new note's anchor
+
+
+def _note_height(text: str, width_pt: float = _NOTE_WIDTH_PT) -> float:
+    units = max(10, int(_UNITS_PER_LINE * width_pt / _NOTE_WIDTH_PT))
+    return _note_lines(text, units) * _LINE_PT + 12.0
+
+
+class Vml:
+    """A legacy VML drawing, patched as text so that whatever else it holds (buttons, other notes) stays as is."""
+
+    def __init__(self, data: bytes | None, block: int):
+        if data is None:
+            self.text = (
+                '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"'
+                ' xmlns:x="urn:schemas-microsoft-com:office:excel">\r\n <o:shapelayout v:ext="edit">\r\n'
+                f'  <o:idmap v:ext="edit" data="{block}"/>\r\n </o:shapelayout>\r\n</xml>')
+            self.new = True
+        else:
+            self.text = data.decode("utf-8", "surrogateescape")
+            self.new = False
+        self.changed = self.new
+        ids = [int(n) for n in re.findall(r'_x0000_s(\d+)', self.text)]
+        blocks = [int(b) for b in re.findall(r"\d+", first_group(re.search(r'<o:idmap\b[^>]*\bdata="([^"]*)"',
+                                                                        self.text)))]
+        self._next_id = max(ids + [min(blocks or [block]) * 1024]) + 1
+        self.editable = self._check()
+
+    def _check(self) -> bool:
+        if self.text.rfind("</xml>") < 0:
+            return False
+        start = re.search(r"<xml\b[^>]*>", self.text)
+        if not start:
+            return False
+        head = start.group(0)
+        missing = ""
+        for prefix, uri in _VML_NS.items():
+            m = re.search(rf'xmlns:{prefix}\s*=\s*["\']([^"\']*)["\']', head)
+            if m and m.group(1) != uri:
+                return False  # prefix bound elsewhere: leave this drawing alone
+            if not m:
+                missing += f' xmlns:{prefix}="{uri}"'
+        if missing:
+            self.text = self.text[:start.start()] + "<xml" + missing + head[4:] + self.text[start.end():]
+        return True
+
+    def add_note(self, row: int, col: int, text: str) -> None:
+        if 'id="_x0000_t202"' not in self.text:  # define the note shape type before any shape uses it
+            layout = self.text.find("</o:shapelayout>")
+            at = layout + len("</o:shapelayout>") if layout >= 0 else re.search(r"<xml\b[^>]*>", self.text).end()
+            self.text = self.text[:at] + _NOTE_SHAPETYPE + self.text[at:]
+            self.changed = True
+        height = _note_height(text)
+        top = max(row - 1, 0)
+        n_cols = math.ceil(_NOTE_WIDTH_PT / _COL_PT)
+        n_rows = math.ceil(height / _ROW_PT)
+        anchor = f"{col + 1}, 15, {top}, 10, {col + 1 + n_cols}, 15, {top + n_rows}, 4"
+        sid = self._next_id
+        self._next_id += 1
+        shape = (
+            f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;'
+            f'margin-left:{(col + 1) * _COL_PT + 11.25:.2f}pt;margin-top:{top * _ROW_PT + 7.5:.2f}pt;'
+            f'width:{_NOTE_WIDTH_PT:.2f}pt;height:{height:.2f}pt;z-index:{sid % 1024};visibility:hidden" '
+            'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+            '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
+            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f'<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>'
+            f'<x:Row>{row}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>')
+        self._insert(shape)
+
+    def fit_note(self, row: int, col: int, text: str) -> bool:
+        """Make the existing note shape of (row, col) tall enough for `text`; False when there is none."""
+        for m in re.finditer(r"<v:shape\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?<!/)>.*?</v:shape>", self.text, re.S):
+            block = m.group(0)
+            if 'ObjectType="Note"' not in block:
+                continue
+            r = re.search(r"<x:Row>\s*(\d+)\s*</x:Row>", block)
+            c = re.search(r"<x:Column>\s*(\d+)\s*</x:Column>", block)
+            if not (r and c and int(r.group(1)) == row and int(c.group(1)) == col):
+                continue
+            width = re.search(r"width:\s*([\d.]+)pt", block)
+            height = re.search(r"height:\s*([\d.]+)pt", block)
+            need = _note_height(text, float(width.group(1)) if width else _NOTE_WIDTH_PT)
+            if height and float(height.group(1)) < need:
+                new = block[:height.start(1)] + f"{need:.2f}" + block[height.end(1):]
+                a = re.search(r"<x:Anchor>([^<]*)</x:Anchor>", new)
+                if a:
+                    parts = [p.strip() for p in a.group(1).split(",")]
+                    if len(parts) == 8 and all(p.lstrip("-").isdigit() for p in parts):
+                        parts[6] = str(int(parts[2]) + math.ceil(need / _ROW_PT))
+                        new = new[:a.start(1)] + ", ".join(parts) + new[a.end(1):]
+                self.text = self.text[:m.start()] + new + self.text[m.end():]
+                self.changed = True
+            return True
+        return False
+
+    def _insert(self, fragment: str) -> None:
+        end = self.text.rfind("</xml>")
+        self.text = self.text[:end] + fragment + "\r\n" + self.text[end:]
+        self.changed = True
+
+    def to_bytes(self) -> bytes:
+        return self.text.encode("utf-8", "surrogateescape")
+
+
+def first_group(m) -> str:
+    return m.group(1) if m else ""
