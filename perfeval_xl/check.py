@@ -56,11 +56,9 @@ def pct(rate: Decimal | None, digits: int = 4) -> str:
 def stated_value(cell: Cell):
     """A stated cell for JSON: its number when it has one, else its text, else None."""
     p = cell.p
-    if p.number is not None and not p.dash:
-        return plain(p.number * 1) if not p.percent else plain(p.number / 100)
-    if p.dash:
-        return 0
-    return p.text or None
+    if p.number is None:
+        return p.text or None
+    return plain(p.number / 100 if p.percent else p.number)
 
 
 class _Checker:
@@ -68,6 +66,10 @@ class _Checker:
         self.form, self.p = form, profile
         self.findings: list[Finding] = []
         self.values: dict = {}
+        self.computed_rate: Decimal | None = None  # set by budget()
+        self.exec_score: Decimal | None = None
+        self.indicator_total = ZERO  # set by indicators()
+        self.all_full = False
 
     def add(self, check: str, severity: str, cell: Cell, stated_value, computed_value, key: str, **kw) -> None:
         """Record a finding; `kw` fills the message template `key`."""
@@ -293,8 +295,7 @@ class _Checker:
     # --- totals, grade, narrative ---------------------------------------------------------------------------------
     def totals(self) -> None:
         f, p = self.form, self.p
-        exec_score = getattr(self, "exec_score", None)
-        total = (exec_score or ZERO) + self.indicator_total
+        total = (self.exec_score or ZERO) + self.indicator_total
         self.values["total_score"] = plain(total)
         grade = RULES["grade"].evaluate(total=total, bands=p.grade_bands)
         self.values["grade"] = grade
@@ -320,7 +321,7 @@ class _Checker:
             m = _NARRATIVE_GRADE.search(norm_label(concl.text))
             if m and _GRADE_WORDS[m.group(1)] != grade:
                 self.add("C15", "warning", concl, m.group(1), grade, "C15.narrative", total=fmt(total), computed=grade, stated=m.group(1))
-        rate = getattr(self, "computed_rate", None)
+        rate = self.computed_rate
         limit = (p.raw.get("plausibility") or {}).get("full_marks_rate_below")
         if limit is not None and rate is not None and self.all_full and rate < Decimal(str(limit)):
             cell = ts if ts.row is not None else NO_CELL

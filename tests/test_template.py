@@ -290,7 +290,7 @@ def test_cached_values_are_the_rules_values(out):
 def test_blank_template_caches_blank_scores_and_zero_rates(out):
     path, tmap = _written(out, "blank_values")
     assert tmap.computed["F10"] == 0 and tmap.computed["H10"] == 0 and tmap.computed["I17"] == ""
-    assert (tmap.computed["H29"], tmap.computed["I29"], tmap.computed["H30"]) == (10, 0, "差")
+    assert (tmap.computed["H29"], tmap.computed["I29"], tmap.computed["H30"]) == (10, 0, "")  # no grade before weights
     assert not _mismatches(_values(path), tmap)
 
 
@@ -443,7 +443,7 @@ def test_conditional_formats_cover_every_computed_figure(out):
                                 "AND(ISNUMBER(N17),OR(ISNUMBER(I17)=FALSE,I17<O17-0.005,I17>N17+0.005)))"]
     assert rules["H22"] == ["AND(SUM($H$17:$H$21)>0,OR(ABS(N($H$22)-100)>0.005,ABS(SUM($H$17:$H$21)-90)>0.005))"]
     assert rules["I22"] == ["ABS(N($I$22)-ROUND(N($H$10)+SUM($I$17:$I$21),2))>0.005"]
-    assert rules["H23:J23"] == ['$H$23<>IF($I$22>=90,"优",IF($I$22>=80,"良",IF($I$22>=60,"中","差")))']
+    assert rules["H23:J23"] == ['AND(SUM($H$17:$H$21)>0,$H$23<>IF($I$22>=90,"优",IF($I$22>=80,"良",IF($I$22>=60,"中","差"))))']
     assert "LEN($I$10)=0" in rules["I10:J14"][0]
     dxf = ws.conditional_formatting
     fmt = next(iter(dxf)).rules[0].dxf

@@ -704,10 +704,13 @@ class _Writer:
         if cols["score"][1] < NCOLS - 1:
             self.put(r, cols["score"][1] + 1, None, c2=NCOLS - 1)
         bands = self.p.grade_bands
-        grade = RULES["grade"].evaluate(total=score, bands=bands)
+        # a blank form has no grade yet: 差 would only alarm the person who opens the template
+        has_weights = any(isinstance(w, Decimal) for w in self.weights)
+        grade = RULES["grade"].evaluate(total=score, bands=bands) if has_weights else ""
         self.put(r + 1, 0, self.p.grade_labels[0], c2=wc - 1)
-        self.map.grade = self.calc(r + 1, wc, RULES["grade"].formula(total=self.map.total_score, bands=bands),
-                                   grade, "number", c2=NCOLS - 1)
+        grade_formula = RULES["grade"].formula(total=self.map.total_score, bands=bands)
+        self.map.grade = self.calc(r + 1, wc, f'IF(SUM({ws_rng})=0,"",{grade_formula})', grade, "number",
+                                   c2=NCOLS - 1)
         # checks: weights add up, score total = its formula, grade = its formula
         tw, ts, g = (_abs(x) for x in (self.map.total_weight, self.map.total_score, self.map.grade))
         wsum = f"SUM({_abs_range(ws_rng)})"
@@ -717,7 +720,8 @@ class _Writer:
         self.red(r, sc, r, cols["score"][1],
                  f"ABS(N({ts})-ROUND(N({_abs(ex['score'])})+SUM({_abs_range(ss_rng)}),{self.tdigits}))"
                  f">{_lit(half_unit(self.tdigits))}")
-        self.red(r + 1, wc, r + 1, NCOLS - 1, f"{g}<>{RULES['grade'].formula(total=ts, bands=bands)}")
+        self.red(r + 1, wc, r + 1, NCOLS - 1,
+                 f"AND({wsum}>0,{g}<>{RULES['grade'].formula(total=ts, bands=bands)})")
         return r + 2
 
     def closing(self, r: int) -> int:
