@@ -191,3 +191,12 @@ def test_two_forms_stacked_on_one_sheet_are_both_read(tmp_path, expected):
     assert [_values(r) for r in report.results] == [_want(expected, "04_window_outsourcing"), _want(expected, "05_one_window_network")]
     assert [r.values["project"][:21] for r in report.results] == ["51140022T000000289349", "51140022T000000289351"]
     assert report.errors == 0
+
+
+@pytest.mark.skipif(__import__("perfeval_xl.lo", fromlist=["x"]).find_soffice() is None, reason="LibreOffice not installed")
+def test_legacy_xls_saved_by_a_spreadsheet_reads_the_same(tmp_path, expected):
+    from perfeval_xl import lo
+
+    [xls] = lo.convert([SAMPLES / "meishan_2023" / "04_window_outsourcing.xlsx"], tmp_path, to="xls")
+    [result] = check_file(xls).results
+    assert _values(result) == _want(expected, "04_window_outsourcing")
