@@ -15,10 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from .excelmath import plain
+from .messages import SEVERITY_ZH
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 class UsageError(Exception):
@@ -86,7 +85,10 @@ def cmd_check(args) -> int:
         if src.suffix.lower() == ".xls" or report.sha256 is None:
             print("提示：.xls 文件不能直接标注，请另存为 .xlsx / note: .xls files cannot be annotated", file=sys.stderr)
         else:
-            written = write_annotated(report, out)
+            try:
+                written = write_annotated(report, out)
+            except (ValueError, OSError) as e:  # the check stands; only the copy could not be made
+                print(f"无法写出核查副本 / could not write the annotated copy: {e}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=None))
     else:
