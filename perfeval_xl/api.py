@@ -85,10 +85,18 @@ def check_file(path: str | Path, profile: Profile | str | None = None) -> Report
                 "文件中没有找到绩效自评表（未识别到“一级指标/二级指标/三级指标”等表头）。",
                 "no self-evaluation form found in this workbook",
             )
-        report.results = [check_form(f, profile or get_profile(f.profile_id)) for f in forms]
+        report.results = [_check(f, profile or get_profile(f.profile_id)) for f in forms]
     except Refused as r:
         report.refusal = r
     return report
+
+
+def _check(form, profile: Profile) -> Result:
+    if profile.kind == "framework":
+        from .check_framework import check_framework
+
+        return check_framework(form, profile)
+    return check_form(form, profile)
 
 
 def annotated_path(path: Path) -> Path:

@@ -117,3 +117,72 @@ class Finding:
             "computed": self.computed,
             "message": self.message,
         }
+
+
+@dataclass
+class Node:
+    """One indicator of a weighted framework (一级 / 二级 / 三级), with what the table states about it."""
+
+    path: tuple[str, ...]  # names from the top level down (weights stripped)
+    label: Cell  # the cell holding its name
+    weight: Cell = NO_CELL  # stated weight (from '(2分)' in the label, or a 分值 column)
+    score: Cell = NO_CELL  # stated score (leaves; subtotals where the table has them)
+    deduction: bool = False  # under 扣分项: scores are subtracted, weights do not count toward the total
+    children: list["Node"] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+@dataclass
+class Summary:
+    """A total or grade stated outside the grid, e.g. '综合评分92分，评价等级为良'."""
+
+    kind: str  # 'total' | 'grade'
+    cell: Cell
+    value: object  # Decimal for a total, '优'/'良'/'中'/'差' for a grade
+
+
+@dataclass
+class Question:
+    number: str
+    label: Cell
+    options: list[tuple[Cell, Cell, Cell]]  # (option text, points, count)
+
+
+@dataclass
+class Questionnaire:
+    """A satisfaction questionnaire tally (DOMAIN R13): options × points × counts."""
+
+    sheet: str
+    questions: list[Question] = field(default_factory=list)
+    valid: Cell = NO_CELL  # 有效问卷份数
+    total_points: Cell = NO_CELL  # stated Σ(count × points) (问卷总分)
+    full_marks: Cell = NO_CELL  # stated Σ of the best option's points (满分)
+    score: Cell = NO_CELL  # 问卷综合得分
+
+
+@dataclass
+class Framework:
+    """A weighted indicator table (部门整体 / 专项 evaluation) found on a sheet."""
+
+    sheet: str
+    profile_id: str
+    roots: list[Node] = field(default_factory=list)
+    total_weight: Cell = NO_CELL
+    total_score: Cell = NO_CELL
+    grade: Cell = NO_CELL
+    summaries: list[Summary] = field(default_factory=list)
+    questionnaires: list[Questionnaire] = field(default_factory=list)
+
+    def walk(self):
+        stack = list(reversed(self.roots))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))

@@ -52,8 +52,9 @@ class Profile:
     narrative: dict[str, tuple[str, ...]]
     required_narrative: tuple[str, ...]
     placeholders: tuple[str, ...]
-    budget: Block
-    indicators: Block
+    budget: Block  # project forms
+    indicators: Block  # project forms
+    table: Block  # frameworks: level / weight / score columns; `total` holds the deduction labels
     total_labels: tuple[str, ...]
     grade_labels: tuple[str, ...]
     raw: dict
@@ -95,20 +96,76 @@ class Profile:
         return self.raw["layout"]
 
 
-_REQUIRED = ("id", "kind", "name", "title", "fields", "budget", "indicators", "total", "grade", "qualitative", "layout")
+_COMMON = ("id", "kind", "name", "title", "total", "grade")
+_REQUIRED = {
+    "project_selfeval": _COMMON + ("fields", "budget", "indicators", "qualitative", "layout"),
+    "framework": _COMMON + ("table",),
+}
 _WEIGHT_IN_LABEL = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 
 
 def parse_profile(data: object, source: str) -> Profile:
     """Validate profile data; raise ProfileError listing every problem, in Chinese."""
-    problems: list[str] = []
     if not isinstance(data, dict):
         raise ProfileError(source, ["文件内容不是一个键值表 (YAML mapping) / not a mapping"])
-    for key in _REQUIRED:
-        if key not in data:
-            problems.append(f"缺少必填项 “{key}” / missing key '{key}'")
+    kind = data.get("kind")
+    if kind not in _REQUIRED:
+        raise ProfileError(source, [f"kind 应为 {' 或 '.join(_REQUIRED)}，而不是 “{kind}” / unknown kind"])
+    problems = [f"缺少必填项 “{key}” / missing key '{key}'" for key in _REQUIRED[kind] if key not in data]
     if problems:
         raise ProfileError(source, problems)
+    problems = _grade_problems(data) + (_project_problems(data) if kind == "project_selfeval" else _table_problems(data))
+    if problems:
+        raise ProfileError(source, problems)
+    b, ind, table = data.get("budget") or {}, data.get("indicators") or {}, data.get("table") or {}
+    return Profile(
+        id=data["id"],
+        kind=kind,
+        name=data["name"],
+        title=data["title"],
+        year_label=data.get("year_label", ""),
+        fields={k: _labels(v) for k, v in (data.get("fields") or {}).items()},
+        narrative={k: _labels(v) for k, v in (data.get("narrative") or {}).items()},
+        required_narrative=tuple(data.get("required_narrative") or ()),
+        placeholders=tuple(data.get("placeholders") or ()),
+        budget=Block(
+            section=b.get("section", ""),
+            corner=b.get("corner", ""),
+            columns={k: _labels(v) for k, v in (b.get("columns") or {}).items()},
+            total=_labels(b.get("total")),
+            lines={k: _labels(v) for k, v in (b.get("lines") or {}).items()},
+        ),
+        indicators=Block(
+            section=ind.get("section", ""), columns={k: _labels(v) for k, v in (ind.get("columns") or {}).items()}
+        ),
+        table=Block(
+            section=table.get("section", ""),
+            columns={k: _labels(v) for k, v in (table.get("columns") or {}).items()},
+            total=_labels(table.get("deduction")),
+        ),
+        total_labels=_labels(data["total"].get("label")),
+        grade_labels=_labels((data["grade"] or {}).get("label")),
+        raw=data,
+        source=source,
+    )
+
+
+def _grade_problems(data: dict) -> list[str]:
+    problems = []
+    try:
+        Decimal(str(data["total"]["weight"]))
+    except (KeyError, ArithmeticError, TypeError, ValueError):
+        problems.append("total.weight 缺失或不是数字 / total weight missing")
+    bands = (data["grade"] or {}).get("bands") or []
+    mins = [bd.get("min") for bd in bands if isinstance(bd, dict)]
+    if not bands or len(mins) != len(bands) or any(not isinstance(x, (int, float)) for x in mins) \
+            or mins != sorted(mins, reverse=True):
+        problems.append("grade.bands 须按分数线从高到低排列，每档有 min 和 label / grade bands must descend")
+    return problems
+
+
+def _project_problems(data: dict) -> list[str]:
+    problems: list[str] = []
     b, ind = data["budget"], data["indicators"]
     for name, block, needed in (
         ("budget", b, ("budget", "executed", "rate", "weight", "score")),
@@ -133,23 +190,18 @@ def parse_profile(data: object, source: str) -> Profile:
             )
     if not ind.get("methods"):
         problems.append("indicators.methods 为空 / no scoring methods")
-    total = data["total"]
     try:
-        if Decimal(str(b["weight"])) + Decimal(str(ind["weight_total"])) != Decimal(str(total["weight"])):
+        if Decimal(str(b["weight"])) + Decimal(str(ind["weight_total"])) != Decimal(str(data["total"]["weight"])):
             problems.append(
-                f"权重不闭合：预算执行 {b['weight']} + 绩效指标 {ind['weight_total']} ≠ 总分 {total['weight']}"
+                f"权重不闭合：预算执行 {b['weight']} + 绩效指标 {ind['weight_total']} ≠ 总分 {data['total']['weight']}"
                 " / weights do not add up"
             )
     except (KeyError, ArithmeticError, TypeError, ValueError):
-        problems.append("total.weight 缺失或不是数字 / total weight missing")
+        pass  # reported by _grade_problems or the number checks above
     for label, expected in ((b.get("section", ""), b.get("weight")), (ind.get("section", ""), ind.get("weight_total"))):
         m = _WEIGHT_IN_LABEL.search(norm_label(label))
         if m and expected is not None and Decimal(m.group(1)) != Decimal(str(expected)):
             problems.append(f"标题 “{label}” 中的分值 {m.group(1)} 与配置的权重 {expected} 不一致 / label weight differs")
-    bands = (data["grade"] or {}).get("bands") or []
-    mins = [bd.get("min") for bd in bands]
-    if not bands or any(not isinstance(x, (int, float)) for x in mins) or mins != sorted(mins, reverse=True):
-        problems.append("grade.bands 须按分数线从高到低排列，每档有 min 和 label / grade bands must descend")
     for q in data["qualitative"] or []:
         if not {"label", "low", "high", "keywords"} <= set(q):
             problems.append(f"qualitative 档次 {q} 须有 label, low, high, keywords / band incomplete")
@@ -161,31 +213,16 @@ def parse_profile(data: object, source: str) -> Profile:
         for item in layout.get(block_name, []):
             if not (isinstance(item, list) and len(item) == 2 and item[0] in known):
                 problems.append(f"layout.{block_name} 中的 {item} 不是已知列 / unknown layout column")
-    if problems:
-        raise ProfileError(source, problems)
-    return Profile(
-        id=data["id"],
-        kind=data["kind"],
-        name=data["name"],
-        title=data["title"],
-        year_label=data.get("year_label", ""),
-        fields={k: _labels(v) for k, v in data["fields"].items()},
-        narrative={k: _labels(v) for k, v in (data.get("narrative") or {}).items()},
-        required_narrative=tuple(data.get("required_narrative") or ()),
-        placeholders=tuple(data.get("placeholders") or ()),
-        budget=Block(
-            section=b.get("section", ""),
-            corner=b.get("corner", ""),
-            columns={k: _labels(v) for k, v in b["columns"].items()},
-            total=_labels(b["total"]),
-            lines={k: _labels(v) for k, v in (b.get("lines") or {}).items()},
-        ),
-        indicators=Block(section=ind.get("section", ""), columns={k: _labels(v) for k, v in ind["columns"].items()}),
-        total_labels=_labels(total.get("label")),
-        grade_labels=_labels((data["grade"] or {}).get("label")),
-        raw=data,
-        source=source,
-    )
+    return problems
+
+
+def _table_problems(data: dict) -> list[str]:
+    cols = (data["table"] or {}).get("columns") or {}
+    problems = [f"table.columns 缺少列 “{k}” / column '{k}' missing" for k in ("level1", "score") if k not in cols]
+    unknown = set(cols) - {"level1", "level2", "level3", "weight", "score"}
+    if unknown:
+        problems.append(f"table.columns 中有未知的列 {sorted(unknown)} / unknown columns")
+    return problems
 
 
 def load_profile_file(path: str | Path) -> Profile:

@@ -9,7 +9,7 @@ on one sheet, blank rows, offsets, merged or repeated labels all read the same.
 from __future__ import annotations
 
 import re
-from ..model import Cell, Form, Indicator, BudgetLine
+from ..model import BudgetLine, Cell, Form, Framework, Indicator
 from ..profile import Profile, shipped_profiles
 from ..values import norm_label, parse
 from .workbook import Grid, open_workbook
@@ -61,8 +61,10 @@ class _ProfileLabels:
         self.grade = {norm_label(x) for x in profile.grade_labels}
         self.fields = _Aliases.of(profile.fields)
         self.narrative = _Aliases.of(profile.narrative)
-        self.official = {norm_label(v[0]) for v in (*profile.budget.columns.values(), *profile.indicators.columns.values())}
-        self.any_alias = {a for al in (self.budget_cols, self.indicator_cols) for v in al.keys.values() for a in v}
+        blocks = (profile.budget.columns, profile.indicators.columns, profile.table.columns)
+        self.official = {norm_label(v[0]) for b in blocks for v in b.values()}
+        self.any_alias = {norm_label(a) for b in blocks for v in b.values() for a in v}
+        self.signature = tuple(norm_label(x) for x in profile.raw.get("signature", ()))
 
 
 _LABEL_CACHE: dict[str, _ProfileLabels] = {}
@@ -75,23 +77,27 @@ def _labels_for(profile: Profile) -> _ProfileLabels:
     return _LABEL_CACHE[key]
 
 
-def _sheet_labels(grid: Grid) -> set[str]:
-    out = set()
+def _sheet_labels(grid: Grid) -> tuple[set[str], str]:
+    """The sheet's short labels, and all its text run together (for signature phrases)."""
+    short, texts = set(), []
     for r in range(grid.height):
         for c in range(grid.width):
             s = grid.label(r, c)
-            if s and len(s) < 30:
-                out.add(s)
-    return out
+            if s:
+                texts.append(s)
+                if len(s) < 30:
+                    short.add(s)
+    return short, "\n".join(texts)
 
 
 def detect_profile(grid: Grid, profiles: list[Profile]) -> Profile | None:
-    """The profile whose column headers the sheet carries best (official wording counts double)."""
-    present = _sheet_labels(grid)
+    """The profile whose headers the sheet carries best (official wording counts double, signature phrases triple)."""
+    present, text = _sheet_labels(grid)
     best, best_score = None, 0
     for profile in profiles:
         pl = _labels_for(profile)
         score = 2 * len(pl.official & present) + len(pl.any_alias & present)
+        score += 3 * sum(1 for s in pl.signature if s in text)
         if score > best_score:
             best, best_score = profile, score
     return best if best_score >= 8 else None
@@ -301,11 +307,29 @@ def read_forms(path, profile: Profile | None = None) -> list[Form]:
     return forms_in(grids, profile)
 
 
-def forms_in(grids: list[Grid], profile: Profile | None = None) -> list[Form]:
+def forms_in(grids: list[Grid], profile: Profile | None = None) -> list:
+    """Every project form and framework table in the workbook, sheet by sheet; questionnaires join the first
+    framework of their profile."""
+    from .table import read_framework, read_questionnaire
+
     candidates = list(shipped_profiles().values())
-    out: list[Form] = []
+    out: list = []
     for grid in grids:
         chosen = profile or detect_profile(grid, candidates)
-        if chosen is not None:
+        if chosen is None:
+            continue
+        if chosen.kind == "framework":
+            fw = read_framework(grid, chosen)
+            if fw is not None and fw.roots:
+                out.append(fw)
+        else:
             out.extend(find_forms(grid, chosen))
+    frameworks = [f for f in out if isinstance(f, Framework)]
+    if frameworks:
+        fw = frameworks[0]
+        p = shipped_profiles().get(fw.profile_id) if profile is None else profile
+        for grid in grids:
+            q = read_questionnaire(grid, p) if p is not None else None
+            if q is not None and q.questions:
+                fw.questionnaires.append(q)
     return out

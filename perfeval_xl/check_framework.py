@@ -1,0 +1,117 @@
+"""Structural checks of a weighted indicator framework (部门整体 / 专项 evaluation tables): weights close over the
+tree, scores stay within their weights and add up to every stated subtotal and total, the grade matches, a
+questionnaire tally adds up. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .check import Result, fmt
+from .excelmath import ZERO, plain
+from .messages import say
+from .model import NO_CELL, Cell, Finding, Framework, Node, Questionnaire
+from .profile import Profile
+from .rules import RULES
+
+TOL = Decimal("0.005")
+
+
+class _FrameworkChecker:
+    def __init__(self, fw: Framework, profile: Profile):
+        self.fw, self.p = fw, profile
+        self.findings: list[Finding] = []
+        self.values: dict = {}
+
+    def add(self, check, severity, cell: Cell, stated_value, computed_value, key, **kw):
+        """Record a finding; `kw` fills the message template `key`."""
+        sheet = getattr(cell, "sheet", None) or self.fw.sheet
+        self.findings.append(Finding(check, severity, sheet, cell.ref, stated_value, computed_value, say(key, **kw)))
+
+    def node(self, n: Node) -> tuple[Decimal, Decimal]:
+        """(weight, score) of a subtree as recomputed, with C07–C10 findings on the way."""
+        name = "".join(n.name.split())[:24]
+        w = n.weight.number
+        if n.is_leaf:
+            s = n.score.number
+            if w is None:
+                self.add("C10", "error", n.label, None, None, "C10.node_weight", name=name)
+            if s is None:
+                self.add("C10", "error", n.score if n.score.row is not None else n.label, n.score.text or None, None,
+                         "C10.node_score", name=name)
+                return w or ZERO, ZERO
+            if w is not None and s > w and not n.deduction:
+                self.add("C08", "error", n.score, plain(s), plain(w), "C08.leaf_above", name=name, stated=fmt(s), computed=fmt(w))
+                return w, w
+            if s < 0 and not n.deduction:
+                self.add("C08", "error", n.score, plain(s), 0, "C08.negative", stated=fmt(s))
+                return w or ZERO, ZERO
+            return w or ZERO, abs(s) if n.deduction else s
+        parts = [self.node(c) for c in n.children]
+        cw = sum((x for x, _ in parts), ZERO)
+        cs = sum((y for _, y in parts), ZERO)
+        if w is not None and all(c.weight.number is not None or not c.is_leaf for c in n.children) and abs(cw - w) > TOL:
+            self.add("C07", "error", n.weight, plain(w), plain(cw), "C07.children", name=name, stated=fmt(w), computed=fmt(cw))
+        s = n.score.number
+        if s is not None and abs(s - cs) > TOL:
+            self.add("C09", "error", n.score, plain(s), plain(cs), "C09.subtotal", name=name, stated=fmt(s), computed=fmt(cs))
+        return (w if w is not None else cw), cs
+
+    def tree(self) -> None:
+        fw, p = self.fw, self.p
+        weight = score = deducted = ZERO
+        for root in fw.roots:
+            w, s = self.node(root)
+            if root.deduction:
+                deducted += s
+            else:
+                weight, score = weight + w, score + s
+        total = score - deducted
+        self.values.update(weight_total=plain(weight), score_total=plain(score), deductions=plain(deducted),
+                           total_score=plain(total))
+        expected = p.total_weight
+        if fw.roots and abs(weight - expected) > TOL:
+            cell = fw.total_weight if fw.total_weight.row is not None else fw.roots[0].weight
+            self.add("C07", "error", cell, plain(weight), plain(expected), "C07.roots", stated=fmt(weight), computed=fmt(expected))
+        ts = fw.total_score
+        if ts.number is not None and abs(ts.number - total) > TOL:
+            self.add("C09", "error", ts, plain(ts.number), plain(total), "C09.fw_total", stated=fmt(ts.number), computed=fmt(total))
+        grade = RULES["grade"].evaluate(total=total, bands=p.grade_bands)
+        self.values["grade"] = grade
+        if fw.grade.row is not None and fw.grade.text and fw.grade.text != grade:
+            self.add("C15", "error", fw.grade, fw.grade.text, grade, "C15.grade", total=fmt(total), computed=grade, stated=fw.grade.text)
+        for s in fw.summaries:
+            if s.kind == "total" and abs(s.value - total) > TOL:
+                self.add("C09", "error", s.cell, plain(s.value), plain(total), "C09.summary", stated=fmt(s.value), computed=fmt(total))
+            if s.kind == "grade" and s.value != grade:
+                self.add("C15", "error", s.cell, s.value, grade, "C15.summary", stated=s.value, computed=grade, total=fmt(total))
+
+    def questionnaire(self, q: Questionnaire) -> None:
+        """C20: each question's counts add to the valid questionnaires; Σ(count × points) and the mean match."""
+        valid = q.valid.number
+        tally = ZERO
+        for question in q.questions:
+            counts = [c.number or ZERO for _, _, c in question.options]
+            tally += sum(((pts.number or ZERO) * (c.number or ZERO) for _, pts, c in question.options), ZERO)
+            if valid is not None and sum(counts, ZERO) != valid:
+                self.add("C20", "error", question.label, plain(sum(counts, ZERO)), plain(valid), "C20.count",
+                         number=question.number, stated=fmt(sum(counts, ZERO)), computed=fmt(valid))
+        stated = q.total_points.number
+        if stated is not None and stated != tally:
+            self.add("C20", "error", q.total_points, plain(stated), plain(tally), "C20.total", stated=fmt(stated), computed=fmt(tally))
+        if q.score.number is not None and valid:
+            mean = (stated if stated is not None else tally) / valid
+            if abs(q.score.number - mean) > TOL:
+                self.add("C20", "error", q.score, plain(q.score.number), plain(mean), "C20.score", stated=fmt(q.score.number), computed=fmt(mean))
+        self.values.setdefault("questionnaires", []).append(
+            {"sheet": q.sheet, "valid": plain(valid), "tally": plain(tally), "score": plain(tally / valid) if valid else None})
+
+
+def check_framework(fw: Framework, profile: Profile) -> Result:
+    c = _FrameworkChecker(fw, profile)
+    c.tree()
+    for q in fw.questionnaires:
+        c.questionnaire(q)
+    order = {"error": 0, "warning": 1, "info": 2}
+    c.findings.sort(key=lambda x: (order[x.severity], x.check))
+    return Result(fw, profile, c.values, c.findings)

@@ -1,0 +1,236 @@
+"""Read a weighted indicator framework (一级 / 二级 / 三级 … 得分) laid out on a sheet, by its labels.
+
+Weights may be written inside the labels ('A11…(2分)'), in a 分值 column beside each level (五华), or in one
+分值 column for the leaves (眉山). Level cells may be merged over their rows, repeated, or left blank below the
+first row of their group; a score merged over several rows belongs to the first of them. Totals and grades stated
+outside the grid ('综合评分92分，评价等级为“良”') are read too, and a questionnaire tally anywhere in the workbook.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ..model import Cell, Framework, Node, Question, Questionnaire, Summary
+from ..profile import Profile
+from ..values import norm_label, parse
+from .locate import _Aliases, _cell
+from .workbook import Grid
+
+_WEIGHT = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
+_TOTAL_LINE = re.compile(r"(?:综合评分|综合得分|评价总分|总体得分|总得分|总分|合计得分|指标得分|自评得分)[为是:：]?\s*(\d+(?:\.\d+)?)\s*分")
+_GRADE_LINE = re.compile(r"(?:评价等级|评价等次|绩效等级|等级|等次)[为是:：]?\s*[“\"'「]?(优秀|良好|中等|合格|较差|优|良|中|差)")
+_GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差"}
+_TICKS = ("√", "✓", "✔", "☑", "■", "●")
+LEVELS = ("level1", "level2", "level3")
+
+
+def _strip(label: str) -> str:
+    """An indicator name without its weight: 'A11部门目标(2分)' -> 'A11部门目标'."""
+    return _WEIGHT.sub("", norm_label(label)).strip()
+
+
+def _label_weight(text: str) -> Decimal | None:
+    m = _WEIGHT.search(text)
+    return Decimal(m.group(1)) if m else None
+
+
+def _header(grid: Grid, aliases: _Aliases) -> tuple[int, dict[str, int], list[int]] | None:
+    """(last header row, key -> column, weight columns) of the first row (or pair of rows) naming the levels."""
+    for r in range(grid.height):
+        cols: dict[str, int] = {}
+        weights: list[int] = []
+        for rr in (r, r + 1):
+            if rr >= grid.height:
+                break
+            for c in range(grid.width):
+                if grid.is_follower(rr, c) and grid.home(rr, c)[0] == rr:
+                    continue
+                key = aliases.match(grid.label(rr, c))
+                if key == "weight":
+                    if c not in weights:
+                        weights.append(c)
+                elif key and key not in cols:
+                    cols[key] = c
+            if "level1" in cols and "score" in cols and ("level2" in cols or "level3" in cols):
+                return rr, cols, sorted(weights)
+    return None
+
+
+def read_framework(grid: Grid, profile: Profile) -> Framework | None:
+    """The framework table on this sheet, or None when its header is not there."""
+    aliases = _Aliases.of(profile.table.columns)
+    found = _header(grid, aliases)
+    if found is None:
+        return None
+    header, cols, weight_cols = found
+    levels = [(k, cols[k]) for k in LEVELS if k in cols]
+    level_weight: dict[str, int] = {}  # a 分值 column right of a level column is that level's weight
+    leaf_weight = None
+    for wc in weight_cols:
+        left = [k for k, c in levels if c < wc]
+        if left and all(c < wc for _, c in levels) and not level_weight:
+            leaf_weight = wc
+        elif left:
+            level_weight[left[-1]] = wc
+    if len(level_weight) == len(levels) and leaf_weight is None:
+        pass
+    elif leaf_weight is None and weight_cols and not level_weight:
+        leaf_weight = weight_cols[-1]
+    deduction = {norm_label(x) for x in profile.table.total}
+    total_labels = {norm_label(x) for x in profile.total_labels}
+    fw = Framework(sheet=grid.name, profile_id=profile.id)
+    nodes: dict[tuple[str, ...], Node] = {}
+    current: list[str] = [""] * len(levels)
+    end = grid.height
+    for r in range(header + 1, grid.height):
+        texts = [grid.label(r, c) for c in range(grid.width) if grid.label(r, c)]
+        if texts and any(_strip(t) in total_labels for t in texts[:2]):
+            _total_row(grid, r, cols, fw)
+            end = r + 1
+            break
+        path_changed = False
+        for i, (key, c) in enumerate(levels):
+            raw = grid.raw(r, c)
+            text = str(raw).strip() if isinstance(raw, str) and raw.strip() else ""
+            if text and _strip(text) != current[i]:
+                current[i] = _strip(text)
+                current[i + 1:] = [""] * (len(levels) - i - 1)
+                path_changed = True
+                node = _ensure(nodes, fw, tuple(x for x in current[: i + 1] if x), grid, r, c, text, deduction)
+                w = _label_weight(norm_label(text))
+                if w is not None and node.weight.row is None:
+                    hr, hc = grid.home(r, c)
+                    node.weight = Cell(hr, hc, parse(w))
+                if key in level_weight and node.weight.row is None:
+                    node.weight = _cell(grid, r, level_weight[key])
+        path = tuple(x for x in current if x)
+        if not path:
+            continue
+        leaf = nodes[path]
+        score = _cell(grid, r, cols["score"])
+        if leaf_weight is not None and leaf.weight.row is None:
+            wcell = _cell(grid, r, leaf_weight)
+            if not wcell.blank:
+                leaf.weight = wcell
+        if not score.blank and leaf.score.row is None:
+            leaf.score = score
+        elif not path_changed and score.blank and grid.is_follower(r, cols["score"]):
+            continue  # a continuation row of a merged score
+    _drop_continuations(fw)
+    fw.summaries = _summaries(grid, end, fw)
+    return fw
+
+
+def _ensure(nodes, fw, path, grid, r, c, text, deduction) -> Node:
+    if path in nodes:
+        return nodes[path]
+    hr, hc = grid.home(r, c)
+    parent = nodes.get(path[:-1]) if len(path) > 1 else None
+    node = Node(path=path, label=Cell(hr, hc, parse(text)),
+                deduction=(parent.deduction if parent else any(d in path[0] for d in deduction)))
+    nodes[path] = node
+    (parent.children if parent else fw.roots).append(node)
+    return node
+
+
+def _drop_continuations(fw: Framework) -> None:
+    """Leaves that share a merged score with the leaf above them (眉山 履职效能) are one scored unit."""
+    for node in list(fw.walk()):
+        kept = []
+        for child in node.children:
+            if child.is_leaf and child.score.row is None and child.weight.row is None and kept:
+                continue
+            kept.append(child)
+        node.children = kept
+
+
+def _total_row(grid: Grid, r: int, cols: dict[str, int], fw: Framework) -> None:
+    numbers = []
+    for c in range(grid.width):
+        if grid.is_follower(r, c):
+            continue
+        p = parse(grid.raw(r, c))
+        if p.number is not None:
+            numbers.append(Cell(r, c, p))
+    score = _cell(grid, r, cols["score"])
+    if score.number is not None:
+        fw.total_score = score
+        rest = [x for x in numbers if x.col != score.col]
+    else:
+        fw.total_score = numbers[-1] if numbers else Cell(r, cols["score"], parse(None))
+        rest = numbers[:-1]
+    if rest:
+        fw.total_weight = rest[0]
+
+
+def _summaries(grid: Grid, start: int, fw: Framework) -> list[Summary]:
+    """Totals and grades stated in text below the table, and a ticked 评价等次 row."""
+    out = []
+    for r in range(start, grid.height):
+        for c in range(grid.width):
+            v = grid.raw(r, c)
+            if not isinstance(v, str) or grid.is_follower(r, c):
+                continue
+            text = norm_label(v)
+            cell = Cell(r, c, parse(v))
+            if m := _TOTAL_LINE.search(text):
+                out.append(Summary("total", cell, Decimal(m.group(1))))
+            if m := _GRADE_LINE.search(text):
+                out.append(Summary("grade", cell, _GRADE_WORDS.get(m.group(1), m.group(1))))
+            elif any(t in text for t in _TICKS) and fw.grade.row is None:
+                for word in ("优", "良", "中", "差"):
+                    if re.search(f"[{''.join(_TICKS)}]\\s*{word}|{word}\\s*[{''.join(_TICKS)}]", text):
+                        fw.grade = Cell(r, c, parse(word))
+    return out
+
+
+def read_questionnaire(grid: Grid, profile: Profile) -> Questionnaire | None:
+    """A questionnaire tally (选项 | 分值 | 份数) on this sheet, with its stated totals, or None."""
+    spec = profile.raw.get("questionnaire")
+    if not spec:
+        return None
+    aliases = _Aliases.of({k: tuple(v) for k, v in spec["columns"].items()})
+    header = None
+    for r in range(grid.height):
+        cols = {}
+        for c in range(grid.width):
+            key = aliases.match(grid.label(r, c))
+            if key and key not in cols:
+                cols[key] = c
+        if {"option", "points", "count"} <= set(cols):
+            header = (r, cols)
+            break
+    if header is None:
+        return None
+    r0, cols = header
+    q = Questionnaire(sheet=grid.name)
+    named = {k: {norm_label(x) for x in spec[k]} for k in ("total", "valid", "score")}
+    qcol = min(cols.values()) - 1
+    for r in range(r0 + 1, grid.height):
+        label = next((grid.label(r, c) for c in range(grid.width) if grid.label(r, c)), "")
+        kind = next((k for k, names in named.items() if label in names), None)
+        if kind:
+            numbers = [Cell(*grid.home(r, c), parse(grid.raw(r, c))) for c in range(grid.width)
+                       if not grid.is_follower(r, c) and parse(grid.raw(r, c)).number is not None]
+            if kind == "total" and numbers:
+                q.total_points = numbers[-1]
+                q.full_marks = numbers[0] if len(numbers) > 1 else q.full_marks
+            elif numbers:
+                setattr(q, kind, numbers[-1])
+            continue
+        option = _cell(grid, r, cols["option"])
+        if option.blank:
+            continue
+        hr, hc = grid.home(r, max(qcol, 0))
+        if not q.questions or (qcol >= 0 and (hr, hc) != (q.questions[-1].label.row, q.questions[-1].label.col)):
+            label = Cell(hr, hc, parse(grid.raw(hr, hc)))
+            q.questions.append(Question(number=str(len(q.questions) + 1), label=label, options=[]))
+        q.questions[-1].options.append((option, _cell(grid, r, cols["points"]), Cell(r, cols["count"], parse(grid.raw(r, cols["count"])))))
+    if q.valid.row is None:
+        for r in range(0, r0):
+            for c in range(grid.width):
+                m = re.search(r"有效问卷[:：]?\s*(\d+)", norm_label(grid.raw(r, c) or ""))
+                if m:
+                    q.valid = Cell(r, c, parse(m.group(1)))
+    return q
