@@ -125,6 +125,8 @@ def cmd_template(args) -> int:
     from .write.template import write_template
 
     profile = _profile_arg(args.profile)
+    if profile.kind != "project_selfeval":
+        raise UsageError(f"“{profile.id}” 暂无模板，只能用于核查 / no template for this profile yet (check only)")
     out = Path(args.output or f"{profile.id}.xlsx")
     write_template(profile, out, year=args.year)
     print(f"已生成模板 / template written: {out}")

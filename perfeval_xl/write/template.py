@@ -151,6 +151,8 @@ def regenerate(dirpath: str | Path = "workbook_templates") -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for profile in shipped_profiles().values():
+        if profile.kind != "project_selfeval":
+            continue  # framework templates come with their data-entry sheets
         path = out / f"{profile.id}.xlsx"
         write_template(profile, path)
         paths.append(path)
