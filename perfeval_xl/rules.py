@@ -165,14 +165,146 @@ class Grade(Rule):
         return out
 
 
+# --- department-framework methods (DOMAIN.md §2 R8–R14) ---------------------------------------------------------------
+
+
+class Ratio(Rule):
+    """比率分值法: score = ratio × weight (ratio capped to [0, cap]), e.g. 完成目标数/目标数 × 19."""
+
+    name, title = "ratio", "比率分值法"
+
+    def evaluate(self, ratio: Decimal, weight: Decimal, digits: int = 2, cap: Decimal = ONE) -> Decimal:
+        return excel_round(min(max(ratio, ZERO), Decimal(str(cap))) * weight, digits)
+
+    def formula(self, ratio: str, weight: str, digits: int = 2, cap=1) -> str:
+        return f"ROUND(MIN(MAX({ratio},0),{_num(cap)})*{weight},{digits})"
+
+
+class ThresholdDeduct(Rule):
+    """Full marks up to a threshold, then points off per percentage point (寻甸 B11: ≥95% 满分, 每低1%扣0.1).
+
+    `direction` 'at_least' (a rate that must reach the threshold) or 'at_most' (a rate that must not exceed it);
+    `per_point` points deducted per percentage point, or `share` of the weight per point; `whole_points` counts
+    every started percentage point as a whole one; `zero_at` instead makes the score fall linearly to 0 at that rate (三公 ≥120%).
+    """
+
+    name, title = "threshold_deduct", "达标满分、每差1个百分点扣分"
+
+    def evaluate(self, rate: Decimal, weight: Decimal, threshold, direction: str = "at_least", per_point=0,
+                 share=None, whole_points: bool = False, zero_at=None, digits: int = 2) -> Decimal:
+        t = Decimal(str(threshold))
+        gap = (t - rate) if direction == "at_least" else (rate - t)
+        if gap <= 0:
+            return weight
+        if zero_at is not None:
+            z = Decimal(str(zero_at))
+            return ZERO if abs(rate - t) >= abs(z - t) else excel_round(weight * (1 - gap / abs(z - t)), digits)
+        if whole_points:  # every started percentage point counts (94.5% of a 95% threshold loses one step)
+            gap = gap.to_integral_value(rounding="ROUND_CEILING")
+        k = weight * Decimal(str(share)) if share is not None else Decimal(str(per_point))
+        return excel_round(max(ZERO, weight - k * gap), digits)
+
+    def formula(self, rate: str, weight: str, threshold, direction: str = "at_least", per_point=0, share=None,
+                whole_points: bool = False, zero_at=None, digits: int = 2) -> str:
+        t = _num(threshold)
+        gap = f"({t}-{rate})" if direction == "at_least" else f"({rate}-{t})"
+        if zero_at is not None:
+            span = _num(abs(Decimal(str(zero_at)) - Decimal(str(threshold))))
+            return f"IF({gap}<=0,{weight},IF({gap}>={span},0,ROUND({weight}*(1-{gap}/{span}),{digits})))"
+        if whole_points:
+            gap = f"ROUNDUP({gap},0)"
+        k = f"{weight}*{_num(share)}" if share is not None else _num(per_point)
+        return f"IF({gap}<=0,{weight},ROUND(MAX(0,{weight}-{k}*{gap}),{digits}))"
+
+
+class Tiers(Rule):
+    """分级评分法: the first tier whose bound the value reaches gives the score (安宁 重点项目: ≥80% → 3, 70–80 → 2 …).
+
+    `tiers` is a list of {min: bound, score: points} from the highest bound down (or {max: …} from the lowest up,
+    for values that must stay small); below every tier the score is `otherwise`.
+    """
+
+    name, title = "tiers", "分级评分法"
+
+    def evaluate(self, value: Decimal, tiers: list[dict], otherwise=0) -> Decimal:
+        for tier in tiers:
+            if "min" in tier and value >= Decimal(str(tier["min"])):
+                return Decimal(str(tier["score"]))
+            if "max" in tier and value <= Decimal(str(tier["max"])):
+                return Decimal(str(tier["score"]))
+        return Decimal(str(otherwise))
+
+    def formula(self, value: str, tiers: list[dict], otherwise=0) -> str:
+        out = _num(otherwise)
+        for tier in reversed(tiers):
+            op, bound = (">=", tier["min"]) if "min" in tier else ("<=", tier["max"])
+            out = f"IF({value}{op}{_num(bound)},{_num(tier['score'])},{out})"
+        return out
+
+
+class YesNo(Rule):
+    """是否评分法: full marks for 是, `no` points (0) for anything else (眉山 财务岗位设置 2/0)."""
+
+    name, title = "yes_no", "是否评分法"
+
+    def evaluate(self, answer: str, weight: Decimal, no=0) -> Decimal:
+        return weight if str(answer).strip() in ("是", "√", "有", "1") else Decimal(str(no))
+
+    def formula(self, answer: str, weight: str, no=0) -> str:
+        return f'IF(OR({answer}="是",{answer}="√",{answer}="有",{answer}=1),{weight},{_num(no)})'
+
+
+class PerIssue(Rule):
+    """缺(错)项扣分法: k points off per occurrence, never below zero (资金使用规范: 发现一处扣1分)."""
+
+    name, title = "per_issue", "缺(错)项扣分法"
+
+    def evaluate(self, count: Decimal, weight: Decimal, per_issue) -> Decimal:
+        return max(ZERO, weight - Decimal(str(per_issue)) * max(count, ZERO))
+
+    def formula(self, count: str, weight: str, per_issue) -> str:
+        return f"MAX(0,{weight}-{_num(per_issue)}*MAX({count},0))"
+
+
+class Questionnaire(Rule):
+    """问卷 (DOMAIN R13): 综合得分 = Σ(份数 × 分值) / 有效份数."""
+
+    name, title = "questionnaire", "问卷综合得分"
+
+    def evaluate(self, counts: list[Decimal], points: list[Decimal], valid: Decimal, digits: int = 2) -> Decimal:
+        total = sum((c * p for c, p in zip(counts, points)), ZERO)
+        return ZERO if not valid else excel_round(total / valid, digits)
+
+    def formula(self, counts: str, points: str, valid: str, digits: int = 2) -> str:
+        return f"IF(N({valid})=0,0,ROUND(SUMPRODUCT({counts},{points})/{valid},{digits}))"
+
+
+class NotApplicableRescale(Rule):
+    """R14: with indicators not applicable, 百分制 = Σ applicable scores / Σ applicable weights × 100."""
+
+    name, title = "na_rescale", "不适用指标按比例折算"
+
+    def evaluate(self, scores: list[Decimal], weights: list[Decimal], digits: int = 2) -> Decimal:
+        w = sum(weights, ZERO)
+        return ZERO if not w else excel_round(sum(scores, ZERO) / w * 100, digits)
+
+    def formula(self, scores: str, weights: str, digits: int = 2) -> str:
+        return f"IF(SUM({weights})=0,0,ROUND(SUM({scores})/SUM({weights})*100,{digits}))"
+
+
 def _num(x) -> str:
     """A parameter as an Excel literal (no trailing .0)."""
     d = Decimal(str(x)).normalize()
     return format(d, "f")
 
 
-for _rule in (ExecutionRate(), ExecutionScore(), Positive(), ReverseLinear(), Equal(), Qualitative(), Grade()):
+for _rule in (
+    ExecutionRate(), ExecutionScore(), Positive(), ReverseLinear(), Equal(), Qualitative(), Grade(),
+    Ratio(), ThresholdDeduct(), Tiers(), YesNo(), PerIssue(), Questionnaire(), NotApplicableRescale(),
+):
     register(_rule)
 
-#: methods an indicator row can name in a profile (the others are form-level rules)
+#: methods an indicator row of a project form can name in a profile (the others are form-level rules)
 INDICATOR_METHODS = ("positive", "reverse_linear", "equal", "qualitative")
+#: methods a framework row can name
+FRAMEWORK_METHODS = ("ratio", "threshold_deduct", "tiers", "yes_no", "per_issue", "qualitative", "positive", "reverse_linear")
