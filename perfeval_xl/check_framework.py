@@ -23,10 +23,11 @@ class _FrameworkChecker:
         self.findings: list[Finding] = []
         self.values: dict = {}
 
-    def add(self, check, severity, cell: Cell, stated_value, computed_value, key, **kw):
-        """Record a finding; `kw` fills the message template `key`."""
-        sheet = getattr(cell, "sheet", None) or self.fw.sheet
-        self.findings.append(Finding(check, severity, sheet, cell.ref, stated_value, computed_value, say(key, **kw)))
+    def add(self, check, severity, cell: Cell, stated_value, computed_value, key, sheet=None, **kw):
+        """Record a finding (on the framework's sheet unless `sheet` says otherwise); `kw` fills message `key`."""
+        self.findings.append(
+            Finding(check, severity, sheet or self.fw.sheet, cell.ref, stated_value, computed_value, say(key, **kw))
+        )
 
     def node(self, n: Node) -> tuple[Decimal, Decimal]:
         """(weight, score) of a subtree as recomputed, with C07–C10 findings on the way."""
@@ -94,15 +95,15 @@ class _FrameworkChecker:
             counts = [c.number or ZERO for _, _, c in question.options]
             tally += sum(((pts.number or ZERO) * (c.number or ZERO) for _, pts, c in question.options), ZERO)
             if valid is not None and sum(counts, ZERO) != valid:
-                self.add("C20", "error", question.label, plain(sum(counts, ZERO)), plain(valid), "C20.count",
+                self.add("C20", "error", question.label, plain(sum(counts, ZERO)), plain(valid), "C20.count", sheet=q.sheet,
                          number=question.number, stated=fmt(sum(counts, ZERO)), computed=fmt(valid))
         stated = q.total_points.number
         if stated is not None and stated != tally:
-            self.add("C20", "error", q.total_points, plain(stated), plain(tally), "C20.total", stated=fmt(stated), computed=fmt(tally))
+            self.add("C20", "error", q.total_points, plain(stated), plain(tally), "C20.total", sheet=q.sheet, stated=fmt(stated), computed=fmt(tally))
         if q.score.number is not None and valid:
             mean = (stated if stated is not None else tally) / valid
             if abs(q.score.number - mean) > TOL:
-                self.add("C20", "error", q.score, plain(q.score.number), plain(mean), "C20.score", stated=fmt(q.score.number), computed=fmt(mean))
+                self.add("C20", "error", q.score, plain(q.score.number), plain(mean), "C20.score", sheet=q.sheet, stated=fmt(q.score.number), computed=fmt(mean))
         self.values.setdefault("questionnaires", []).append(
             {"sheet": q.sheet, "valid": plain(valid), "tally": plain(tally), "score": plain(tally / valid) if valid else None})
 

@@ -104,12 +104,15 @@ def _print_report(report, written) -> None:
     print(f"文件 / file: {report.path}")
     for res in report.results:
         v = res.values
-        rate = v.get("execution_rate")
-        print(f"\n[{res.form.sheet}] {v.get('project') or ''}  ({res.profile.id})")
-        print(
-            f"  执行率 {'' if rate is None else f'{rate * 100:.2f}%'}  执行率得分 {v.get('execution_score')}  "
-            f"指标得分 {v.get('indicator_score_total')}  总分 {v.get('total_score')}  等次 {v.get('grade')}"
-        )
+        print(f"\n[{res.form.sheet}] {v.get('project') or res.profile.name}  ({res.profile.id})")
+        if res.profile.kind == "framework":
+            print(f"  分值合计 {v.get('weight_total')}  扣分 {v.get('deductions')}  总分 {v.get('total_score')}  等次 {v.get('grade')}")
+        else:
+            rate = v.get("execution_rate")
+            print(
+                f"  执行率 {'' if rate is None else f'{rate * 100:.2f}%'}  执行率得分 {v.get('execution_score')}  "
+                f"指标得分 {v.get('indicator_score_total')}  总分 {v.get('total_score')}  等次 {v.get('grade')}"
+            )
         for f in res.findings:
             print(f"  {SEVERITY_ZH[f.severity]} {f.check} {f.cell or '-'}: {f.message}")
     n = len(report.results)
