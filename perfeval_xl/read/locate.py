@@ -65,6 +65,10 @@ class _ProfileLabels:
         self.official = {norm_label(v[0]) for b in blocks for v in b.values()}
         self.any_alias = {norm_label(a) for b in blocks for v in b.values() for a in v}
         self.signature = tuple(norm_label(x) for x in profile.raw.get("signature", ()))
+        # a sheet can only follow this profile if it carries one of these headers
+        needed = ("target", "actual") if profile.kind == "project_selfeval" else ("level1",)
+        cols = profile.indicators.columns if profile.kind == "project_selfeval" else profile.table.columns
+        self.needed = {norm_label(a) for k in needed for a in cols.get(k, ())}
 
 
 _LABEL_CACHE: dict[str, _ProfileLabels] = {}
@@ -96,6 +100,8 @@ def detect_profile(grid: Grid, profiles: list[Profile]) -> Profile | None:
     best, best_score = None, 0
     for profile in profiles:
         pl = _labels_for(profile)
+        if not pl.needed & present:
+            continue
         score = 2 * len(pl.official & present) + len(pl.any_alias & present)
         score += 3 * sum(1 for s in pl.signature if s in text)
         if score > best_score:
