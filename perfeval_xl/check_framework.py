@@ -51,7 +51,8 @@ class _FrameworkChecker:
         parts = [self.node(c) for c in n.children]
         cw = sum((x for x, _ in parts), ZERO)
         cs = sum((y for _, y in parts), ZERO)
-        if w is not None and all(c.weight.number is not None or not c.is_leaf for c in n.children) and abs(cw - w) > TOL:
+        complete = all(c.weight.number is not None or not c.is_leaf for c in n.children)
+        if w is not None and complete and not n.deduction and abs(cw - w) > TOL:
             self.add("C07", "error", n.weight, plain(w), plain(cw), "C07.children", name=name, stated=fmt(w), computed=fmt(cw))
         s = n.score.number
         if s is not None and abs(s - cs) > TOL:
@@ -86,6 +87,10 @@ class _FrameworkChecker:
                 self.add("C09", "error", s.cell, plain(s.value), plain(total), "C09.summary", stated=fmt(s.value), computed=fmt(total))
             if s.kind == "grade" and s.value != grade:
                 self.add("C15", "error", s.cell, s.value, grade, "C15.summary", stated=s.value, computed=grade, total=fmt(total))
+            elif s.kind == "grade" and s.total is not None:
+                own = RULES["grade"].evaluate(total=s.total, bands=p.grade_bands)
+                if own != s.value:  # '综合评分92分，评价等级为良': the sentence contradicts itself
+                    self.add("C15", "error", s.cell, s.value, own, "C15.sentence", stated=s.value, computed=own, total=fmt(s.total))
 
     def questionnaire(self, q: Questionnaire) -> None:
         """C20: each question's counts add to the valid questionnaires; Σ(count × points) and the mean match."""

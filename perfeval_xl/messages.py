@@ -67,6 +67,7 @@ MESSAGES = {
     "C10.node_weight": "“{name}”未标明分值。",
     "C10.node_score": "“{name}”的得分未填写。",
     "C15.summary": "表外说明的评价等次为“{stated}”，但总分 {total} 对应的等次为“{computed}”。",
+    "C15.sentence": "说明中的总分 {total} 分对应的等次为“{computed}”，却写作“{stated}”。",
     "C20.count": "问卷第 {number} 题各选项份数合计为 {stated}，与有效问卷 {computed} 份不一致。",
     "C20.total": "问卷总分填报 {stated}，但各选项“份数 × 分值”合计为 {computed}。",
     "C20.score": "问卷综合得分填报 {stated}，但问卷总分 ÷ 有效问卷份数为 {computed}。",

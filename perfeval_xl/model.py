@@ -128,6 +128,7 @@ class Node:
     weight: Cell = NO_CELL  # stated weight (from '(2分)' in the label, or a 分值 column)
     score: Cell = NO_CELL  # stated score (leaves; subtotals where the table has them)
     deduction: bool = False  # under 扣分项: scores are subtracted, weights do not count toward the total
+    not_applicable: bool = False  # marked 不涉及 / 不适用
     children: list["Node"] = field(default_factory=list)
 
     @property
@@ -146,6 +147,7 @@ class Summary:
     kind: str  # 'total' | 'grade'
     cell: Cell
     value: object  # Decimal for a total, '优'/'良'/'中'/'差' for a grade
+    total: object = None  # for a grade: the total stated in the same sentence, if any
 
 
 @dataclass

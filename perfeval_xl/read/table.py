@@ -21,6 +21,7 @@ _WEIGHT = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 _TOTAL_LINE = re.compile(r"(?:综合评分|综合得分|评价总分|总体得分|总得分|总分|合计得分|指标得分|自评得分)[为是:：]?\s*(\d+(?:\.\d+)?)\s*分")
 _GRADE_LINE = re.compile(r"(?:评价等级|评价等次|绩效等级|等级|等次)[为是:：]?\s*[“\"'「]?(优秀|良好|中等|合格|较差|优|良|中|差)")
 _GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差"}
+_NOT_APPLICABLE = {"不涉及", "不适用", "无"}
 _TICKS = ("√", "✓", "✔", "☑", "■", "●")
 LEVELS = ("level1", "level2", "level3")
 
@@ -79,6 +80,8 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
         leaf_weight = weight_cols[-1]
     deduction = {norm_label(x) for x in profile.table.total}
     total_labels = {norm_label(x) for x in profile.total_labels}
+    header_texts = {grid.label(r, c) for r in range(max(0, header - 1), header + 1) for c in range(grid.width)}
+    header_texts |= {"指标", "指标名称"}
     fw = Framework(sheet=grid.name, profile_id=profile.id)
     nodes: dict[tuple[str, ...], Node] = {}
     current: list[str] = [""] * len(levels)
@@ -89,6 +92,11 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
             _total_row(grid, r, cols, fw)
             end = r + 1
             break
+        if texts and all(t in header_texts for t in texts):
+            continue  # the second line of a two-line header ('一级' over '指标')
+        if texts and (_TOTAL_LINE.search(texts[0]) or _GRADE_LINE.search(texts[0])):
+            end = r
+            break  # a sentence under the table ('综合评分为92分…') ends it
         path_changed = False
         for i, (key, c) in enumerate(levels):
             raw = grid.raw(r, c)
@@ -103,9 +111,13 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
                     hr, hc = grid.home(r, c)
                     node.weight = Cell(hr, hc, parse(w))
                 if key in level_weight and node.weight.row is None:
-                    node.weight = _cell(grid, r, level_weight[key])
+                    wcell = _cell(grid, r, level_weight[key])
+                    node.weight = wcell if not wcell.blank else node.weight
         path = tuple(x for x in current if x)
         if not path:
+            continue
+        if path[-1] in _NOT_APPLICABLE and _cell(grid, r, cols["score"]).blank:
+            nodes[path].not_applicable = True
             continue
         leaf = nodes[path]
         score = _cell(grid, r, cols["score"])
@@ -135,14 +147,24 @@ def _ensure(nodes, fw, path, grid, r, c, text, deduction) -> Node:
 
 
 def _drop_continuations(fw: Framework) -> None:
-    """Leaves that share a merged score with the leaf above them (眉山 履职效能) are one scored unit."""
-    for node in list(fw.walk()):
+    """Leaves that share a merged score with the leaf above them (眉山 履职效能) are one scored unit; rows marked
+    不涉及 with no weight and no score are not indicators (R14: their weight went elsewhere), nor is a group made
+    only of them."""
+
+    def keep(children: list[Node]) -> list[Node]:
         kept = []
-        for child in node.children:
-            if child.is_leaf and child.score.row is None and child.weight.row is None and kept:
+        for child in children:
+            unscored = child.is_leaf and child.score.row is None and child.weight.row is None
+            if unscored and (kept or child.not_applicable):
                 continue
             kept.append(child)
-        node.children = kept
+        return kept
+
+    for node in reversed(list(fw.walk())):  # children before their parents
+        if node.children:
+            node.children = keep(node.children)
+            node.not_applicable = not node.children
+    fw.roots = keep(fw.roots)
 
 
 def _total_row(grid: Grid, r: int, cols: dict[str, int], fw: Framework) -> None:
@@ -174,10 +196,12 @@ def _summaries(grid: Grid, start: int, fw: Framework) -> list[Summary]:
                 continue
             text = norm_label(v)
             cell = Cell(r, c, parse(v))
-            if m := _TOTAL_LINE.search(text):
-                out.append(Summary("total", cell, Decimal(m.group(1))))
+            total = _TOTAL_LINE.search(text)
+            if total:
+                out.append(Summary("total", cell, Decimal(total.group(1))))
             if m := _GRADE_LINE.search(text):
-                out.append(Summary("grade", cell, _GRADE_WORDS.get(m.group(1), m.group(1))))
+                grade = _GRADE_WORDS.get(m.group(1), m.group(1))
+                out.append(Summary("grade", cell, grade, Decimal(total.group(1)) if total else None))
             elif any(t in text for t in _TICKS) and fw.grade.row is None:
                 for word in ("优", "良", "中", "差"):
                     if re.search(f"[{''.join(_TICKS)}]\\s*{word}|{word}\\s*[{''.join(_TICKS)}]", text):
