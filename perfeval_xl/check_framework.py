@@ -33,6 +33,8 @@ class _FrameworkChecker:
         """(weight, score) of a subtree as recomputed, with C07–C10 findings on the way."""
         name = "".join(n.name.split())[:24]
         w = n.weight.number
+        if n.is_leaf and n.deduction:  # a deduction row: blank means nothing deducted
+            return w or ZERO, abs(n.score.number or ZERO)
         if n.is_leaf:
             s = n.score.number
             if w is None:
@@ -48,10 +50,16 @@ class _FrameworkChecker:
                 self.add("C08", "error", n.score, plain(s), 0, "C08.negative", stated=fmt(s))
                 return w or ZERO, ZERO
             return w or ZERO, abs(s) if n.deduction else s
-        parts = [self.node(c) for c in n.children]
+        children = n.children
+        if any(k in n.name for k in self.p.raw["table"].get("pick_one", ())):
+            # one block is chosen from several alternatives (眉山 专用指标): the scored one counts
+            chosen = [c for c in children if any((x.score.number or ZERO) > 0 for x in _leaves(c))]
+            children = chosen or children[:1]
+        self.missing_group_weights(children)
+        parts = [self.node(c) for c in children]
         cw = sum((x for x, _ in parts), ZERO)
         cs = sum((y for _, y in parts), ZERO)
-        complete = all(c.weight.number is not None or not c.is_leaf for c in n.children)
+        complete = all(c.weight.number is not None or not c.is_leaf for c in children)
         if w is not None and complete and not n.deduction and abs(cw - w) > TOL:
             self.add("C07", "error", n.weight, plain(w), plain(cw), "C07.children", name=name, stated=fmt(w), computed=fmt(cw))
         s = n.score.number
@@ -59,8 +67,16 @@ class _FrameworkChecker:
             self.add("C09", "error", n.score, plain(s), plain(cs), "C09.subtotal", name=name, stated=fmt(s), computed=fmt(cs))
         return (w if w is not None else cw), cs
 
+    def missing_group_weights(self, siblings: list[Node]) -> None:
+        """C10: a group without a weight among groups that have one (五华 过程)."""
+        if any(x.weight.number is not None for x in siblings):
+            for x in siblings:
+                if not x.is_leaf and x.weight.number is None and not x.deduction:
+                    self.add("C10", "error", x.label, None, None, "C10.node_weight", name="".join(x.name.split())[:24])
+
     def tree(self) -> None:
         fw, p = self.fw, self.p
+        self.missing_group_weights(fw.roots)
         weight = score = deducted = ZERO
         for root in fw.roots:
             w, s = self.node(root)
@@ -111,6 +127,10 @@ class _FrameworkChecker:
                 self.add("C20", "error", q.score, plain(q.score.number), plain(mean), "C20.score", sheet=q.sheet, stated=fmt(q.score.number), computed=fmt(mean))
         self.values.setdefault("questionnaires", []).append(
             {"sheet": q.sheet, "valid": plain(valid), "tally": plain(tally), "score": plain(tally / valid) if valid else None})
+
+
+def _leaves(n: Node):
+    return [n] if n.is_leaf else [x for c in n.children for x in _leaves(c)]
 
 
 def check_framework(fw: Framework, profile: Profile) -> Result:

@@ -225,17 +225,38 @@ def _table_problems(data: dict) -> list[str]:
     return problems
 
 
+def _merge(base: dict, over: dict) -> dict:
+    """`over` on top of `base`, mappings merged key by key, everything else replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
 def load_profile_file(path: str | Path) -> Profile:
+    """Load a profile; `extends: <file stem>` starts from another profile file in the same folder."""
     path = Path(path)
+    data = _read_yaml(path)
+    seen = {path.stem}
+    while isinstance(data, dict) and data.get("extends"):
+        parent = path.with_name(f"{data['extends']}.yaml")
+        if parent.stem in seen or not parent.is_file():
+            raise ProfileError(str(path), [f"extends 指向的配置 “{data['extends']}” 不存在或循环引用 / bad extends"])
+        seen.add(parent.stem)
+        over = {k: v for k, v in data.items() if k != "extends"}
+        data = _merge(_read_yaml(parent), over)
+    return parse_profile(data, str(path))
+
+
+def _read_yaml(path: Path):
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise ProfileError(str(path), [f"无法读取文件 / cannot read: {e.strerror}"]) from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
         raise ProfileError(str(path), [f"YAML 语法错误 {where} / YAML syntax error: {getattr(e, 'problem', e)}"]) from e
-    return parse_profile(data, str(path))
 
 
 @cache
@@ -243,6 +264,8 @@ def shipped_profiles() -> dict[str, Profile]:
     """Every profile shipped with the toolkit, by id."""
     out = {}
     for path in sorted(PROFILE_DIR.glob("*.yaml")):
+        if path.stem.startswith("_"):
+            continue  # shared bases for `extends`, not profiles of their own
         p = load_profile_file(path)
         out[p.id] = p
     return out

@@ -78,3 +78,38 @@ def test_anning_missing_weights_are_reported_not_guessed():
     found = _found(check_file(ANNING))
     assert ("C07", SHEET, "C37") in found  # the printed weights add to 47, not 100
     assert ("C10", SHEET, "C28") in found  # 考核任务实际完成率: no weight printed
+
+
+@pytest.mark.parametrize(
+    "name,profile,total,grade,real_errors",
+    [
+        # 永州: 实际完成率 unscored; the report's "综合评分为92分…等级为“良”" contradicts the table (85) and itself
+        ("yongzhou_2019_special", "hunan.yongzhou.special_fund", 85, "良",
+         {("C10", "C49"), ("C09", "A66"), ("C15", "A66")}),
+        # 五华: 决策 weighted 40 over children worth 20; 过程 carries no weight; the ticked 优 matches 91
+        ("wuhua_2023_project_eval", "yunnan.wuhua.project_eval", 91, "优",
+         {("C07", "B24"), ("C10", "A30"), ("C07", "B69")}),
+        # 眉山 部门整体: adds up (its problems are against the report's own figures, outside this table)
+        ("meishan_2023_dept_system", "sichuan.meishan.dept_system", 95.78, "优", set()),
+        # 眉山 专项: one 专用 block of four counts; the 8% printed as a weight makes 个性指标 8.08 ≠ 16
+        ("meishan_2023_special_system", "sichuan.meishan.special_system", 92.08, "优",
+         {("C07", "A30"), ("C08", "T31"), ("C09", "T34")}),
+    ],
+)
+def test_seed_tables_find_their_real_errors_and_nothing_else(name, profile, total, grade, real_errors):
+    report = check_file(SAMPLES / "frameworks" / f"{name}.xlsx")
+    [result] = report.results
+    assert result.profile.id == profile
+    assert (result.values["total_score"], result.values["grade"]) == (total, grade)
+    assert {(f.check, f.cell) for f in result.findings} == real_errors
+
+
+def test_deductions_are_subtracted_and_do_not_count_toward_100(tmp_path):
+    src = SAMPLES / "frameworks" / "meishan_2023_dept_system.xlsx"
+    wb = openpyxl.load_workbook(src)
+    ws = wb.active
+    row = next(r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value or "").startswith("扣分项"))
+    ws.cell(row, 19).value = 2  # 2 points deducted
+    wb.save(tmp_path / "d.xlsx")
+    [result] = check_file(tmp_path / "d.xlsx").results
+    assert (result.values["weight_total"], result.values["deductions"], result.values["total_score"]) == (100, 2, 93.78)

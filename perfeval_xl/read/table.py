@@ -85,6 +85,7 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
     fw = Framework(sheet=grid.name, profile_id=profile.id)
     nodes: dict[tuple[str, ...], Node] = {}
     current: list[str] = [""] * len(levels)
+    anchors: list[tuple[int, int] | None] = [None] * len(levels)
     end = grid.height
     for r in range(header + 1, grid.height):
         texts = [grid.label(r, c) for c in range(grid.width) if grid.label(r, c)]
@@ -101,6 +102,15 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
         for i, (key, c) in enumerate(levels):
             raw = grid.raw(r, c)
             text = str(raw).strip() if isinstance(raw, str) and raw.strip() else ""
+            if i and grid.home(r, c) == grid.home(r, levels[i - 1][1]):
+                text = ""  # one label merged across two level columns ('个性指标' over 一级 and 二级)
+            home = grid.home(r, c)
+            prev = anchors[i]
+            regroup = text and _strip(text) == current[i] and home != prev and prev in grid.span
+            if regroup:  # the same name after a merged group ended: a second group, not the first one continued
+                text = f"{text}({sum(1 for p in nodes if len(p) == i + 1 and p[i].startswith(_strip(text))) + 1})"
+            if text:
+                anchors[i] = home
             if text and _strip(text) != current[i]:
                 current[i] = _strip(text)
                 current[i + 1:] = [""] * (len(levels) - i - 1)
@@ -203,9 +213,11 @@ def _summaries(grid: Grid, start: int, fw: Framework) -> list[Summary]:
                 grade = _GRADE_WORDS.get(m.group(1), m.group(1))
                 out.append(Summary("grade", cell, grade, Decimal(total.group(1)) if total else None))
             elif any(t in text for t in _TICKS) and fw.grade.row is None:
-                for word in ("优", "良", "中", "差"):
-                    if re.search(f"[{''.join(_TICKS)}]\\s*{word}|{word}\\s*[{''.join(_TICKS)}]", text):
-                        fw.grade = Cell(r, c, parse(word))
+                ticks = "".join(_TICKS)
+                # '优☑ 良□' puts the box after its label; '☑优 □良' before it: try label-then-box first
+                m = re.search(f"(优|良|中|差)[{ticks}]", text) or re.search(f"[{ticks}](优|良|中|差)", text)
+                if m:
+                    fw.grade = Cell(r, c, parse(m.group(1)))
     return out
 
 
