@@ -234,12 +234,14 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def load_profile_file(path: str | Path) -> Profile:
-    """Load a profile; `extends: <file stem>` starts from another profile file in the same folder."""
+    """Load a profile; `extends: <file stem>` starts from another profile in the same folder or a shipped one."""
     path = Path(path)
     data = _read_yaml(path)
     seen = {path.stem}
     while isinstance(data, dict) and data.get("extends"):
         parent = path.with_name(f"{data['extends']}.yaml")
+        if not parent.is_file():
+            parent = PROFILE_DIR / f"{data['extends']}.yaml"
         if parent.stem in seen or not parent.is_file():
             raise ProfileError(str(path), [f"extends 指向的配置 “{data['extends']}” 不存在或循环引用 / bad extends"])
         seen.add(parent.stem)

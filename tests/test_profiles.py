@@ -71,3 +71,20 @@ def test_cli_usage_errors_exit_2(tmp_path):
     out = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "check", "x.xlsx", "--profile", "nowhere.region"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "没有名为" in out.stderr
+
+
+def test_the_guide_example_validates_and_reads_a_framework(tmp_path):
+    import re
+
+    from conftest import ROOT, SAMPLES
+    from perfeval_xl.api import check_file
+
+    guide = (ROOT / "docs" / "profiles.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(# 某区.*?)```", guide, re.S).group(1)
+    path = tmp_path / "example.yaml"
+    path.write_text(example, encoding="utf-8")
+    profile = load_profile_file(path)
+    assert (profile.id, profile.kind, profile.total_weight) == ("example.district.dept", "framework", 100)
+    assert [b["min"] for b in profile.grade_bands] == [90, 75, 60, 0]
+    [result] = check_file(SAMPLES / "frameworks" / "yongzhou_2019_special.xlsx", profile).results
+    assert result.values["total_score"] == 85
