@@ -16,11 +16,10 @@ from .messages import say
 from .model import NO_CELL, Cell, Finding, Form, Indicator
 from .profile import Profile
 from .rules import RULES, Band
-from .values import Parsed, amount_in_wan, as_fraction, norm_label
+from .values import GRADE_WORDS, Parsed, amount_in_wan, as_fraction, norm_label
 
 AMOUNT_DIGITS = 2  # amounts are printed to 0.01 of their unit
 _LESS_WORDS = ("不超过", "不高于", "以内", "以下", "控制在", "低于", "不大于", "≤")
-_GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差", "优": "优", "良": "良", "中": "中", "差": "差"}
 _NARRATIVE_GRADE = re.compile(r"(?:结果|等级|等次|评价为|评定为|评价情况|结论)[为是:]?[\"“]?(优秀|良好|中等|合格|较差|优|良|中|差)")
 
 
@@ -319,7 +318,7 @@ class _Checker:
                 self.add("C15", "error", f.grade, f.grade.text, grade, "C15.grade", total=fmt(total), computed=grade, stated=f.grade.text)
         elif (concl := f.narrative.get("conclusion")) is not None:
             m = _NARRATIVE_GRADE.search(norm_label(concl.text))
-            if m and _GRADE_WORDS[m.group(1)] != grade:
+            if m and GRADE_WORDS[m.group(1)] != grade:
                 self.add("C15", "warning", concl, m.group(1), grade, "C15.narrative", total=fmt(total), computed=grade, stated=m.group(1))
         rate = self.computed_rate
         limit = (p.raw.get("plausibility") or {}).get("full_marks_rate_below")
@@ -356,7 +355,7 @@ def _short(name: str, limit: int = 24) -> str:
 
 def _grade_word(text: str) -> str:
     t = norm_label(text)
-    for word, grade in _GRADE_WORDS.items():
+    for word, grade in GRADE_WORDS.items():
         if t.startswith(word):
             return grade
     return t

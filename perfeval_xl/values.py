@@ -62,6 +62,9 @@ class Parsed:
 
 BLANK = Parsed(raw=None)
 
+#: how grades are written in words, to the grade labels of the bands
+GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差", "优": "优", "良": "良", "中": "中", "差": "差"}
+
 
 def parse(raw: object) -> Parsed:
     """Parse one cell value (int, float, Decimal, str or None) without ever raising."""

@@ -130,7 +130,7 @@ def _header_rows(grid: Grid, aliases: _Aliases, need: int, must: tuple[str, ...]
     return out
 
 
-def _cell(grid: Grid, r: int, c: int) -> Cell:
+def cell_at(grid: Grid, r: int, c: int) -> Cell:
     """The value at (r, c) as stated; a vertical merge from a row above counts as blank here."""
     hr, hc = grid.home(r, c)
     if hr != r:
@@ -241,7 +241,7 @@ def _read_form(grid, profile, pl, start, br, bcols, ir, icols, end) -> Form:
             if key is None or key in seen:
                 continue
             seen.add(key)
-            cells = {k: _cell(grid, r, c) for k, c in bcols.items()}
+            cells = {k: cell_at(grid, r, c) for k, c in bcols.items()}
             if "reason" in bcols:  # one reason cell merged over all lines belongs to the total line
                 cells["reason"] = Cell(*grid.home(r, bcols["reason"]), parse(grid.raw(r, bcols["reason"])))
             label = next((t for t in _row_texts(grid, r, first_value_col) if pl.lines.match(t) == key), key)
@@ -255,12 +255,12 @@ def _read_form(grid, profile, pl, start, br, bcols, ir, icols, end) -> Form:
         texts = _row_texts(grid, r, grid.width)
         if any(t in pl.total for t in texts[:3]):
             form.total_row = r
-            form.total_weight = _cell(grid, r, icols["weight"])
-            form.total_score = _cell(grid, r, icols["score"])
+            form.total_weight = cell_at(grid, r, icols["weight"])
+            form.total_score = cell_at(grid, r, icols["score"])
             break
         if texts and (pl.narrative.match(texts[0]) or texts[0] in pl.grade):
             break
-        cells = {k: _cell(grid, r, c) for k, c in icols.items() if k not in ("level1", "level2")}
+        cells = {k: cell_at(grid, r, c) for k, c in icols.items() if k not in ("level1", "level2")}
         values = [cells.get(k) for k in ("level3", "target", "actual", "weight", "score")]
         if all(v is None or v.blank for v in values):
             blank_run += 1

@@ -13,14 +13,13 @@ from decimal import Decimal
 
 from ..model import Cell, Framework, Node, Question, Questionnaire, Summary
 from ..profile import Profile
-from ..values import norm_label, parse
-from .locate import _Aliases, _cell
+from ..values import GRADE_WORDS, norm_label, parse
+from .locate import _Aliases, cell_at
 from .workbook import Grid
 
 _WEIGHT = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 _TOTAL_LINE = re.compile(r"(?:综合评分|综合得分|评价总分|总体得分|总得分|总分|合计得分|指标得分|自评得分)[为是:：]?\s*(\d+(?:\.\d+)?)\s*分")
 _GRADE_LINE = re.compile(r"(?:评价等级|评价等次|绩效等级|等级|等次)[为是:：]?\s*[“\"'「]?(优秀|良好|中等|合格|较差|优|良|中|差)")
-_GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差"}
 _NOT_APPLICABLE = {"不涉及", "不适用", "无"}
 _TICKS = ("√", "✓", "✔", "☑", "■", "●")
 LEVELS = ("level1", "level2", "level3")
@@ -121,18 +120,18 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
                     hr, hc = grid.home(r, c)
                     node.weight = Cell(hr, hc, parse(w))
                 if key in level_weight and node.weight.row is None:
-                    wcell = _cell(grid, r, level_weight[key])
+                    wcell = cell_at(grid, r, level_weight[key])
                     node.weight = wcell if not wcell.blank else node.weight
         path = tuple(x for x in current if x)
         if not path:
             continue
-        if path[-1] in _NOT_APPLICABLE and _cell(grid, r, cols["score"]).blank:
+        if path[-1] in _NOT_APPLICABLE and cell_at(grid, r, cols["score"]).blank:
             nodes[path].not_applicable = True
             continue
         leaf = nodes[path]
-        score = _cell(grid, r, cols["score"])
+        score = cell_at(grid, r, cols["score"])
         if leaf_weight is not None and leaf.weight.row is None:
-            wcell = _cell(grid, r, leaf_weight)
+            wcell = cell_at(grid, r, leaf_weight)
             if not wcell.blank:
                 leaf.weight = wcell
         if not score.blank and leaf.score.row is None:
@@ -185,7 +184,7 @@ def _total_row(grid: Grid, r: int, cols: dict[str, int], fw: Framework) -> None:
         p = parse(grid.raw(r, c))
         if p.number is not None:
             numbers.append(Cell(r, c, p))
-    score = _cell(grid, r, cols["score"])
+    score = cell_at(grid, r, cols["score"])
     if score.number is not None:
         fw.total_score = score
         rest = [x for x in numbers if x.col != score.col]
@@ -210,7 +209,7 @@ def _summaries(grid: Grid, start: int, fw: Framework) -> list[Summary]:
             if total:
                 out.append(Summary("total", cell, Decimal(total.group(1))))
             if m := _GRADE_LINE.search(text):
-                grade = _GRADE_WORDS.get(m.group(1), m.group(1))
+                grade = GRADE_WORDS[m.group(1)]
                 out.append(Summary("grade", cell, grade, Decimal(total.group(1)) if total else None))
             elif any(t in text for t in _TICKS) and fw.grade.row is None:
                 ticks = "".join(_TICKS)
@@ -255,14 +254,14 @@ def read_questionnaire(grid: Grid, profile: Profile) -> Questionnaire | None:
             elif numbers:
                 setattr(q, kind, numbers[-1])
             continue
-        option = _cell(grid, r, cols["option"])
+        option = cell_at(grid, r, cols["option"])
         if option.blank:
             continue
         hr, hc = grid.home(r, max(qcol, 0))
         if not q.questions or (qcol >= 0 and (hr, hc) != (q.questions[-1].label.row, q.questions[-1].label.col)):
             label = Cell(hr, hc, parse(grid.raw(hr, hc)))
             q.questions.append(Question(number=str(len(q.questions) + 1), label=label, options=[]))
-        q.questions[-1].options.append((option, _cell(grid, r, cols["points"]), Cell(r, cols["count"], parse(grid.raw(r, cols["count"])))))
+        q.questions[-1].options.append((option, cell_at(grid, r, cols["points"]), Cell(r, cols["count"], parse(grid.raw(r, cols["count"])))))
     if q.valid.row is None:
         for r in range(0, r0):
             for c in range(grid.width):
