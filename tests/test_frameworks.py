@@ -113,3 +113,34 @@ def test_deductions_are_subtracted_and_do_not_count_toward_100(tmp_path):
     wb.save(tmp_path / "d.xlsx")
     [result] = check_file(tmp_path / "d.xlsx").results
     assert (result.values["weight_total"], result.values["deductions"], result.values["total_score"]) == (100, 2, 93.78)
+
+
+def _unmerged(src, dst, repeat):
+    """The same workbook without merged cells: labels repeated in every covered cell, or left only in the first."""
+    wb = openpyxl.load_workbook(src)
+    for ws in wb:
+        for rng in list(ws.merged_cells.ranges):
+            value = ws.cell(rng.min_row, rng.min_col).value
+            ws.unmerge_cells(str(rng))
+            if repeat:
+                for row in ws.iter_rows(min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col, max_col=rng.max_col):
+                    for cell in row:
+                        if isinstance(value, str):
+                            cell.value = value
+    wb.save(dst)
+    return dst
+
+
+FRAMEWORK_FILES = ["xundian_2024_dept", "yongzhou_2019_special", "wuhua_2023_project_eval",
+                   "meishan_2023_dept_system", "meishan_2023_special_system"]
+
+
+@pytest.mark.parametrize("repeat", [True, False], ids=["repeated_labels", "flattened"])
+@pytest.mark.parametrize("name", FRAMEWORK_FILES)
+def test_frameworks_read_the_same_without_merged_cells(tmp_path, name, repeat):
+    src = SAMPLES / "frameworks" / f"{name}.xlsx"
+    [want] = check_file(src).results
+    [got] = check_file(_unmerged(src, tmp_path / "u.xlsx", repeat)).results
+    keys = ("weight_total", "total_score", "grade")
+    assert {k: got.values[k] for k in keys} == {k: want.values[k] for k in keys}
+    assert {(f.check, f.cell) for f in got.findings} == {(f.check, f.cell) for f in want.findings}

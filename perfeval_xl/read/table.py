@@ -101,12 +101,16 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
         for i, (key, c) in enumerate(levels):
             raw = grid.raw(r, c)
             text = str(raw).strip() if isinstance(raw, str) and raw.strip() else ""
-            if i and grid.home(r, c) == grid.home(r, levels[i - 1][1]):
-                text = ""  # one label merged across two level columns ('个性指标' over 一级 and 二级)
+            left = levels[i - 1][1] if i else None
+            if i and (grid.home(r, c) == grid.home(r, left) or (text and text == str(grid.raw(r, left) or "").strip())):
+                text = ""  # one label across two level columns ('个性指标' over 一级 and 二级), merged or repeated
             home = grid.home(r, c)
             prev = anchors[i]
-            regroup = text and _strip(text) == current[i] and home != prev and prev in grid.span
-            if regroup:  # the same name after a merged group ended: a second group, not the first one continued
+            regroup = text and _strip(text) == current[i] and home != prev and (
+                prev in grid.span  # the same name after a merged group ended
+                or (key in level_weight and _new_weight(grid, r, level_weight[key], nodes, current[: i + 1]))
+            )
+            if regroup:  # a second group of the same name, not the first one continued
                 text = f"{text}({sum(1 for p in nodes if len(p) == i + 1 and p[i].startswith(_strip(text))) + 1})"
             if text:
                 anchors[i] = home
@@ -141,6 +145,13 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
     _drop_continuations(fw)
     fw.summaries = _summaries(grid, end, fw)
     return fw
+
+
+def _new_weight(grid: Grid, r: int, c: int, nodes: dict, path: list[str]) -> bool:
+    """A weight written on this row for a group that already has its own: the row starts another group."""
+    node = nodes.get(tuple(x for x in path if x))
+    cell = cell_at(grid, r, c)
+    return node is not None and node.weight.row is not None and not cell.blank and cell.row != node.weight.row
 
 
 def _ensure(nodes, fw, path, grid, r, c, text, deduction) -> Node:
@@ -199,10 +210,12 @@ def _summaries(grid: Grid, start: int, fw: Framework) -> list[Summary]:
     """Totals and grades stated in text below the table, and a ticked 评价等次 row."""
     out = []
     for r in range(start, grid.height):
+        seen = set()
         for c in range(grid.width):
             v = grid.raw(r, c)
-            if not isinstance(v, str) or grid.is_follower(r, c):
-                continue
+            if not isinstance(v, str) or grid.is_follower(r, c) or v in seen:
+                continue  # a sentence repeated across the cells of an unmerged row is one sentence
+            seen.add(v)
             text = norm_label(v)
             cell = Cell(r, c, parse(v))
             total = _TOTAL_LINE.search(text)
@@ -258,8 +271,9 @@ def read_questionnaire(grid: Grid, profile: Profile) -> Questionnaire | None:
         if option.blank:
             continue
         hr, hc = grid.home(r, max(qcol, 0))
-        if not q.questions or (qcol >= 0 and (hr, hc) != (q.questions[-1].label.row, q.questions[-1].label.col)):
-            label = Cell(hr, hc, parse(grid.raw(hr, hc)))
+        label = Cell(hr, hc, parse(grid.raw(hr, hc)))
+        # a question starts where its text (merged, repeated or written once) first appears
+        if not q.questions or (not label.blank and label.text != q.questions[-1].label.text):
             q.questions.append(Question(number=str(len(q.questions) + 1), label=label, options=[]))
         q.questions[-1].options.append((option, cell_at(grid, r, cols["points"]), Cell(r, cols["count"], parse(grid.raw(r, cols["count"])))))
     if q.valid.row is None:
