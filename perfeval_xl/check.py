@@ -180,7 +180,7 @@ class _Checker:
     def indicators(self) -> None:
         f, p = self.form, self.p
         digits = p.indicator_opt("score_digits", 2)
-        has_nature_col = "nature" in p.indicators.columns
+        has_nature_col = any(ind["nature"].row is not None for ind in f.indicators)
         total_w, total_s, all_full = ZERO, ZERO, bool(f.indicators)
         weights_by_level1: dict[str, Decimal] = {}
         for ind in f.indicators:
@@ -232,7 +232,7 @@ class _Checker:
         if written in ("﹦", "＝", "==") or written.startswith("等于"):
             return "=", False
         if ind["target"].p.op:
-            return ind["target"].p.op, not written and "nature" in self.p.indicators.columns
+            return ind["target"].p.op, not written and ind["nature"].row is not None
         if ind["target"].p.number is None and ind["actual"].p.number is None:
             return "定性", True
         text = ind["level3"].text + ind["target"].text

@@ -200,3 +200,32 @@ def test_legacy_xls_saved_by_a_spreadsheet_reads_the_same(tmp_path, expected):
     [xls] = lo.convert([SAMPLES / "meishan_2023" / "04_window_outsourcing.xlsx"], tmp_path, to="xls")
     [result] = check_file(xls).results
     assert _values(result) == _want(expected, "04_window_outsourcing")
+
+
+def test_yunnan_export_with_sign_value_unit_columns_reads_as_the_national_form(tmp_path):
+    """丽江-style: the national layout, 年度指标值 split into 指标性质 | 指标值 | 度量单位, '﹦' (U+FE66) as the sign."""
+    import xlsxwriter
+
+    path = tmp_path / "lijiang.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("项目支出绩效自评表")
+    rows = [
+        ["项目支出绩效自评表"],
+        ["项目名称", "", "某项目"],
+        ["项目资金（万元）", "", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        ["", "年度资金总额", "", 7.29, 7.29, 7.29, 10, "100%", 10],
+        ["", "其中：当年财政拨款", "", 7.29, 7.29, 7.29, "", "100%", ""],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+        ["", "产出指标", "数量指标", "补助金额", "﹦", 72890, "元", 72890, 50, 50, ""],
+        ["", "效益指标", "社会效益指标", "受益人数", "≥", 10, "人", 9, 30, 27, ""],
+        ["", "满意度指标", "服务对象满意度指标", "满意度", "≥", 90, "%", 95, 10, 10, ""],
+        ["总分", "", "", "", "", "", "", "", 100, 97, ""],
+    ]
+    for r, row in enumerate(rows):
+        ws.write_row(r, 0, row)
+    wb.close()
+    [result] = check_file(path).results
+    assert result.profile.id == "national.project_selfeval"
+    assert {k: result.values[k] for k in VALUE_KEYS} == {
+        "execution_rate": 1, "execution_score": 10, "indicator_score_total": 87, "total_score": 97, "grade": "优"}
+    assert [f.check for f in result.findings if f.check in ("C10", "C11")] == []
