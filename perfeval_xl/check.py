@@ -122,7 +122,8 @@ class _Checker:
         self.values["budget_executed"] = plain(self.amount(total["executed"]))
         self.values["execution_rate"] = plain(excel_round(computed_rate, digits))
         self.computed_rate = computed_rate
-        self._execution_score(total, computed_rate)
+        if p.budget_opt("weight") is not None:  # frameworks (五华) score execution inside their tree
+            self._execution_score(total, computed_rate)
         self._reasons(total, computed_rate)
 
     def _rate(self, b, rate: Decimal, B: Decimal, E: Decimal, digits: int) -> None:
@@ -359,6 +360,13 @@ def _grade_word(text: str) -> str:
         if t.startswith(word):
             return grade
     return t
+
+
+def check_budget(form: Form, profile: Profile) -> tuple[dict, list[Finding]]:
+    """The budget-block checks alone (C01, C02, C04–C06), for tables that carry one beside another structure."""
+    c = _Checker(form, profile)
+    c.budget()
+    return c.values, c.findings
 
 
 def check_form(form: Form, profile: Profile) -> Result:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .check import Result, fmt
+from .check import Result, check_budget, fmt
 from .excelmath import ZERO, plain
 from .messages import say
 from .model import NO_CELL, Cell, Finding, Framework, Node, Questionnaire
@@ -135,6 +135,10 @@ def _leaves(n: Node):
 
 def check_framework(fw: Framework, profile: Profile) -> Result:
     c = _FrameworkChecker(fw, profile)
+    if fw.budget is not None:
+        values, findings = check_budget(fw.budget, profile)
+        c.values.update(values)
+        c.findings.extend(findings)
     c.tree()
     for q in fw.questionnaires:
         c.questionnaire(q)

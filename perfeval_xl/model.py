@@ -181,6 +181,8 @@ class Framework:
     grade: Cell = NO_CELL
     summaries: list[Summary] = field(default_factory=list)
     questionnaires: list[Questionnaire] = field(default_factory=list)
+    budget: Form | None = None  # a budget block above the table (五华), checked like a project form's
+    header_row: int = 0
 
     def walk(self):
         stack = list(reversed(self.roots))

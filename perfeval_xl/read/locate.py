@@ -227,26 +227,44 @@ def find_forms(grid: Grid, profile: Profile) -> list[Form]:
     return forms
 
 
+def read_budget(grid: Grid, pl: "_ProfileLabels", form: Form, br: int, bcols: dict[str, int], start: int, stop: int) -> None:
+    """The budget block under header row `br` (lines found by their labels, down to row `stop`) into `form`."""
+    form.budget_header_row = br
+    first_value_col = min(bcols.values())
+    form.amount_unit = _amount_unit(grid, range(max(start, br - 2), min(br + 7, stop)), range(0, grid.width))
+    seen = set()
+    for r in range(br + 1, stop):
+        key = next((k for t in _row_texts(grid, r, first_value_col) if (k := pl.lines.match(t))), None)
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        cells = {k: cell_at(grid, r, c) for k, c in bcols.items()}
+        if "reason" in bcols:  # one reason cell merged over all lines belongs to the total line
+            cells["reason"] = Cell(*grid.home(r, bcols["reason"]), parse(grid.raw(r, bcols["reason"])))
+        label = next((t for t in _row_texts(grid, r, first_value_col) if pl.lines.match(t) == key), key)
+        form.budget.append(BudgetLine(key=key, label=label, row=r, cells=cells))
+    form.budget.sort(key=lambda b: (b.key != "total", b.row))
+
+
+def framework_budget(grid: Grid, profile: Profile, stop: int) -> Form | None:
+    """The budget block above a framework's table (五华: 年初预算数 | 实际到位数 | 实际支出数 | 执行率), if any."""
+    if not profile.budget.columns:
+        return None
+    pl = _labels_for(profile)
+    headers = [(r, cols) for r, cols in _header_rows(grid, pl.budget_cols, 3, ("budget", "executed")) if r < stop]
+    if not headers:
+        return None
+    form = Form(sheet=grid.name, profile_id=profile.id, first_row=0)
+    br, bcols = headers[0]
+    read_budget(grid, pl, form, br, bcols, 0, stop)
+    return form if form.budget else None
+
+
 def _read_form(grid, profile, pl, start, br, bcols, ir, icols, end) -> Form:
     head_top = br if br is not None else ir
     form = Form(sheet=grid.name, profile_id=profile.id, first_row=start)
-    # --- budget block -------------------------------------------------------------------------------------------
     if br is not None:
-        form.budget_header_row = br
-        first_value_col = min(bcols.values())
-        form.amount_unit = _amount_unit(grid, range(max(start, br - 2), min(br + 7, ir)), range(0, grid.width))
-        seen = set()
-        for r in range(br + 1, ir):
-            key = next((k for t in _row_texts(grid, r, first_value_col) if (k := pl.lines.match(t))), None)
-            if key is None or key in seen:
-                continue
-            seen.add(key)
-            cells = {k: cell_at(grid, r, c) for k, c in bcols.items()}
-            if "reason" in bcols:  # one reason cell merged over all lines belongs to the total line
-                cells["reason"] = Cell(*grid.home(r, bcols["reason"]), parse(grid.raw(r, bcols["reason"])))
-            label = next((t for t in _row_texts(grid, r, first_value_col) if pl.lines.match(t) == key), key)
-            form.budget.append(BudgetLine(key=key, label=label, row=r, cells=cells))
-        form.budget.sort(key=lambda b: (b.key != "total", b.row))
+        read_budget(grid, pl, form, br, bcols, start, ir)
     # --- indicator block ----------------------------------------------------------------------------------------
     c1, c2 = icols.get("level1"), icols.get("level2")
     level1 = level2 = ""
@@ -327,6 +345,7 @@ def forms_in(grids: list[Grid], profile: Profile | None = None) -> list:
         if chosen.kind == "framework":
             fw = read_framework(grid, chosen)
             if fw is not None and fw.roots:
+                fw.budget = framework_budget(grid, chosen, fw.header_row)
                 out.append(fw)
         else:
             out.extend(find_forms(grid, chosen))

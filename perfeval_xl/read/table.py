@@ -81,7 +81,7 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
     total_labels = {norm_label(x) for x in profile.total_labels}
     header_texts = {grid.label(r, c) for r in range(max(0, header - 1), header + 1) for c in range(grid.width)}
     header_texts |= {"指标", "指标名称"}
-    fw = Framework(sheet=grid.name, profile_id=profile.id)
+    fw = Framework(sheet=grid.name, profile_id=profile.id, header_row=header)
     nodes: dict[tuple[str, ...], Node] = {}
     current: list[str] = [""] * len(levels)
     anchors: list[tuple[int, int] | None] = [None] * len(levels)
