@@ -125,13 +125,14 @@ def _print_report(report, written) -> None:
 
 
 def cmd_template(args) -> int:
+    from .write.framework_template import write_framework_template
     from .write.template import write_template
 
     profile = _profile_arg(args.profile)
-    if profile.kind != "project_selfeval":
-        raise UsageError(f"“{profile.id}” 暂无模板，只能用于核查 / no template for this profile yet (check only)")
+    if profile.kind == "framework" and not profile.raw.get("tree"):
+        raise UsageError(f"“{profile.id}” 没有配置指标树 (tree)，只能用于核查 / no weight tree in this profile (check only)")
     out = Path(args.output or f"{profile.id}.xlsx")
-    write_template(profile, out, year=args.year)
+    (write_framework_template if profile.kind == "framework" else write_template)(profile, out, year=args.year)
     print(f"已生成模板 / template written: {out}")
     return EXIT_OK
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from .rules import INDICATOR_METHODS
+from .rules import FRAMEWORK_METHODS, INDICATOR_METHODS, RULES
+from .tree import NODE_KEYS, call_arguments, expression_items, expression_problems, parse_tree, rule_arguments
 from .values import norm_label
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
@@ -222,7 +223,138 @@ def _table_problems(data: dict) -> list[str]:
     unknown = set(cols) - {"level1", "level2", "level3", "weight", "score"}
     if unknown:
         problems.append(f"table.columns 中有未知的列 {sorted(unknown)} / unknown columns")
+    if "tree" in data:
+        problems += _tree_problems(data)
     return problems
+
+
+def _fmt(x: Decimal) -> str:
+    return format(x.normalize(), "f")
+
+
+def _tree_problems(data: dict) -> list[str]:
+    """A framework's weight tree: well formed, weights closing at every level (null weights, 扣分项 blocks and
+    the alternatives of a pick-one block aside), every row's method, parameters and inputs usable."""
+    tree = data["tree"]
+    if not isinstance(tree, list) or not tree:
+        return ["tree 应为指标节点列表 / tree must be a non-empty list of nodes"]
+    problems: list[str] = []
+    shape: list[str] = []
+
+    def check_shape(items, where: str) -> None:
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+                shape.append(f"{where}第 {i + 1} 个节点缺少 name / node without a name")
+                continue
+            label = f"{where}{item['name']}"
+            extra = set(item) - set(NODE_KEYS)
+            if extra:
+                shape.append(f"指标 “{label}” 有未知的键 {sorted(extra)}，可用：{', '.join(NODE_KEYS)} / unknown keys")
+            w = item.get("weight")
+            if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0):
+                shape.append(f"指标 “{label}” 的分值 {w!r} 应为不小于 0 的数字或 null / weight must be a number or null")
+            children = item.get("children")
+            if children is not None and not isinstance(children, list):
+                shape.append(f"指标 “{label}” 的 children 应为列表 / children must be a list")
+            elif children:
+                if any(k in item for k in ("method", "params", "inputs")):
+                    shape.append(f"指标 “{label}” 有下级指标，不能再有 method/params/inputs / only leaves are scored")
+                check_shape(children, label + "/")
+            for key in ("params", "inputs"):
+                if item.get(key) is not None and not isinstance(item[key], dict):
+                    shape.append(f"指标 “{label}” 的 {key} 应为映射 / {key} must be a mapping")
+
+    check_shape(tree, "")
+    if shape:
+        return shape
+    table = data["table"] or {}
+    roots = parse_tree(tree, _labels(table.get("deduction")), _labels(table.get("pick_one")))
+    kinds: dict[str, tuple[str, str]] = {}  # data item -> (kind, first row reading it)
+    for root in roots:
+        for node in root.walk():
+            label = "/".join(node.path)
+            if node.is_leaf:
+                problems += _leaf_problems(node, label, bool(data.get("questionnaire")), kinds)
+            elif not node.deduction:
+                problems += _closure_problems(node, label)
+    top = [r.effective_weight() for r in roots if not r.deduction]
+    if all(w is not None for w in top):
+        total = sum(top, Decimal(0))
+        try:
+            expected = Decimal(str(data["total"]["weight"]))
+        except (KeyError, ArithmeticError, TypeError, ValueError):
+            expected = None  # reported by _grade_problems
+        if expected is not None and total != expected:
+            problems.append(f"权重不闭合：一级指标分值合计 {_fmt(total)} ≠ 总分 {_fmt(expected)} "
+                            "/ top-level weights do not add up to the total")
+    return problems
+
+
+def _closure_problems(node, label: str) -> list[str]:
+    got = [c.effective_weight() for c in node.children]
+    if node.weight is None or any(w is None for w in got):
+        return []  # a weight the form does not print: nothing to close
+    if node.pick_one:  # alternatives: each carries the whole block's weight
+        return [f"权重不闭合：备选指标 “{label}/{c.name}” 的分值 {_fmt(w)} ≠ “{label}” 的分值 {_fmt(node.weight)}"
+                " / an alternative must carry the block's weight" for c, w in zip(node.children, got) if w != node.weight]
+    total = sum(got, Decimal(0))
+    if total != node.weight:
+        return [f"权重不闭合：“{label}” 的下级指标分值合计 {_fmt(total)} ≠ 本级分值 {_fmt(node.weight)}"
+                f" / the weights under '{label}' add to {_fmt(total)}, not {_fmt(node.weight)}"]
+    return []
+
+
+def _leaf_problems(node, label: str, has_questionnaire: bool, kinds: dict) -> list[str]:
+    if node.method is None:
+        if node.params or node.inputs:
+            return [f"指标 “{label}” 没有 method，却给了 params/inputs / params or inputs without a method"]
+        return []
+    if node.method not in FRAMEWORK_METHODS:
+        return [f"指标 “{label}” 的计分方法 “{node.method}” 不存在，可选：{', '.join(FRAMEWORK_METHODS)} / unknown method"]
+    args = rule_arguments(node.method)
+    problems = []
+    for key in sorted(set(node.params) - args.params):
+        problems.append(f"指标 “{label}” 的参数 “{key}” 不是 {node.method} 的参数，可用：{', '.join(sorted(args.params))}"
+                        f" / unknown parameter '{key}'")
+    for key in sorted(args.required - set(node.params)):
+        problems.append(f"指标 “{label}” 缺少 {node.method} 的参数 “{key}” / parameter '{key}' missing")
+    for key in sorted(set(node.inputs) - set(args.inputs)):
+        problems.append(f"指标 “{label}” 的输入 “{key}” 不是 {node.method} 的输入，应为：{', '.join(args.inputs)}"
+                        f" / unknown input '{key}'")
+    for key in args.inputs:
+        if key not in node.inputs:
+            problems.append(f"指标 “{label}” 缺少 {node.method} 的输入 “{key}” / input '{key}' missing")
+    for key, expr in node.inputs.items():
+        bad = expression_problems(expr, has_questionnaire)
+        problems += [f"指标 “{label}” 的输入 {key}：{p}" for p in bad]
+        if bad:
+            continue
+        for item, kind in expression_items(expr):
+            seen, where = kinds.setdefault(item, (kind, label))
+            numeric = {"number", "count"}
+            if seen != kind and not (seen in numeric and kind in numeric):
+                problems.append(f"数据项 “{item}” 在 “{where}” 中是 {seen}，在 “{label}” 中是 {kind} / data item used "
+                                "as two kinds")
+    if problems:
+        return problems
+    tiers = node.params.get("tiers") if node.method == "tiers" else None
+    if tiers is not None:
+        if not isinstance(tiers, list) or not all(
+                isinstance(t, dict) and "score" in t and ("min" in t) != ("max" in t) for t in tiers):
+            return [f"指标 “{label}” 的 tiers 应为 [{{min: 下限, score: 分}} …] 或 [{{max: 上限, score: 分}} …] / bad tiers"]
+        top = max([Decimal(str(t["score"])) for t in tiers] + [Decimal(str(node.params.get("otherwise", 0)))])
+        if node.weight is not None and not node.deduction and top > node.weight:
+            return [f"指标 “{label}” 的分档得分 {_fmt(top)} 超过分值 {_fmt(node.weight)} / a tier scores above the weight"]
+    try:  # the parameters must work in both renderings: try them once
+        rule = RULES[node.method]
+        sample = {k: ("是" if node.method == "yes_no" else "达成" if node.method == "qualitative" else Decimal(50))
+                  for k in args.inputs}
+        rule.evaluate(**sample, **call_arguments(node.method, node.params, node.weight or Decimal(1)))
+        rule.formula(**{k: "A1" for k in args.inputs}, **call_arguments(node.method, node.params, "B1"))
+    except Exception as e:  # noqa: BLE001 - any failure means the parameters are unusable
+        why = "有参数不是数字" if isinstance(e, ArithmeticError) else str(e)
+        return [f"指标 “{label}” 的参数无法用于 {node.method}：{why} / unusable parameters"]
+    return []
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -308,3 +308,9 @@ for _rule in (
 INDICATOR_METHODS = ("positive", "reverse_linear", "equal", "qualitative")
 #: methods a framework row can name
 FRAMEWORK_METHODS = ("ratio", "threshold_deduct", "tiers", "yes_no", "per_issue", "qualitative", "positive", "reverse_linear")
+#: the data each framework method scores; its other evaluate() arguments are the row's weight and parameters
+FRAMEWORK_INPUTS = {
+    "ratio": ("ratio",), "threshold_deduct": ("rate",), "tiers": ("value",), "yes_no": ("answer",),
+    "per_issue": ("count",), "qualitative": ("actual",), "positive": ("target", "actual"),
+    "reverse_linear": ("target", "actual"),
+}

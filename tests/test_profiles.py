@@ -88,3 +88,53 @@ def test_the_guide_example_validates_and_reads_a_framework(tmp_path):
     assert [b["min"] for b in profile.grade_bands] == [90, 75, 60, 0]
     [result] = check_file(SAMPLES / "frameworks" / "yongzhou_2019_special.xlsx", profile).results
     assert result.values["total_score"] == 85
+
+
+# --- framework weight trees ------------------------------------------------------------------------------------------
+
+def _tree_broken(tmp_path, change):
+    data = yaml.safe_load((PROFILE_DIR / "yunnan.kunming.dept_common.yaml").read_text(encoding="utf-8"))
+    change(data["tree"])
+    path = tmp_path / "框架配置.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _b11(tree):
+    return tree[1]["children"][0]["children"][0]  # B部门管理 / B1预算管理 / B11基本支出预算执行率
+
+
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        # a 三级 weight that no longer adds up to its 二级, and the 一级 above it
+        (lambda t: t[0]["children"][0]["children"][0].__setitem__("weight", 3),
+         "“A部门决策/A1部门目标” 的下级指标分值合计 13 ≠ 本级分值 12"),
+        (lambda t: t.pop(), "一级指标分值合计 55 ≠ 总分 100"),
+        (lambda t: _b11(t).__setitem__("method", "proportional"),
+         "“B部门管理/B1预算管理/B11基本支出预算执行率” 的计分方法 “proportional” 不存在"),
+        (lambda t: _b11(t)["params"].__setitem__("per_pont", 0.1),
+         "“B部门管理/B1预算管理/B11基本支出预算执行率” 的参数 “per_pont” 不是 threshold_deduct 的参数"),
+        (lambda t: _b11(t)["params"].pop("threshold"), "缺少 threshold_deduct 的参数 “threshold”"),
+        (lambda t: _b11(t).__setitem__("inputs", {"ratio": {"value": "x"}}), "的输入 “ratio” 不是 threshold_deduct 的输入"),
+        (lambda t: _b11(t)["inputs"].__setitem__("rate", {"percent": ["a", "b"]}), "表达式 “percent” 不存在"),
+        (lambda t: _b11(t)["params"].__setitem__("threshold", "九十五"), "参数无法用于 threshold_deduct"),
+        (lambda t: t[0].__setitem__("method", "ratio"), "“A部门决策” 有下级指标，不能再有 method"),
+    ],
+)
+def test_a_wrong_weight_tree_names_the_node_and_the_problem(tmp_path, change, problem):
+    path = _tree_broken(tmp_path, change)
+    with pytest.raises(ProfileError) as e:
+        load_profile_file(path)
+    assert str(path) in str(e.value)
+    assert problem in str(e.value)
+
+
+def test_shipped_trees_close_and_null_weights_are_skipped():
+    """安宁 prints weights for some rows only: its tree validates where weights are given."""
+    profiles = shipped_profiles()
+    for pid in ("yunnan.kunming.dept_common", "yunnan.anning.dept", "yunnan.wuhua.project_eval",
+                "hunan.yongzhou.special_fund", "sichuan.meishan.dept_system", "sichuan.meishan.special_system"):
+        assert profiles[pid].raw["tree"], pid
+    anning = profiles["yunnan.anning.dept"].raw["tree"]
+    assert [n["weight"] for n in anning] == [None, None, None, None, 2]

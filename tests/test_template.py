@@ -248,21 +248,27 @@ def test_writing_is_deterministic(out):
 
 
 def _content(path: Path) -> dict:
-    """What a template says, independent of how xlsxwriter serialises it: cells (values, formulas, number formats,
-    locking), merges, validations, conditional formats, cached values."""
-    ws = openpyxl.load_workbook(path)[SHEET]
-    cached = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(SHEET).to_python()
-    cells = {c.coordinate: (c.value, c.number_format, c.protection.locked, cached[c.row - 1][c.column - 1])
-             for row in ws.iter_rows() for c in row if c.value is not None}
-    return {"cells": cells, "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+    """What a template says, sheet by sheet, independent of how xlsxwriter serialises it: cells (values, formulas,
+    number formats, locking), merges, validations, conditional formats, cached values."""
+    book = CalamineWorkbook.from_path(str(path))
+    out = {}
+    for ws in openpyxl.load_workbook(path):
+        cached = book.get_sheet_by_name(ws.title).to_python()
+        cells = {c.coordinate: (c.value, c.number_format, c.protection.locked, cached[c.row - 1][c.column - 1])
+                 for row in ws.iter_rows() for c in row if c.value is not None}
+        out[ws.title] = {
+            "cells": cells, "merged": sorted(str(r) for r in ws.merged_cells.ranges),
             "dv": sorted((str(d.sqref), d.type, d.formula1, d.formula2, d.prompt) for d in
                          ws.data_validations.dataValidation),
             "cf": sorted((str(cf.sqref), r.formula[0]) for cf in ws.conditional_formatting for r in cf.rules)}
+    return out
 
 
 def test_shipped_templates_are_current(out):
     fresh = regenerate(out / "regen")
-    assert sorted(p.name for p in fresh) == sorted(f"{pid}.xlsx" for pid, p in shipped_profiles().items() if p.kind == "project_selfeval")
+    # project forms, and the frameworks whose profile carries a weight tree (write/framework_template.py)
+    expected = [pid for pid, p in shipped_profiles().items() if p.kind == "project_selfeval" or p.raw.get("tree")]
+    assert sorted(p.name for p in fresh) == sorted(f"{pid}.xlsx" for pid in expected)
     for path in fresh:
         shipped = REPO / "workbook_templates" / path.name
         assert shipped.is_file(), f"run python -m perfeval_xl.write.template to create {shipped}"

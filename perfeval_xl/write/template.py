@@ -22,8 +22,8 @@ Numbers may be int, float, Decimal or plain-number strings ("35.16"). Indicators
 `template_rows`. On a form without a 指标性质 column (national) a sign given as `nature` is written in front of a
 numeric target (≥ + 11 -> "≥11"); hidden helper columns read the sign and the number back from that text.
 
-Regenerate the shipped blank templates with `python -m perfeval_xl.write.template [DIR]` (default
-`workbook_templates`).
+Regenerate the shipped blank templates (these and the framework templates of write/framework_template.py) with
+`python -m perfeval_xl.write.template [DIR]` (default `workbook_templates`).
 """
 
 from __future__ import annotations
@@ -146,15 +146,18 @@ def _check_fill(profile: Profile, fill: dict) -> None:
 
 
 def regenerate(dirpath: str | Path = "workbook_templates") -> list[Path]:
-    """Write every shipped profile's blank template to `<dirpath>/<profile id>.xlsx`."""
+    """Write every shipped profile's blank template to `<dirpath>/<profile id>.xlsx` (frameworks: those with a
+    weight tree, by write.framework_template)."""
+    from .framework_template import write_framework_template
+
     out = Path(dirpath)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for profile in shipped_profiles().values():
-        if profile.kind != "project_selfeval":
-            continue  # framework templates come with their data-entry sheets
+        if profile.kind == "framework" and not profile.raw.get("tree"):
+            continue  # nothing to lay out: such a profile only checks
         path = out / f"{profile.id}.xlsx"
-        write_template(profile, path)
+        (write_framework_template if profile.kind == "framework" else write_template)(profile, path)
         paths.append(path)
     return paths
 

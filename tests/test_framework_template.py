@@ -1,0 +1,433 @@
+"""Framework templates: the profile's weight tree laid out as the form, a 基础数据 sheet the computed rows read, a
+问卷统计 sheet; formulas that LibreOffice recalculates to exactly what the Python rules give; filled templates that
+the checker reads back without an error."""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import sys
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from perfeval_xl.api import check_file
+from perfeval_xl.lo import convert, find_soffice
+from perfeval_xl.profile import get_profile, shipped_profiles
+from perfeval_xl.tree import EXPRESSIONS, parse_tree
+from perfeval_xl.write.framework_template import DATA_SHEET, Q_SHEET, SHEET, write_framework_template
+
+needs_lo = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed")
+FRAMEWORKS = sorted(pid for pid, p in shipped_profiles().items() if p.kind == "framework")
+XUNDIAN = get_profile("yunnan.kunming.dept_common")
+RANDOM_FILLS = 20  # per profile
+
+# weights the profiles leave open (the seed prints none), chosen so that every level closes
+OPEN_WEIGHTS = {
+    "yunnan.anning.dept": {"部门职能职责的": 1, "年度工作目标与": 4, "年度具体工作与": 4, "部门内设科室及": 1,
+                           "人员类、运转类": 2, "特定目标类项目": 3, "考核任务实际完成率": 7.5, "完成及时率": 7.5,
+                           "质量达标率": 7.5, "重点工作办结率": 7.5, "经济效益": 4.5, "社会效益": 4.5, "生态效益": 4.5,
+                           "可持续影响": 4.5},
+    "sichuan.meishan.dept_system": {"数量指标履职效果": 5, "质量指标履职效果": 5, "时效指标履职效果": 5,
+                                    "群众满意度履职效果": 4},
+}
+# pick-one blocks: the unit fills one alternative and leaves the others blank
+NOT_CHOSEN = {"sichuan.meishan.special_system": ("专用指标/产业发展", "专用指标/基础设施", "专用指标/行政运转")}
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("fw_templates")
+
+
+def _leaves(profile):
+    table = profile.raw.get("table") or {}
+    roots = parse_tree(profile.raw["tree"], table.get("deduction") or (), table.get("pick_one") or ())
+    return [leaf for r in roots for leaf in r.leaves()]
+
+
+def _pairs(profile, skip=()):
+    """(kind, operands) of every input expression of the rows not under `skip`."""
+    for leaf in _leaves(profile):
+        if not any("/".join(leaf.path).startswith(s) for s in skip):
+            for expr in leaf.inputs.values():
+                (key, arg), = expr.items()
+                yield key, (list(arg) if EXPRESSIONS[key][0] == 2 else [arg])
+
+
+def _fill(profile, rng: random.Random, *, complete: bool) -> dict:
+    """A fill of every input. `complete`: consistent and without blanks (what a finished form holds); else
+    blanks, zeros, counts that do not add up and scores out of range appear too."""
+    blank = (lambda p: False) if complete else (lambda p: rng.random() < p)
+    skip = NOT_CHOSEN.get(profile.id, ()) if complete else ()
+    data: dict = {}
+    pairs = list(_pairs(profile, skip))
+    for key, args in pairs:  # denominators first, numerators near them so that rates land around thresholds
+        if len(args) == 2 and isinstance(args[1], str) and args[1] not in data:
+            pct = "(%)" in args[1]
+            data[args[1]] = None if blank(0.08) else 0 if blank(0.04) else (
+                rng.choice([100, 90, 80]) if pct else round(rng.uniform(1, 500), rng.choice([0, 1, 2])))
+    for key, args in pairs:
+        a = args[0]
+        if not isinstance(a, str) or a in data:
+            continue
+        if key == "answer":
+            data[a] = None if blank(0.1) else rng.choice(["是", "否"])
+        elif key == "count":
+            data[a] = None if blank(0.1) else rng.randint(0, 4 if complete else 12)
+        elif key == "value":
+            data[a] = None if blank(0.1) else round(rng.uniform(50, 104), rng.choice([0, 1, 2]))
+        elif key != "questionnaire":
+            den = args[1] if not isinstance(args[1], str) else data.get(args[1])
+            base = float(den) if den else rng.uniform(1, 500)
+            low = 0.0 if key == "complement_of" else 0.55
+            high = 0.3 if key == "complement_of" else 1.15
+            data[a] = None if blank(0.08) else round(base * rng.uniform(low, high), rng.choice([0, 1, 2]))
+    opened = OPEN_WEIGHTS.get(profile.id, {})
+    weights = {k: (v if complete else (None if blank(0.15) else round(rng.uniform(0, 10), 1))) for k, v in opened.items()}
+    scores = {}
+    for leaf in _leaves(profile):
+        path = "/".join(leaf.path)
+        if leaf.method or leaf.name == "不涉及" or any(path.startswith(s) for s in skip):
+            continue
+        w = leaf.weight if leaf.weight is not None else Decimal(str(opened.get(leaf.name) or 5))
+        if leaf.deduction:
+            scores[path] = rng.randint(0, 2)
+        elif complete:
+            scores[path] = round(rng.uniform(0, float(w)), rng.choice([0, 1, 2]))
+        else:
+            scores[path] = None if blank(0.15) else round(rng.uniform(-1, float(w) + 1), rng.choice([0, 1, 2]))
+    fill = {"data": {k: v for k, v in data.items() if v is not None}, "scores": scores, "weights": weights}
+    if profile.raw.get("questionnaire"):
+        questions = profile.raw["questionnaire"].get("questions") or [{"options": [0] * 3}] * 10
+        valid = rng.randint(1, 40)
+        counts = []
+        for q in questions:
+            n = len(q["options"])
+            cuts = sorted(rng.randint(0, valid) for _ in range(n - 1))
+            counts.append([b - a for a, b in zip([0, *cuts], [*cuts, valid])])
+        if not complete and rng.random() < 0.2:
+            counts[0][0] += 1  # a tally that does not add up
+        fill["questionnaire"] = {"valid": None if blank(0.1) else valid, "counts": counts}
+    return fill
+
+
+def _written(out: Path, name: str, profile, **kw):
+    path = out / f"{name}.xlsx"
+    return path, write_framework_template(profile, path, **kw)
+
+
+def _values(path: Path) -> dict[str, object]:
+    """Every cell's value (cached results for formulas), keyed 'sheet!A1', read with openpyxl."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return {f"{ws.title}!{c.coordinate}": c.value for ws in wb for row in ws.iter_rows() for c in row}
+
+
+def _same(got, want, tol=1e-9) -> bool:
+    if want == "":
+        return got in (None, "")
+    if isinstance(want, str):
+        return got == want
+    return isinstance(got, (int, float)) and not isinstance(got, bool) and abs(got - float(want)) <= tol
+
+
+def _mismatches(values: dict, tmap) -> dict:
+    return {ref: (values.get(ref), want) for ref, want in tmap.computed.items() if not _same(values.get(ref), want)}
+
+
+def _poison(src: Path, dst: Path) -> int:
+    """Copy an xlsx with every cached formula result replaced by 999; return how many were replaced."""
+    count = 0
+
+    def wrong(m):
+        nonlocal count
+        count += 1
+        return f"{m.group(1)}<v>999</v></c>"
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(r"(<c [^>]*><f>[^<]*</f>)<v>[^<]*</v></c>", wrong, data.decode()).encode()
+            zout.writestr(item, data)
+    return count
+
+
+# --- layout and wording ---------------------------------------------------------------------------------------------
+
+def test_every_framework_profile_has_a_tree_with_computed_rows():
+    assert len(FRAMEWORKS) == 6
+    for pid in FRAMEWORKS:
+        leaves = _leaves(get_profile(pid))
+        assert any(leaf.method for leaf in leaves), pid
+
+
+def test_xundian_layout_and_wording(out):
+    path, tmap = _written(out, "xundian_blank", XUNDIAN)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [SHEET, DATA_SHEET, Q_SHEET]
+    ws = wb[SHEET]
+    expected = {
+        "A1": "部门整体支出绩效评价共性指标体系框架",
+        "A2": "一级指标", "B2": "二级指标", "C2": "三级指标", "D2": "分值", "E2": "得分", "F2": "评分细则",
+        "A3": "A部门决策(35分)", "B3": "A1部门目标(12分)", "C3": "A11部门中长期规划目标的明确性与合理性(2分)", "D3": 2,
+        "B8": "A2部门职能(10分)", "A16": "B部门管理(20分)", "C16": "B11基本支出预算执行率(1分)", "D16": 1,
+        "C30": "C13规范政务大厅管理服务完成情况(6分)", "D30": 6, "A38": "合计", "A39": "评价等次",
+    }
+    assert {ref: ws[ref].value for ref in expected} == expected
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A1:F1", "A3:A15", "B3:B7", "A16:A28", "A29:A37", "A38:C38", "A39:C39", "D39:F39"} <= merged
+    assert ws["F16"].value.endswith("预算完成率≥95%得满分,未达到的每低于1%扣0.1分,扣完为止。")
+    assert (tmap.total_weight, tmap.total_score, tmap.grade) == (f"{SHEET}!D38", f"{SHEET}!E38", f"{SHEET}!D39")
+    assert ws["D38"].value == "=SUM(D3:D37)" and ws["E38"].value == "=ROUND(SUM(E3:E37),2)"
+    assert ws["D39"].value.startswith('=IF(COUNT(E3:E37)=0,"",IF(E38>=90,"优"')
+    b11 = tmap.rows["B部门管理/B1预算管理/B11基本支出预算执行率"]
+    assert b11["score"] == f"{SHEET}!E16" and ws["E16"].value == (
+        '=IF(H16="","",IF((95-H16)<=0,D16,ROUND(MAX(0,D16-0.1*(95-H16)),2)))')
+    assert ws["H16"].value == "=IF(OR('基础数据'!$B$4=\"\",'基础数据'!$B$5=\"\"),\"\",IF(N('基础数据'!$B$5)=0,0,'基础数据'!$B$4/'基础数据'!$B$5*100))"
+    assert ws.column_dimensions["H"].hidden and ws["H2"].value == "计算值1"
+    ds = wb[DATA_SHEET]
+    assert [ds.cell(3, c).value for c in (1, 2, 3)] == ["数据项", "数值", "说明"]
+    assert [ds.cell(r, 1).value for r in (4, 5)] == ["基本支出决算数", "基本支出预算数"]
+    assert ds["C4"].value == "填写数字。用于：B11基本支出预算执行率"
+    assert ds["A17"].value == "问卷满意度(%)" and ds["B17"].value == (  # 综合得分 ÷ 满分 × 100
+        "=IF(OR(N('问卷统计'!$E$34)=0,N('问卷统计'!$D$33)=0),\"\",'问卷统计'!$E$35/'问卷统计'!$D$33*100)")
+    qs = wb[Q_SHEET]
+    assert [qs.cell(2, c).value for c in range(1, 6)] == ["标题序号", "问题内容", "选项内容", "标准分值", "问卷数"]
+    assert (qs["B3"].value, qs["C3"].value, qs["D3"].value) == ("您认为该部门在深入基层调查研究情况方面做的如何?", "A.经常到基层调研", 10)
+    assert (qs["A33"].value, qs["D33"].value, qs["E33"].value) == ("问卷总分", "=" + "+".join(
+        f"MAX(D{3 + 3 * i}:D{5 + 3 * i})" for i in range(10)), "=SUMPRODUCT(E3:E32,D3:D32)")
+    assert (qs["A34"].value, qs["A35"].value) == ("有效问卷份数", "问卷综合得分")
+    assert qs["E35"].value == "=IF(N($E$34)=0,0,ROUND(SUMPRODUCT(E3:E32,D3:D32)/$E$34,2))"
+
+
+def test_deeper_trees_span_the_level_columns_as_the_seeds_print_them(out):
+    """眉山 专项: 二级 over two columns (基础设施 splits into 在建项目 / 建成项目), 个性指标 and 扣分项 over 一级+二级."""
+    path, tmap = _written(out, "meishan_special_blank", get_profile("sichuan.meishan.special_system"))
+    ws = openpyxl.load_workbook(path)[SHEET]
+    assert [ws.cell(2, c).value for c in range(1, 8)] == ["一级指标", "二级指标", None, "三级指标", "分值", "得分", "评分细则"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"B2:C2", "A3:A12", "B3:C5", "B13:C15", "B20:B24", "C20:C21", "C22:C24", "A28:C29", "A30:C31"} <= merged
+    assert (ws["A13"].value, ws["B20"].value, ws["D20"].value) == ("专用指标(30分)", "基础设施(30分)", "工程进度(15分)")
+    assert ws["C20"].value == '=IF((SUM(E20:E21))=0,"在建项目","在建项目("&(SUM(E20:E21))&"分)")'
+    assert tmap.computed[f"{SHEET}!C20"] == "在建项目(30分)" and tmap.computed[f"{SHEET}!C22"] == "建成项目(30分)"
+    assert ws["A30"].value == "扣分项(10分)" and ws["E30"].value is None  # deductions print no weight
+    # 分值 合计: one alternative of the pick-one block, the 扣分项 block not counted
+    assert ws["E32"].value == "=SUM(E3:E12,E28:E29)+30" and tmap.computed[f"{SHEET}!E32"] == 100
+    assert ws["F32"].value == "=ROUND(SUM(F3:F29)-MIN(10,SUM(F30:F31)),2)"
+
+
+def test_open_weights_are_inputs_and_their_groups_add_them_up_live(out):
+    anning = get_profile("yunnan.anning.dept")
+    path, tmap = _written(out, "anning_open", anning, fill={"weights": OPEN_WEIGHTS["yunnan.anning.dept"]})
+    ws = openpyxl.load_workbook(path)[SHEET]
+    row = tmap.rows["投入/部门职能职责/部门职能职责的"]
+    assert row["weight"] in tmap.inputs and ws[row["weight"].split("!")[1]].value == 1
+    assert tmap.computed[tmap.groups["投入"]] == "投入(30分)"
+    assert tmap.computed[tmap.groups["效果效益"]] == "效果效益(18分)"
+    assert tmap.computed[tmap.total_weight] == 100
+    assert ws["A36"].value == "服务对象满意度(2分)" and "A36:C36" in {str(r) for r in ws.merged_cells.ranges}
+    blank_path, blank = _written(out, "anning_blank", anning)
+    # blank: what is printed — 绩效目标管理's rows 2 + 2 + 3 + 3, 部门职能职责 10, 预算配置's rows 1 + 1 + 3
+    assert blank.computed[blank.groups["投入"]] == "投入(25分)"
+    assert blank.computed[blank.groups["产出"]] == "产出"  # nothing printed, nothing typed yet
+
+
+def test_inputs_are_unlocked_yellow_computed_cells_locked_and_sheets_protected(out):
+    rng = random.Random(5)
+    path, tmap = _written(out, "protect", XUNDIAN, fill=_fill(XUNDIAN, rng, complete=True))
+    wb = openpyxl.load_workbook(path)
+    for ws in wb:
+        assert ws.protection.sheet and not ws.protection.password, ws.title
+    for ref in tmap.inputs:
+        sheet, cell = ref.split("!")
+        assert wb[sheet][cell].protection.locked is False, ref
+        assert wb[sheet][cell].fill.fgColor.rgb == "FFFFFFCC", ref
+    for ref in tmap.computed:
+        sheet, cell = ref.split("!")
+        assert wb[sheet][cell].protection.locked is True, ref
+    typed = tmap.rows["A部门决策/A1部门目标/A11部门中长期规划目标的明确性与合理性"]["score"]
+    assert typed in tmap.inputs
+    rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in wb[SHEET].conditional_formatting}
+    assert rules["E3:E37"] == ["AND(ISNUMBER(E3),OR(E3<0,E3>N(D3)+0.005))"]
+    assert rules["D38"] == ["AND(COUNT(E3:E37)>0,ABS(N($D$38)-100)>0.005)"]
+    qrules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in wb[Q_SHEET].conditional_formatting}
+    assert qrules["E3:E5"] == ["AND(N($E$34)>0,SUM($E$3:$E$5)<>N($E$34))"]
+    dvs = {str(dv.sqref): dv for dv in wb[SHEET].data_validations.dataValidation}
+    assert (dvs["E3"].type, dvs["E3"].formula1, dvs["E3"].formula2) == ("decimal", "0", "2")
+
+
+# --- values ---------------------------------------------------------------------------------------------------------
+
+def test_seed_figures_come_out_as_the_rules_give_them(out):
+    """寻甸 B11 392.54 / 415.10 = 94.565% → 1 − 0.1 × 0.435 = 0.96; 附件4 1000 / 10 = 100 → 100% → C19 7;
+    五华 预算执行率 293.08 / 397.80 = 73.68% → 3 × 0.7368 = 2.21 → 2 (whole points, as the seed scores it)."""
+    fill = {"data": {"基本支出决算数": "392.54", "基本支出预算数": "415.10"},
+            "questionnaire": {"valid": 10, "counts": [[10, 0, 0]] * 10}}
+    _, tmap = _written(out, "xundian_seed", XUNDIAN, fill=fill)
+    assert tmap.values["B部门管理/B1预算管理/B11基本支出预算执行率"] == Decimal("0.96")
+    assert tmap.computed[tmap.questionnaire["total"]] == 1000 and tmap.computed[tmap.questionnaire["score"]] == 100
+    assert tmap.values["C部门绩效/C2部门效果/C19政务服务系统人员满意度"] == 7
+    fill = {"data": {"年初预算数": "397.80", "实际到位数": "397.80", "实际支出数": "293.08"}}
+    _, tmap = _written(out, "wuhua_seed", get_profile("yunnan.wuhua.project_eval"), fill=fill)
+    assert tmap.values["过程/资金管理/预算执行率"] == 2 and tmap.values["过程/资金管理/资金到位率"] == 3
+
+
+def test_blank_template_caches_blank_scores_and_no_grade(out):
+    for pid in FRAMEWORKS:
+        _, tmap = _written(out, f"blank_{pid}", get_profile(pid))
+        computed_rows = [r["score"] for p, r in tmap.rows.items() if r["score"] in tmap.computed]
+        assert computed_rows and all(tmap.computed[ref] == "" for ref in computed_rows), pid
+        assert tmap.computed[tmap.total_score] == 0 and tmap.computed[tmap.grade] == "", pid
+
+
+def test_every_formula_cell_has_its_cached_value(out):
+    rng = random.Random(11)
+    for pid in FRAMEWORKS:
+        profile = get_profile(pid)
+        fill = _fill(profile, rng, complete=True)
+        path, tmap = _written(out, f"cached_{pid}", profile, fill=fill)
+        wb = openpyxl.load_workbook(path)
+        book = CalamineWorkbook.from_path(str(path))
+        formula_cells = [f"{ws.title}!{c.coordinate}" for ws in wb for row in ws.iter_rows() for c in row
+                         if c.data_type == "f"]
+        assert set(formula_cells) == set(tmap.computed), pid
+        for ref in formula_cells:
+            sheet, cell = ref.split("!")
+            c = wb[sheet][cell]
+            got = book.get_sheet_by_name(sheet).to_python()[c.row - 1][c.column - 1]
+            if not NOT_CHOSEN.get(pid):
+                assert got != "", f"{pid} {ref} has no cached value"
+            assert _same(got, tmap.computed[ref]), (pid, ref, got, tmap.computed[ref])
+
+
+def test_writing_is_deterministic(out):
+    fill = _fill(XUNDIAN, random.Random(3), complete=True)
+    a, _ = _written(out, "det_a", XUNDIAN, fill=fill)
+    b, _ = _written(out, "det_b", XUNDIAN, fill=fill)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_fill_that_does_not_fit_is_refused(out):
+    with pytest.raises(ValueError, match="data: no data item '基本支出决算'"):
+        write_framework_template(XUNDIAN, out / "bad.xlsx", fill={"data": {"基本支出决算": 1}})
+    with pytest.raises(ValueError, match="is computed by threshold_deduct"):
+        write_framework_template(XUNDIAN, out / "bad.xlsx", fill={"scores": {"B11基本支出预算执行率": 1}})
+    with pytest.raises(ValueError, match="has a fixed weight"):
+        write_framework_template(XUNDIAN, out / "bad.xlsx", fill={"weights": {"B11基本支出预算执行率": 1}})
+    with pytest.raises(ValueError, match="no weight tree"):
+        write_framework_template(get_profile("sichuan.project_selfeval"), out / "bad.xlsx")
+
+
+# --- an independent engine --------------------------------------------------------------------------------------------
+
+@needs_lo
+def test_libreoffice_recalculates_random_fills_to_the_rules_values(out):
+    rng = random.Random(20240601)
+    maps, poisoned = [], []
+    (out / "rand_poisoned").mkdir(exist_ok=True)
+    for pid in FRAMEWORKS:
+        profile = get_profile(pid)
+        for i in range(RANDOM_FILLS):
+            fill = _fill(profile, rng, complete=i % 4 == 0)
+            path, tmap = _written(out, f"rand_{pid}_{i:02d}", profile, fill=fill)
+            dst = out / "rand_poisoned" / path.name
+            assert _poison(path, dst) == len(tmap.computed)
+            maps.append(tmap)
+            poisoned.append(dst)
+    assert _mismatches(_values(poisoned[0]), maps[0])  # the poisoned files really are wrong
+    results = convert(poisoned, out / "rand_lo", timeout=600)
+    wrong = {}
+    for tmap, result in zip(maps, results, strict=True):
+        got = _mismatches(_values(result), tmap)
+        if got:
+            wrong[result.name] = got
+    assert wrong == {}
+    assert len(maps) == RANDOM_FILLS * len(FRAMEWORKS)
+
+
+def test_formulas_library_agrees_on_a_complete_fill(out):
+    """A second engine on one complete fill per profile (`formulas` rounds exact .5 ties to even: tolerance 0.01)."""
+    formulas = pytest.importorskip("formulas")
+    rng = random.Random(8)
+    for pid in ("yunnan.kunming.dept_common", "sichuan.meishan.dept_system"):
+        profile = get_profile(pid)
+        path, tmap = _written(out, f"fx_{pid}", profile, fill=_fill(profile, rng, complete=True))
+        solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+        got = {}
+        for key, ranges in solution.items():
+            sheet_ref = key.split("]", 1)[-1]
+            sheet, _, ref = sheet_ref.rpartition("!")
+            if ":" in ref or not hasattr(ranges, "value"):
+                continue
+            v = ranges.value[0, 0]
+            v = v.item() if hasattr(v, "item") else v
+            got[f"{sheet.strip(chr(39))}!{ref}"] = "" if type(v).__name__ == "XlError" and str(v) == "#EMPTY" else v
+        by_upper = {k.upper(): v for k, v in got.items()}
+        wrong = {ref: (by_upper.get(ref.upper()), want) for ref, want in tmap.computed.items()
+                 if not _same(by_upper.get(ref.upper()), want, tol=0.01)}
+        assert wrong == {}, pid
+
+
+# --- the checker reads filled templates --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pid", FRAMEWORKS)
+def test_filled_templates_check_without_errors_and_give_the_same_total(out, pid):
+    profile = get_profile(pid)
+    rng = random.Random(hash(pid) % 1000)
+    for i in range(3):
+        path, tmap = _written(out, f"check_{pid}_{i}", profile, fill=_fill(profile, rng, complete=True))
+        report = check_file(path)
+        [result] = report.results
+        assert result.profile.id == pid
+        assert report.errors == 0, [f.as_dict() for f in result.findings]
+        assert result.values["total_score"] == pytest.approx(float(tmap.computed[tmap.total_score]), abs=1e-9)
+        assert result.values["grade"] == tmap.computed[tmap.grade]
+        assert result.values["weight_total"] == 100
+
+
+def test_a_score_typed_above_its_weight_is_found_by_the_checker_at_its_cell(out):
+    fill = _fill(XUNDIAN, random.Random(2), complete=True)
+    fill["scores"]["A部门决策/A1部门目标/A11部门中长期规划目标的明确性与合理性"] = 3
+    path, tmap = _written(out, "check_wrong", XUNDIAN, fill=fill)
+    found = {(f.check, f.cell) for f in check_file(path).findings}
+    assert ("C08", "E3") in found
+
+
+# --- shipped templates and the command line ------------------------------------------------------------------------------
+
+def test_cli_writes_a_framework_template(tmp_path):
+    dst = tmp_path / "寻甸.xlsx"
+    run = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "template", "yunnan.kunming.dept_common", "-o", str(dst),
+                          "--year", "2024"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    ws = openpyxl.load_workbook(dst)[SHEET]
+    assert (ws["A1"].value, ws["A2"].value, ws["A3"].value) == ("部门整体支出绩效评价共性指标体系框架", "（2024年度）", "一级指标")
+
+
+def test_the_guide_tree_example_validates_and_writes_a_template(tmp_path):
+    from conftest import ROOT
+
+    from perfeval_xl.profile import load_profile_file
+
+    guide = (ROOT / "docs" / "profiles.md").read_text(encoding="utf-8")
+    base = re.search(r"```yaml\n(# 某区.*?)```", guide, re.S).group(1)
+    tree = re.search(r"```yaml\n(tree:.*?)```", guide, re.S).group(1)
+    path = tmp_path / "example.yaml"
+    path.write_text(base + tree, encoding="utf-8")
+    profile = load_profile_file(path)
+    fill = {"data": {"支出决算数": 90, "支出预算数": 100, "资金使用不合规例数": 2, "重点工作完成数": 9,
+                     "重点工作计划数": 10, "服务对象满意度(%)": 90, "审计发现问题数": 1},
+            "scores": {"绩效目标合理性": 8}}
+    dst, tmap = _written(tmp_path, "example", profile, fill=fill)
+    # 10 − 0.2 × 5 = 9; 8 typed; 30 − 2 = 28; 0.9 × 30 = 27; 15; minus 2 deducted
+    assert [tmap.values[k] for k in ("投入/预算执行率", "投入/绩效目标合理性", "过程/资金使用合规性", "产出/重点工作完成率",
+                                     "效果/服务对象满意度", "扣分项/审计发现问题")] == [9, 8, 28, 27, 15, 2]
+    assert (tmap.computed[tmap.total_score], tmap.computed[tmap.grade]) == (85, "良")
+    [result] = check_file(dst, profile).results
+    assert result.findings == [] and result.values["total_score"] == 85
