@@ -106,8 +106,10 @@ class _Checker:
         for b in f.budget:
             B, E = self.amount(b["budget"]), self.amount(b["executed"])
             if B is None or E is None:
-                if b.key == "total":
-                    self.add("C10", "error", b["budget"] if B is None else b["executed"], None, None, "C10.budget")
+                reported = any(f.check == "C01" and f.cell in (b["budget"].ref, b["executed"].ref) for f in self.findings)
+                if b.key == "total" and not reported:
+                    self.add("C10", "error", b["budget"] if B is None else b["executed"], None, None, "C10.budget",
+                             line=b.label, budget=names["budget"], executed=names["executed"])
                 continue
             rate = rate_rule.evaluate(executed=E, budget=B)
             if b.key == "total":

@@ -80,8 +80,8 @@ class _FrameworkChecker:
         weight = score = deducted = ZERO
         for root in fw.roots:
             w, s = self.node(root)
-            if root.deduction:
-                deducted += s
+            if root.deduction:  # 扣分项 (10分): at most its weight comes off
+                deducted += min(s, root.weight.number) if root.weight.number is not None else s
             else:
                 weight, score = weight + w, score + s
         total = score - deducted

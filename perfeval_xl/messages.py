@@ -49,7 +49,7 @@ MESSAGES = {
     "C10.target": "“{name}”的指标值未填写，无法复核得分。",
     "C10.actual": "“{name}”的完成值未填写，无法复核得分。",
     "C10.nature": "“{name}”的指标性质未填写，已按“{nature}”复核。",
-    "C10.budget": "预算执行情况未填写调整后预算数或执行数，无法计算执行率。",
+    "C10.budget": "{line}行的{budget}或{executed}未填写，无法计算执行率。",
     "C11.score": "“{name}”按{rule}（{nature}，指标值 {target}，完成值 {actual}，权重 {weight}）应得 {computed} 分，表中填报 {stated}。",
     "C12.reason": "“{name}”得分 {stated} 低于权重 {weight}，应填写未完成原因分析。",
     "C12.full": "“{name}”未达到指标值（指标值 {target}，完成值 {actual}）却得满分 {stated}。",

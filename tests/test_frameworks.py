@@ -86,9 +86,10 @@ def test_anning_missing_weights_are_reported_not_guessed():
         # 永州: 实际完成率 unscored; the report's "综合评分为92分…等级为“良”" contradicts the table (85) and itself
         ("yongzhou_2019_special", "hunan.yongzhou.special_fund", 85, "良",
          {("C10", "C49"), ("C09", "A66"), ("C15", "A66")}),
-        # 五华: 决策 weighted 40 over children worth 20; 过程 carries no weight; the ticked 优 matches 91
+        # 五华: 决策 weighted 40 over children worth 20; 过程 carries no weight; the ticked 优 matches 91; the 项目资金
+        # 合计 row is blank although 区级财政 carries 397.8 / 397.8 / 293.08
         ("wuhua_2023_project_eval", "yunnan.wuhua.project_eval", 91, "优",
-         {("C07", "B24"), ("C10", "A30"), ("C07", "B69")}),
+         {("C07", "B24"), ("C10", "A30"), ("C07", "B69"), ("C01", "D14"), ("C01", "E14"), ("C01", "F14")}),
         # 眉山 部门整体: adds up (its problems are against the report's own figures, outside this table)
         ("meishan_2023_dept_system", "sichuan.meishan.dept_system", 95.78, "优", set()),
         # 眉山 专项: one 专用 block of four counts; the 8% printed as a weight makes 个性指标 8.08 ≠ 16
@@ -144,3 +145,20 @@ def test_frameworks_read_the_same_without_merged_cells(tmp_path, name, repeat):
     keys = ("weight_total", "total_score", "grade")
     assert {k: got.values[k] for k in keys} == {k: want.values[k] for k in keys}
     assert {(f.check, f.cell) for f in got.findings} == {(f.check, f.cell) for f in want.findings}
+
+
+def test_a_wrong_grade_in_a_grade_row(tmp_path):
+    report = _planted(tmp_path, {(SHEET, "A39"): "评价等次", (SHEET, "D39"): "良"})
+    f = _found(report)[("C15", SHEET, "D39")]
+    assert (f.severity, f.stated, f.computed) == ("error", "良", "优")
+
+
+def test_deductions_beyond_the_block_weight_take_off_the_weight_only(tmp_path):
+    src = SAMPLES / "frameworks" / "meishan_2023_dept_system.xlsx"
+    wb = openpyxl.load_workbook(src)
+    ws = wb.active
+    row = next(r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value or "").startswith("扣分项"))
+    ws.cell(row, 19).value = 12  # more than the 10 points the block can take
+    wb.save(tmp_path / "d.xlsx")
+    [result] = check_file(tmp_path / "d.xlsx").results
+    assert (result.values["deductions"], result.values["total_score"]) == (10, 85.78)

@@ -143,8 +143,24 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
         elif not path_changed and score.blank and grid.is_follower(r, cols["score"]):
             continue  # a continuation row of a merged score
     _drop_continuations(fw)
+    fw.grade = _grade_cell(grid, end, {norm_label(x) for x in profile.grade_labels})
     fw.summaries = _summaries(grid, end, fw)
     return fw
+
+
+def _grade_cell(grid: Grid, start: int, labels: set[str]) -> Cell:
+    """The value written beside a 评价等次 label under the table (a ticked row is read by `_summaries`)."""
+    for r in range(start, grid.height):
+        for c in range(grid.width):
+            if grid.label(r, c) in labels and not grid.is_follower(r, c):
+                home = grid.home(r, c)
+                for cc in range(c + 1, grid.width):
+                    if grid.home(r, cc) == home or grid.raw(r, cc) is None:
+                        continue
+                    value = parse(grid.raw(r, cc))
+                    word = GRADE_WORDS.get(norm_label(value.text))
+                    return Cell(*grid.home(r, cc), parse(word)) if word else Cell()
+    return Cell()
 
 
 def _new_weight(grid: Grid, r: int, c: int, nodes: dict, path: list[str]) -> bool:
