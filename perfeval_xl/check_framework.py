@@ -13,6 +13,8 @@ from .messages import say
 from .model import NO_CELL, Cell, Finding, Framework, Node, Questionnaire
 from .profile import Profile
 from .rules import RULES
+from .tree import call_arguments, describe_expression, evaluate_expression, parse_tree
+from .values import norm_label
 
 TOL = Decimal("0.005")
 
@@ -129,6 +131,73 @@ class _FrameworkChecker:
             {"sheet": q.sheet, "valid": plain(valid), "tally": plain(tally), "score": plain(tally / valid) if valid else None})
 
 
+    def rules_from_data(self) -> None:
+        """C11 / C19: rows the profile scores by a rule are recomputed from the data the workbook carries."""
+        tree = parse_tree(self.p.raw.get("tree") or [], self.p.raw["table"].get("deduction"),
+                          self.p.raw["table"].get("pick_one"))
+        values = {name: (c.number if c.number is not None else (c.text or None)) for name, c in self.fw.data.items()}
+        values = {norm_label(k): v for k, v in values.items()}
+        satisfaction = _satisfaction(self.fw.questionnaires[0]) if self.fw.questionnaires else None
+        read = {tuple(norm_label(x) for x in n.path): n for n in self.fw.walk() if n.is_leaf}
+        by_name = {}
+        for path, n in read.items():
+            by_name.setdefault(path[-1], []).append(n)
+        for spec in (x for root in tree for x in root.leaves() if x.method):
+            path = tuple(norm_label(x) for x in spec.path)
+            node = read.get(path)
+            if node is None:  # the table may group the row differently: a unique name will do
+                same = by_name.get(path[-1], [])
+                node = same[0] if len(same) == 1 else None
+            if node is None or node.score.number is None:
+                continue
+            exprs = {k: _normalised(e) for k, e in spec.inputs.items()}
+            uses_questionnaire = any("questionnaire" in e for e in exprs.values())
+            data = dict(values)
+            if satisfaction is not None:
+                data.update({e["questionnaire"]: satisfaction for e in exprs.values() if "questionnaire" in e})
+            try:
+                inputs = {k: evaluate_expression(e, data) for k, e in exprs.items()}
+            except ValueError:  # text where a number belongs: C10 territory, not a rule to recompute
+                continue
+            if any(v is None for v in inputs.values()):
+                continue
+            weight = node.weight.number if node.weight.number is not None else spec.weight
+            if weight is None:
+                continue  # the unit sets this row's weight and has not: C10 says so
+            score = RULES[spec.method].evaluate(**inputs, **call_arguments(spec.method, spec.params, weight))
+            stated = node.score.number
+            if abs(stated - score) <= TOL:
+                continue
+            name = "".join(node.name.split())[:24]
+            if uses_questionnaire:
+                self.add("C19", "error", node.score, plain(stated), plain(score), "C19.satisfaction", name=name,
+                         satisfaction=fmt(satisfaction, 2), computed=fmt(score), stated=fmt(stated))
+            else:
+                shown = "，".join(f"{describe_expression(spec.inputs[k])} = {fmt(v, 2) if isinstance(v, Decimal) else v}"
+                                 for k, v in inputs.items())
+                self.add("C11", "warning", node.score, plain(stated), plain(score), "C11.rule", name=name,
+                         rule=RULES[spec.method].title, inputs=shown, computed=fmt(score), stated=fmt(stated))
+
+
+def _normalised(expr: dict) -> dict:
+    """An input expression with its data item names normalised like the labels read from the sheet."""
+    return {k: [norm_label(a) if isinstance(a, str) else a for a in v] if isinstance(v, list)
+            else (norm_label(v) if isinstance(v, str) else v) for k, v in expr.items()}
+
+
+def _satisfaction(q: Questionnaire) -> Decimal | None:
+    """综合得分 ÷ 满分 × 100: the questionnaire's stated 综合得分 (its own conclusion; a tally that does not add up
+    is C20's finding), else the tally's mean, over the best possible points."""
+    full = sum((max((p.number or ZERO) for _, p, _ in question.options) for question in q.questions if question.options), ZERO)
+    valid = q.valid.number
+    if not full or not valid:
+        return None
+    if q.score.number is not None:
+        return q.score.number / full * 100
+    tally = sum(((p.number or ZERO) * (c.number or ZERO) for question in q.questions for _, p, c in question.options), ZERO)
+    return tally / valid / full * 100
+
+
 def _leaves(n: Node):
     return [n] if n.is_leaf else [x for c in n.children for x in _leaves(c)]
 
@@ -142,6 +211,7 @@ def check_framework(fw: Framework, profile: Profile) -> Result:
     c.tree()
     for q in fw.questionnaires:
         c.questionnaire(q)
+    c.rules_from_data()
     order = {"error": 0, "warning": 1, "info": 2}
     c.findings.sort(key=lambda x: (order[x.severity], x.check))
     return Result(fw, profile, c.values, c.findings)

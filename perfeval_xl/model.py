@@ -182,6 +182,7 @@ class Framework:
     summaries: list[Summary] = field(default_factory=list)
     questionnaires: list[Questionnaire] = field(default_factory=list)
     budget: Form | None = None  # a budget block above the table (五华), checked like a project form's
+    data: dict[str, Cell] = field(default_factory=dict)  # 基础数据: data items the rules score from
     header_row: int = 0
 
     def walk(self):

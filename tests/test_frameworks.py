@@ -162,3 +162,25 @@ def test_deductions_beyond_the_block_weight_take_off_the_weight_only(tmp_path):
     wb.save(tmp_path / "d.xlsx")
     [result] = check_file(tmp_path / "d.xlsx").results
     assert (result.values["deductions"], result.values["total_score"]) == (10, 85.78)
+
+
+def test_rows_scored_by_rule_are_recomputed_from_the_data_sheet(tmp_path):
+    # 寻甸 B11 基本支出执行率: 392.54 / 415.10 = 94.57% → 1 − 0.1 × 0.43 = 0.96, the table gives 1
+    wb = openpyxl.load_workbook(XUNDIAN)
+    ws = wb.create_sheet("基础数据")
+    ws.append(["数据项", "数值", "说明"])
+    ws.append(["基本支出决算数", 392.54, "万元"])
+    ws.append(["基本支出预算数", 415.10, "万元"])
+    wb.save(tmp_path / "data.xlsx")
+    found = _found(check_file(tmp_path / "data.xlsx"))
+    f = found[("C11", SHEET, "D16")]
+    assert (f.severity, f.stated, f.computed) == ("warning", 1, 0.96)
+    assert "基本支出决算数 ÷ 基本支出预算数 × 100% = 94.57" in f.message
+
+
+def test_satisfaction_rows_must_agree_with_the_questionnaire(tmp_path):
+    # the questionnaire concludes 综合得分 100 (100%): C19 政务服务系统人员满意度 at full 7 agrees; 80% would give 5.25
+    report = _planted(tmp_path, {("问卷调查", "E36"): 80})
+    f = _found(report)[("C19", SHEET, "D32")]
+    assert (f.severity, f.stated, f.computed) == ("error", 7, 5.25)
+    assert ("C19", SHEET, "D32") not in _found(check_file(XUNDIAN))

@@ -334,7 +334,7 @@ def read_forms(path, profile: Profile | None = None) -> list[Form]:
 def forms_in(grids: list[Grid], profile: Profile | None = None) -> list:
     """Every project form and framework table in the workbook, sheet by sheet; questionnaires join the first
     framework of their profile."""
-    from .table import read_framework, read_questionnaire
+    from .table import read_data_items, read_framework, read_questionnaire
 
     candidates = list(shipped_profiles().values())
     out: list = []
@@ -357,4 +357,5 @@ def forms_in(grids: list[Grid], profile: Profile | None = None) -> list:
             q = read_questionnaire(grid, p) if p is not None else None
             if q is not None and q.questions:
                 fw.questionnaires.append(q)
+            fw.data.update(read_data_items(grid))
     return out

@@ -299,3 +299,18 @@ def read_questionnaire(grid: Grid, profile: Profile) -> Questionnaire | None:
                 if m:
                     q.valid = Cell(r, c, parse(m.group(1)))
     return q
+
+
+def read_data_items(grid: Grid) -> dict[str, Cell]:
+    """Data entered for scoring rules: rows under a 数据项 | 数值 header, by item name."""
+    for r in range(grid.height):
+        labels = {grid.label(r, c): c for c in range(grid.width) if grid.label(r, c)}
+        if "数据项" in labels and "数值" in labels:
+            name_col, value_col = labels["数据项"], labels["数值"]
+            items = {}
+            for rr in range(r + 1, grid.height):
+                name = grid.label(rr, name_col)
+                if name:
+                    items[name] = cell_at(grid, rr, value_col)
+            return items
+    return {}
