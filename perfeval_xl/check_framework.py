@@ -1,6 +1,6 @@
-"""Structural checks of a weighted indicator framework (部门整体 / 专项 evaluation tables): weights close over the
-tree, scores stay within their weights and add up to every stated subtotal and total, the grade matches, a
-questionnaire tally adds up. Pure: no I/O.
+"""Checks of a weighted indicator framework (部门整体 / 专项 evaluation tables): weights close over the tree, scores
+stay within their weights and add up to every stated subtotal and total, the grade matches, a questionnaire tally adds
+up, and rows the profile scores by rule agree with the data (基础数据) and the questionnaire. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -45,13 +45,13 @@ class _FrameworkChecker:
                 self.add("C10", "error", n.score if n.score.row is not None else n.label, n.score.text or None, None,
                          "C10.node_score", name=name)
                 return w or ZERO, ZERO
-            if w is not None and s > w and not n.deduction:
+            if w is not None and s > w:
                 self.add("C08", "error", n.score, plain(s), plain(w), "C08.leaf_above", name=name, stated=fmt(s), computed=fmt(w))
                 return w, w
-            if s < 0 and not n.deduction:
+            if s < 0:
                 self.add("C08", "error", n.score, plain(s), 0, "C08.negative", stated=fmt(s))
                 return w or ZERO, ZERO
-            return w or ZERO, abs(s) if n.deduction else s
+            return w or ZERO, s
         children = n.children
         if any(k in n.name for k in self.p.raw["table"].get("pick_one", ())):
             # one block is chosen from several alternatives (眉山 专用指标): the scored one counts
