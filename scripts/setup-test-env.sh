@@ -3,7 +3,8 @@
 # LibreOffice headless (a real spreadsheet engine), a CJK font, poppler, and a virtualenv with the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+   || ! /usr/bin/python3 -c "import uno" 2>/dev/null || [ ! -f /usr/lib/libreoffice/program/pythonscript.py ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
