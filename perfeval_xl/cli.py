@@ -39,10 +39,19 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", help="核查副本路径 / annotated copy (default: <name>_核查.xlsx beside the input)")
     c.add_argument("--json", action="store_true", help="输出 JSON / print one JSON object")
     c.add_argument("--profile", help="指定配置 / force a profile (id or .yaml file)")
-    t = sub.add_parser("template", help="生成空白模板 / write a blank template")
-    t.add_argument("profile")
+    t = sub.add_parser("template", help="生成空白模板，或验证模板公式 / write a blank template, or verify the templates' formulas",
+                       description="perfeval template PROFILE [-o FILE] [--year YYYY]  |  "
+                                   "perfeval template --verify [PROFILE] [--fills N] [--seed N] [--json]")
+    t.add_argument("profile", nargs="?")
     t.add_argument("-o", "--output")
     t.add_argument("--year", type=int)
+    t.add_argument("--verify", action="store_true",
+                   help="随机填写模板，用 LibreOffice 和 formulas 重算，逐格与规则比对（不写模板）/ fill the template at random, "
+                        "recalculate it in LibreOffice and in formulas and compare every computed cell with the rules "
+                        "(every profile when none is given)")
+    t.add_argument("--fills", type=int, help="每个配置随机填写的份数，默认 100 / random fills per profile (default 100)")
+    t.add_argument("--seed", type=int, help="随机种子，默认 0 / random seed (default 0)")
+    t.add_argument("--json", action="store_true", help="输出一个 JSON 数组 / print one JSON array")
     pr = sub.add_parser("profiles", help="列出或校验配置 / list or validate profiles")
     pr.add_argument("action", nargs="?", choices=["list", "validate"], default="list")
     pr.add_argument("file", nargs="?")
@@ -125,6 +134,13 @@ def _print_report(report, written) -> None:
 
 
 def cmd_template(args) -> int:
+    if args.verify:
+        return _template_verify(args)
+    for flag, given in (("--fills", args.fills is not None), ("--seed", args.seed is not None), ("--json", args.json)):
+        if given:
+            raise UsageError(f"{flag} 只能与 --verify 一起使用 / {flag} goes with --verify")
+    if not args.profile:
+        raise UsageError("请给出配置，可用 perfeval profiles 列出 / give a profile (perfeval profiles lists them)")
     from .write.framework_template import write_framework_template
     from .write.template import write_template
 
@@ -135,6 +151,39 @@ def cmd_template(args) -> int:
     (write_framework_template if profile.kind == "framework" else write_template)(profile, out, year=args.year)
     print(f"已生成模板 / template written: {out}")
     return EXIT_OK
+
+
+def _template_verify(args) -> int:
+    """perfeval template --verify: exit 0 when every engine agreed on every cell, 1 otherwise (or when an engine
+    could not run)."""
+    from .verify import summary_lines, verify
+
+    if args.output or args.year is not None:
+        raise UsageError("--verify 不写模板，不能与 -o / --year 同用 / --verify writes no template: drop -o and --year")
+    fills = 100 if args.fills is None else args.fills
+    if fills < 1:
+        raise UsageError("--fills 至少为 1 / --fills must be at least 1")
+    profiles = None
+    if args.profile:
+        profile = _profile_arg(args.profile)
+        if profile.kind == "framework" and not profile.raw.get("tree"):
+            raise UsageError(f"“{profile.id}” 没有配置指标树 (tree)，没有模板可验证 / no weight tree, so no template to verify")
+        profiles = [profile]
+
+    def progress(entry):
+        print(f"  {entry['profile']} {entry['engine']}: {entry['mismatches']} / {entry['cells_compared']} "
+              f"({entry['seconds']} s)", file=sys.stderr, flush=True)
+
+    entries = verify(profiles, fills=fills, seed=args.seed or 0, progress=None if args.json else progress)
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False))
+    else:
+        print("\n".join(summary_lines(entries)))
+    bad = [e for e in entries if e["mismatches"] or e["error"]]
+    if not args.json:
+        print("全部一致 / no mismatch" if not bad else
+              f"发现不一致或无法验证：{len(bad)} 项 / {len(bad)} entr{'y' if len(bad) == 1 else 'ies'} with mismatches or errors")
+    return EXIT_FINDINGS if bad else EXIT_OK
 
 
 def cmd_profiles(args) -> int:

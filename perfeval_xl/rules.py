@@ -2,7 +2,10 @@
 Excel formula, from the same parameters; a profile names rules, the checker and the template writer look them up.
 
 Formulas use only IF, OR, MIN, MAX, ROUND, ISNUMBER, SEARCH: functions Excel, WPS, LibreOffice and `formulas`
-evaluate alike.
+evaluate alike. Where a rule subtracts nearly equal numbers before rounding (反向, 达标扣分), the spreadsheet's
+binary arithmetic leaves noise that can tip an exact decimal tie the wrong way: 7 − 7 × 0.05 × 18.5 is
+0.5249999999999995 in Excel and LibreOffice, so ROUND(…, 2) gives 0.52 where the rule says 0.53. Those rules round
+to 10 decimals first (`_round`, `_noise_free`), in the formula and in Python alike.
 """
 
 from __future__ import annotations
@@ -13,6 +16,17 @@ from decimal import Decimal
 from .excelmath import ONE, ZERO, excel_round
 
 RULES: dict[str, "Rule"] = {}
+NOISE_DIGITS = 10  # binary noise of a spreadsheet's arithmetic on the figures of a form stays far below this
+
+
+def _round(expr: str, digits) -> str:
+    """ROUND(expr, digits) with the argument first rounded to NOISE_DIGITS decimals."""
+    return f"ROUND(ROUND({expr},{NOISE_DIGITS}),{digits})"
+
+
+def _noise_free(x: Decimal, digits: int) -> Decimal:
+    """Python twin of `_round`."""
+    return excel_round(excel_round(x, NOISE_DIGITS), digits)
 
 
 def register(rule: "Rule") -> "Rule":
@@ -90,12 +104,12 @@ class ReverseLinear(Rule):
             return weight
         if target <= 0 or actual >= 2 * target:
             return ZERO
-        return excel_round(weight * (1 - (actual - target) / target), digits)
+        return _noise_free(weight * (1 - (actual - target) / target), digits)
 
     def formula(self, target: str, actual: str, weight: str, digits: int) -> str:
         return (
             f"IF({actual}<={target},{weight},IF(OR({target}<=0,{actual}>=2*{target}),0,"
-            f"ROUND({weight}*(1-({actual}-{target})/{target}),{digits})))"
+            f"{_round(f'{weight}*(1-({actual}-{target})/{target})', digits)}))"
         )
 
 
@@ -198,11 +212,11 @@ class ThresholdDeduct(Rule):
             return weight
         if zero_at is not None:
             z = Decimal(str(zero_at))
-            return ZERO if abs(rate - t) >= abs(z - t) else excel_round(weight * (1 - gap / abs(z - t)), digits)
+            return ZERO if abs(rate - t) >= abs(z - t) else _noise_free(weight * (1 - gap / abs(z - t)), digits)
         if whole_points:  # every started percentage point counts (94.5% of a 95% threshold loses one step)
-            gap = gap.to_integral_value(rounding="ROUND_CEILING")
+            gap = excel_round(gap, NOISE_DIGITS).to_integral_value(rounding="ROUND_CEILING")
         k = weight * Decimal(str(share)) if share is not None else Decimal(str(per_point))
-        return excel_round(max(ZERO, weight - k * gap), digits)
+        return _noise_free(max(ZERO, weight - k * gap), digits)
 
     def formula(self, rate: str, weight: str, threshold, direction: str = "at_least", per_point=0, share=None,
                 whole_points: bool = False, zero_at=None, digits: int = 2) -> str:
@@ -210,11 +224,11 @@ class ThresholdDeduct(Rule):
         gap = f"({t}-{rate})" if direction == "at_least" else f"({rate}-{t})"
         if zero_at is not None:
             span = _num(abs(Decimal(str(zero_at)) - Decimal(str(threshold))))
-            return f"IF({gap}<=0,{weight},IF({gap}>={span},0,ROUND({weight}*(1-{gap}/{span}),{digits})))"
+            return f"IF({gap}<=0,{weight},IF({gap}>={span},0,{_round(f'{weight}*(1-{gap}/{span})', digits)}))"
         if whole_points:
-            gap = f"ROUNDUP({gap},0)"
+            gap = f"ROUNDUP(ROUND({gap},{NOISE_DIGITS}),0)"
         k = f"{weight}*{_num(share)}" if share is not None else _num(per_point)
-        return f"IF({gap}<=0,{weight},ROUND(MAX(0,{weight}-{k}*{gap}),{digits}))"
+        return f"IF({gap}<=0,{weight},{_round(f'MAX(0,{weight}-{k}*{gap})', digits)})"
 
 
 class Tiers(Rule):

@@ -43,7 +43,7 @@ import xlsxwriter
 from ..excelmath import ZERO, excel_round
 from ..model import a1, col_letter
 from ..profile import Profile
-from ..rules import RULES
+from ..rules import NOISE_DIGITS, RULES
 from ..tree import (TreeNode, call_arguments, describe_expression, evaluate_expression, expression_formula,
                     expression_items, parse_tree, rule_arguments)
 from .template import FIXED_DATE, FONT, INPUT_BG, RED_BG, RED_FONT, _cache, _input, _lit, _text_units
@@ -476,8 +476,10 @@ class _Writer:
             parts = _ranges(self.wcol, rows)
             expr = "+".join(([f"SUM({','.join(parts)})"] if parts else []) + ([_lit(constant)] if constant else []))
             name = node.name.replace('"', '""')
-            formula = f'IF(({expr or 0})=0,"{name}","{name}("&({expr or 0})&"分)")'
-            text = node.name if total == 0 else f"{node.name}({_lit(total)}分)"
+            # ROUND before joining: a sum such as 1 + 7.5 + 3.13 is 11.629999999999999 in binary, which Excel and
+            # LibreOffice print as 11.63 but the `formulas` library as it is
+            formula = f'IF(({expr or 0})=0,"{name}","{name}("&ROUND({expr or 0},{NOISE_DIGITS})&"分)")'
+            text = node.name if total == 0 else f"{node.name}({_lit(excel_round(total, NOISE_DIGITS))}分)"
             ref = self.calc(self.ws, r1, c1, formula, text, kind, r2=r2, c2=c2)
         self.need(r1, r2, text, c1, c2)
         if node.is_leaf:

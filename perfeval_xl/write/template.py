@@ -191,11 +191,27 @@ def _xl_value(s: str) -> Decimal | None:
     return d / 100 if m.group(2) else d
 
 
+# Characters after which a text is no number of ours, although VALUE may read it (as a date, a time, a currency, a
+# negative in brackets): '2023-12-31前' is 45291 to Excel and LibreOffice, '9:00' is 0.375, '$5' is 5. The number
+# text of a target or 完成值 stops before the first of them ('-' after the first character), which leaves the leading
+# number of every other text as it is, and what VALUE sees no longer depends on the engine or its locale.
+CUT_CHARS = ("#", "/", ":", "$", "(", "年", "月", "日")
+
+
+def _number_text(v: Decimal | str | None, strip_sign: bool) -> str:
+    """Python twin of `_number_text_formula`: the part of a text cell VALUE may read ('' for numbers and blanks)."""
+    if v is None or isinstance(v, Decimal):
+        return ""
+    s = (v[1:] if v[:1] in SIGNS else v)[:99] if strip_sign else v
+    cuts = [i for i, ch in enumerate(s) if ch in CUT_CHARS or (ch == "-" and i > 0)]
+    return s[:cuts[0]] if cuts else s
+
+
 def _leading_number(v: Decimal | str | None, strip_sign: bool) -> Decimal | None:
-    """Python twin of `_num_formula`: the number a cell holds or starts with ('≥50个' -> 50)."""
+    """Python twin of `_num_formula` on `_number_text`: the number a cell holds or starts with ('≥50个' -> 50)."""
     if v is None or isinstance(v, Decimal):
         return v
-    s = v[1:] if strip_sign and v[:1] in SIGNS else v
+    s = _number_text(v, strip_sign)
     for candidate in [s] + [s[:k] for k in range(PREFIXES, 0, -1)]:
         x = _xl_value(candidate)
         if x is not None:
@@ -226,11 +242,21 @@ def _any_eq(ref: str, options) -> str:
 
 
 def _num_formula(cell: str, text: str) -> str:
-    """The number in `cell`: itself when numeric, else VALUE of `text` or of its longest numeric prefix, else ""."""
+    """The number in `cell`: itself when numeric, else VALUE of `text` (its number text, `_number_text_formula`) or
+    of its longest numeric prefix, else ""."""
     chain = '""'
     for k in range(1, PREFIXES + 1):
         chain = f"IFERROR(VALUE(LEFT({text},{k})),{chain})"
     return f'IF(ISNUMBER({cell}),{cell},IF({cell}="","",IFERROR(VALUE({text}),{chain})))'
+
+
+def _number_text_formula(cell: str, text: str) -> str:
+    """`text` (the content of `cell`, sign stripped) up to the first of CUT_CHARS; "" when `cell` is a number."""
+    marked = text
+    for ch in CUT_CHARS[1:]:
+        marked = f'SUBSTITUTE({marked},"{ch}","#")'
+    marked = f'LEFT({marked},1)&SUBSTITUTE(MID({marked},2,99),"-","#")'
+    return f'IF(ISNUMBER({cell}),"",LEFT({text},FIND("#",{marked}&"#")-1))'
 
 
 def _band_share(actual: str, bands: list[dict], key: str) -> str:
@@ -545,7 +571,8 @@ class _Writer:
                     self.put(first + i, cols[key][0], name[-1] or None, "in_center", r2=first + j, c2=cols[key][1])
         # hidden helpers; a form without a 指标性质 column reads sign and nature from the 年度指标值 text
         helpers = {"sign": "符号", "target_num": "指标数值", "actual_num": "完成数值", "nature": "性质",
-                   "rule_score": "规则得分", "score_low": "得分下限"}
+                   "rule_score": "规则得分", "score_low": "得分下限", "target_text": "指标数字文本",
+                   "actual_text": "完成数字文本"}
         if "nature" in cols:
             del helpers["sign"], helpers["nature"]
         self.helpers = {k: HELPER_COL + i for i, k in enumerate(helpers)}
@@ -577,13 +604,14 @@ class _Writer:
         sign = tv[:1] if isinstance(tv, str) and tv[:1] in SIGNS else ""
         if "sign" in h:
             self.calc(r, self.helpers["sign"], f'IF({_any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign, "helper")
-            tn = _leading_number(tv, strip_sign=True)
-            self.calc(r, self.helpers["target_num"], _num_formula(t, f"MID({t},LEN({h['sign']})+1,99)"), tn, "helper")
-        else:
-            tn = _leading_number(tv, strip_sign=False)
-            self.calc(r, self.helpers["target_num"], _num_formula(t, t), tn, "helper")
+        signed = "sign" in h
+        text = f"MID({t},LEN({h['sign']})+1,99)" if signed else t
+        self.calc(r, self.helpers["target_text"], _number_text_formula(t, text), _number_text(tv, signed), "helper")
+        tn = _leading_number(tv, strip_sign=signed)
+        self.calc(r, self.helpers["target_num"], _num_formula(t, h["target_text"]), tn, "helper")
+        self.calc(r, self.helpers["actual_text"], _number_text_formula(a, a), _number_text(av, False), "helper")
         an = _leading_number(av, strip_sign=False)
-        self.calc(r, self.helpers["actual_num"], _num_formula(a, a), an, "helper")
+        self.calc(r, self.helpers["actual_num"], _num_formula(a, h["actual_text"]), an, "helper")
         if "nature" in h:
             nature = "" if tv is None else sign or (DEFAULT_NATURE if tn is not None else self.qual_nature())
             self.calc(r, self.helpers["nature"], f'IF({t}="","",IF({h["sign"]}<>"",{h["sign"]},'
