@@ -1,6 +1,7 @@
 """perfeval — 预算绩效自评表工具 / budget-performance self-evaluation forms.
 
   perfeval check FILE [-o OUT] [--json] [--profile ID]
+  perfeval batch PATH... -o 汇总.xlsx [--annotated DIR] [--jobs N] [--json] [--profile ID]
   perfeval template PROFILE [-o FILE] [--year YYYY]
   perfeval profiles [validate FILE]
   perfeval demo [-o DIR]
@@ -39,6 +40,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", help="核查副本路径 / annotated copy (default: <name>_核查.xlsx beside the input)")
     c.add_argument("--json", action="store_true", help="输出 JSON / print one JSON object")
     c.add_argument("--profile", help="指定配置 / force a profile (id or .yaml file)")
+    b = sub.add_parser("batch", help="批量核查并生成汇总表 / check many workbooks and write a summary workbook",
+                       description="文件、文件夹（递归）、.zip 压缩包、.eml 邮件 / files, folders (recursive), .zip archives, "
+                                   ".eml e-mails. Exit codes: 0 no error found, 1 error findings, 2 usage error, "
+                                   "3 no input could be read")
+    b.add_argument("paths", nargs="+", metavar="PATH")
+    b.add_argument("-o", "--output", help="汇总工作簿 / summary workbook (.xlsx); optional with --json")
+    b.add_argument("--annotated", metavar="DIR", help="在此文件夹写出各文件的核查副本 / write annotated copies into DIR")
+    b.add_argument("--jobs", type=int, metavar="N", help="并行进程数，默认为 CPU 核数 / worker processes (default: CPU count)")
+    b.add_argument("--json", action="store_true", help="输出 JSON / print one JSON object")
+    b.add_argument("--profile", help="指定配置 / force a profile (id or .yaml file)")
     t = sub.add_parser("template", help="生成空白模板，或验证模板公式 / write a blank template, or verify the templates' formulas",
                        description="perfeval template PROFILE [-o FILE] [--year YYYY]  |  "
                                    "perfeval template --verify [PROFILE] [--fills N] [--seed N] [--json]")
@@ -63,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"check": cmd_check, "template": cmd_template, "profiles": cmd_profiles, "demo": cmd_demo}[args.command](args)
+        return {"check": cmd_check, "batch": cmd_batch, "template": cmd_template, "profiles": cmd_profiles, "demo": cmd_demo}[args.command](args)
     except UsageError as e:
         print(f"用法错误 / usage error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -131,6 +142,36 @@ def _print_report(report, written) -> None:
     )
     if written:
         print(f"核查副本 / annotated copy: {written}")
+
+
+def cmd_batch(args) -> int:
+    import os
+
+    from .batch import exit_code, run_batch
+
+    if not args.output and not args.json:
+        raise UsageError("请用 -o 指定汇总工作簿，例如 -o 汇总.xlsx / give the summary workbook with -o")
+    if args.output and Path(args.output).suffix.lower() != ".xlsx":
+        raise UsageError("汇总工作簿须为 .xlsx / the summary workbook must be an .xlsx file")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs 至少为 1 / --jobs must be at least 1")
+    if args.output and any(Path(p).exists() and Path(p).resolve() == Path(args.output).resolve() for p in args.paths):
+        raise UsageError("汇总工作簿不能覆盖输入文件 / the summary must not overwrite an input")
+    profile = _profile_arg(args.profile)
+    doc = run_batch(args.paths, args.output, annotated_dir=args.annotated, jobs=args.jobs or os.cpu_count() or 1,
+                    profile=args.profile if profile else None, progress=True)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+    else:
+        print(f"文件 {doc['files']} 个，表 {doc['forms']} 张，无法读取 {doc['refused']} 个，错误 {doc['errors']} 项，"
+              f"警告 {doc['warnings']} 项，跨表不一致 {len(doc['mismatches'])} 项 / {doc['files']} file(s), "
+              f"{doc['forms']} form(s), {doc['refused']} refused, {doc['errors']} error(s), {doc['warnings']} warning(s), "
+              f"{len(doc['mismatches'])} cross-workbook mismatch(es)")
+        if args.output:
+            print(f"汇总 / summary: {args.output}")
+    if doc["files"] == 0:
+        print("没有找到可核查的文件 / no workbook found in the given paths", file=sys.stderr)
+    return exit_code(doc)
 
 
 def cmd_template(args) -> int:

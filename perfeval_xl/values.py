@@ -9,11 +9,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from .excelmath import ZERO, decimals_of, dec
 
 # Signs NFKC leaves alone but people use for the same thing.
 _SIGNS = str.maketrans({"≧": "≥", "≦": "≤", "﹥": ">", "﹤": "<", "\u3000": " ", "﹪": "%"})
+_SPACES = re.compile(r"\s+")
 _DASHES = {"—", "——", "-", "--", "－", "–", "―", "━"}
 _NOT_APPLICABLE = {"/", "／", "\\", "不适用", "不涉及", "无"}
 _OPS = {">=": "≥", "<=": "≤", "=": "=", "≥": "≥", "≤": "≤", ">": ">", "<": "<"}
@@ -29,9 +31,14 @@ def norm_text(s: object) -> str:
     return unicodedata.normalize("NFKC", str(s)).translate(_SIGNS).strip()
 
 
+@lru_cache(maxsize=1 << 14)
+def _norm_label(s: str) -> str:  # labels repeat from form to form; memoised (short ones only)
+    return _SPACES.sub("", norm_text(s))
+
+
 def norm_label(s: object) -> str:
     """A label reduced to what identifies it: no whitespace at all, half-width brackets and colons."""
-    return re.sub(r"\s+", "", norm_text(s))
+    return _norm_label(s) if type(s) is str and len(s) <= 64 else _SPACES.sub("", norm_text(s))
 
 
 @dataclass(frozen=True)
