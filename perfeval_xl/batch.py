@@ -122,6 +122,8 @@ class _Collector:
             dirs.sort()
             for name in sorted(files):
                 f = Path(folder, name)
+                if f.stem.endswith("_核查") or name.startswith("~$"):
+                    continue  # our own annotated copies and Excel's lock files are not returned forms
                 if f.suffix.lower() in WORKBOOK_SUFFIXES | CONTAINER_SUFFIXES and not self._excluded(f):
                     self.add_file(f, str(f), PurePosixPath(top, *map(_safe, f.relative_to(p).parts)))
 

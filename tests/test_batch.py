@@ -387,3 +387,18 @@ def test_progress_bar_draws_on_a_terminal_only():
         text = stream.getvalue()
         assert ("\r[" in text and "3/3" in text) == drawn
         assert text.endswith("checked 3 files (3 forms, 0 refused) in 0.0 s\n")
+
+
+def test_annotated_copies_and_lock_files_in_a_folder_are_not_inputs(tmp_path):
+    import shutil
+
+    from perfeval_xl.batch import run_batch
+
+    from conftest import SAMPLES
+
+    src = SAMPLES / "meishan_2023" / "04_window_outsourcing.xlsx"
+    shutil.copy(src, tmp_path / "04.xlsx")
+    shutil.copy(src, tmp_path / "04_核查.xlsx")
+    (tmp_path / "~$04.xlsx").write_bytes(b"lock")
+    doc = run_batch([str(tmp_path)])
+    assert (doc["files"], doc["forms"], doc["refused"]) == (1, 1, 0)
