@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import Result, check_form
+from .messages import MACRO_MESSAGES
+from .model import Finding
 from .profile import Profile, get_profile
-from .read import Refused, open_workbook
+from .read import Refused
 from .read.locate import forms_in
+from .read.preflight import Inspected, refuse, too_large_sheets
+from .read.workbook import read_workbook
+
+MACRO_CHECK = "S01"  # the workbook carries macros (reported, never run)
 
 
 @dataclass
@@ -20,6 +28,7 @@ class Report:
     sha256: str | None = None
     results: list[Result] = field(default_factory=list)
     refusal: Refused | None = None
+    inspected: Inspected | None = field(default=None, repr=False)  # the pre-flight's findings (not serialised)
 
     @property
     def errors(self) -> int:
@@ -43,6 +52,9 @@ class Report:
         return {
             "file": str(self.path),
             "sha256": self.sha256,
+            "format": self.inspected.kind if self.inspected else None,
+            "encrypted": bool(self.inspected and self.inspected.encrypted),
+            "macros": self.inspected.macros if self.inspected else None,
             "status": "refused" if self.refusal else "checked",
             "error": None
             if self.refusal is None
@@ -70,25 +82,54 @@ def sha256_of(path: Path) -> str | None:
         return None
 
 
-def check_file(path: str | Path, profile: Profile | str | None = None) -> Report:
-    """Read every form in the workbook and check it; a file that cannot be checked comes back refused."""
+def check_file(path: str | Path, profile: Profile | str | None = None, *, password: str | None = None) -> Report:
+    """Read every form in the workbook and check it; a file that cannot be checked comes back refused.
+
+    Never raises for anything in the file: whatever goes wrong becomes a refusal (a bug in the checker included:
+    code "internal_error"), so every front end can rely on exit codes 0, 1 and 3."""
     path = Path(path)
     report = Report(path=path, sha256=sha256_of(path) if path.is_file() else None)
     if isinstance(profile, str):
         profile = get_profile(profile)
     try:
-        grids = open_workbook(path)
+        inspected, grids = read_workbook(path, password)
+        report.inspected = inspected
         forms = forms_in(grids, profile)
+        if not forms and inspected.oversized:
+            raise too_large_sheets(inspected.oversized)
         if not forms:
-            raise Refused(
-                "no_form",
-                "文件中没有找到绩效自评表（未识别到“一级指标/二级指标/三级指标”等表头）。",
-                "no self-evaluation form found in this workbook",
-            )
+            raise refuse("no_form")
         report.results = [_check(f, profile or get_profile(f.profile_id)) for f in forms]
+        if inspected.macros:
+            report.results[0].findings.insert(0, macro_finding(inspected, report.results[0].form.sheet))
     except Refused as r:
+        report.results = []
         report.refusal = r
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as e:  # noqa: BLE001 — a bug (or a panic in native code), not the user's fault; still
+        # a clean refusal
+        if os.environ.get("PERFEVAL_DEBUG"):
+            traceback.print_exc()
+        why = f"{type(e).__name__}: {e}"[:160]
+        report.results = []
+        report.refusal = Refused("internal_error", f"核查此文件时程序出错（{why}），请把文件转给维护人员。",
+                                 f"the checker failed on this file ({why}); please report it with the file")
     return report
+
+
+OUR_ODS_SCRIPT = "Scripts/python/perfeval.py"  # the 「核查」 button of the .ods templates (perfeval_xl.write.ods)
+
+
+def macro_finding(inspected: Inspected, sheet: str) -> Finding:
+    """S01: what code the workbook carries. It is reported, never run (nothing here can run it). A warning; only
+    an .ods whose one script is where the toolkit's own templates put their button script is a mere note."""
+    key = inspected.macros if inspected.macros in MACRO_MESSAGES else "vba"
+    severity = "warning"
+    if key == "ods" and inspected.macro_parts == (OUR_ODS_SCRIPT,):
+        key, severity = "ods_template", "info"
+    return Finding(MACRO_CHECK, severity, sheet, None, ", ".join(inspected.macro_parts) or None, None,
+                   MACRO_MESSAGES[key])
 
 
 def _check(form, profile: Profile) -> Result:
@@ -99,16 +140,40 @@ def _check(form, profile: Profile) -> Result:
     return check_form(form, profile)
 
 
-def annotated_path(path: Path) -> Path:
-    """Where the annotated copy goes by default: beside the input as <name>_核查.xlsx (.xlsm stays .xlsm)."""
-    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
-    return path.with_name(f"{path.stem}_核查{suffix}")
+def annotated_path(path: Path, report: Report | None = None) -> Path:
+    """Where the annotated copy goes by default: beside the input as <name>_核查.xlsx. The suffix follows the
+    package when the report knows it (a macro workbook's copy is .xlsm, even when the input was misnamed)."""
+    return path.with_name(f"{path.stem}_核查{annotated_suffix(path, report)}")
 
 
-def write_annotated(report: Report, out: str | Path) -> Path:
-    """Write the annotated copy of a checked file (the input is never touched)."""
+def annotated_suffix(path: Path, report: Report | None = None) -> str:
+    if report is not None and report.inspected is not None and report.inspected.kind == "xlsx":
+        from .write.annotate import package_suffix
+
+        try:
+            return package_suffix(report.inspected.read_bytes()) or ".xlsx"
+        except (ValueError, OSError):
+            pass
+    return ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+
+
+def can_annotate(report: Report) -> bool:
+    """Whether an annotated copy can be written: a checked OOXML workbook (not .xls or .ods)."""
+    return report.refusal is None and report.inspected is not None and report.inspected.annotatable
+
+
+def write_annotated(report: Report, out: str | Path, *, password: str | None = None) -> Path:
+    """Write the annotated copy of a checked file (the input is never touched). An encrypted input is annotated
+    from its decrypted bytes in memory, and the copy is encrypted again with the same password."""
     from .write.annotate import annotate
 
     out = Path(out)
-    annotate(report.path, out, report.findings, source_name=report.path.name)
+    inspected = report.inspected
+    if inspected is not None and inspected.encrypted:
+        if not password:
+            raise ValueError("an encrypted workbook is annotated only with its password")
+        annotate(report.path, out, report.findings, source_name=report.path.name, data=inspected.data,
+                 encrypt_with=password)
+    else:
+        annotate(report.path, out, report.findings, source_name=report.path.name)
     return out

@@ -2,7 +2,7 @@
 
     run_batch(paths, output, annotated_dir=None, jobs=1, profile=None, progress=False) -> dict
 
-Inputs are files, folders (searched recursively for .xlsx/.xlsm/.xls/.zip/.eml), .zip archives and saved e-mails
+Inputs are files, folders (searched recursively for .xlsx/.xlsm/.xls/.ods/.xlsb/.zip/.eml), .zip archives and saved e-mails
 (.eml). Archive members and attachments are copied into a private temporary folder under generated names, so no
 name found in an input is ever used as a path; sizes are bounded before anything is inflated. Each workbook goes
 through `api.check_file` (and `api.write_annotated` with --annotated) exactly as `perfeval check` would; no check
@@ -35,16 +35,18 @@ from decimal import Decimal
 from numbers import Real
 from pathlib import Path, PurePosixPath
 
-from .api import check_file, write_annotated
+from .api import annotated_suffix, can_annotate, check_file, write_annotated
 from .check import stated_value
-from .excelmath import plain
+from .excelmath import fits_a_cell, plain
 from .messages import CHECK_TITLES, SEVERITY_ZH
 from .model import Framework
-from .read.workbook import MAX_FILE_BYTES, MAX_RATIO
+from .read.preflight import MAX_FILE_BYTES, MAX_RATIO, Refused
 from .values import as_fraction, norm_label
 from .write.annotate import WHOLE_SHEET
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+# .ods is read; .xlsb, templates and WPS .et are collected too, so that the pre-flight refuses them with advice
+# instead of their being silently left out of the batch.
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".et"}
 CONTAINER_SUFFIXES = {".zip", ".eml"}
 MAX_MEMBERS = 10_000  # entries in one archive
 MAX_EXTRACTED_BYTES = 2 * 1024**3  # everything taken out of archives and e-mails in one batch
@@ -79,8 +81,8 @@ REFUSALS = {  # code -> (Chinese, English) for files refused while unpacking
     "unsupported": ("压缩包使用了不支持的压缩方式，请用普通 zip 重新压缩。", "unsupported compression method in the archive"),
     "too_many_members": ("压缩包内文件过多，未处理。", "too many members in the archive; not processed"),
     "too_deep": ("压缩包嵌套层数过多，未处理。", "archives nested too deep; not processed"),
-    "no_workbook": ("压缩包中没有 Excel 工作簿（.xlsx/.xlsm/.xls）。", "no Excel workbook (.xlsx/.xlsm/.xls) in the archive"),
-    "no_attachment": ("邮件中没有 Excel 附件（.xlsx/.xlsm/.xls）。", "no Excel attachment (.xlsx/.xlsm/.xls) in the e-mail"),
+    "no_workbook": ("压缩包中没有 Excel 工作簿（.xlsx/.xlsm/.xls/.ods）。", "no workbook (.xlsx/.xlsm/.xls/.ods) in the archive"),
+    "no_attachment": ("邮件中没有 Excel 附件（.xlsx/.xlsm/.xls/.ods）。", "no workbook attachment (.xlsx/.xlsm/.xls/.ods) in the e-mail"),
     "bad_email": ("邮件无法解析，请重新导出。", "the e-mail cannot be parsed"),
     "too_large": ("文件过大，未处理。", "the file is too large; not processed"),
 }
@@ -324,19 +326,22 @@ def check_one(job: dict) -> dict:
     """Check one file (in a worker): plain data back. Never raises, except for KeyboardInterrupt/SystemExit."""
     path = Path(job["path"])
     try:
-        report = check_file(path, _profile(job.get("profile")))
+        report = check_file(path, _profile(job.get("profile")), password=job.get("password"))
         out = {"report": report.as_dict(), "facts": [_facts(r) for r in report.results], "annotated": None,
                "annotate_error": None, "refusal": None}
         if report.refusal is not None:
             r = report.refusal
             out["refusal"] = {"code": r.code, "zh": r.zh, "en": r.en}
-        elif job.get("annotated") and path.suffix.lower() != ".xls":
+        elif job.get("annotated") and can_annotate(report):
             dest = Path(job["annotated"])
+            dest = dest.with_suffix(annotated_suffix(dest, report))  # a macro workbook's copy stays .xlsm
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                out["annotated"] = str(write_annotated(report, dest))
-            except (ValueError, OSError) as e:  # the check stands; only the copy could not be made
+                out["annotated"] = str(write_annotated(report, dest, password=job.get("password")))
+            except (ValueError, OSError, Refused) as e:  # the check stands; only the copy could not be made
                 out["annotate_error"] = str(e)
+            except Exception as e:  # noqa: BLE001 — a bug in the writer must not lose the file's check
+                out["annotate_error"] = f"{type(e).__name__}: {e}"[:200]
         return out
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -448,7 +453,7 @@ class Progress:
 
 # --------------------------------------------------------------------------------------------- the batch
 def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_dir: str | Path | None = None,
-              jobs: int = 1, profile: str | None = None, progress: bool = False) -> dict:
+              jobs: int = 1, profile: str | None = None, progress: bool = False, password: str | None = None) -> dict:
     """Check everything under `paths`; write the summary workbook to `output` (when given) and return the JSON
     document {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches"}."""
     output = Path(output) if output else None
@@ -463,7 +468,7 @@ def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_d
     try:
         items = collect(paths, workdir, [x for x in (output, annotated_dir) if x is not None])
         todo = [i for i in items if i.refusal is None]
-        jobs_list = [{"path": str(i.path), "profile": profile,
+        jobs_list = [{"path": str(i.path), "profile": profile, "password": password,
                       "annotated": str(annotated_dir / i.rel) if annotated_dir else None} for i in todo]
         bar = Progress(len(items), enabled=progress)
         bar.tick(len(items) - len(todo))  # refused while unpacking
@@ -584,7 +589,7 @@ class _Writer:
             return
         elif t is bool:
             ws.write_boolean(r, c, v, fmt)
-        elif isinstance(v, Real):
+        elif isinstance(v, Real) and fits_a_cell(v):
             ws.write_number(r, c, v, fmt)
         else:
             self.put(ws, r, c, str(v), fmt)

@@ -23,6 +23,19 @@ CHECK_TITLES = {
     "C21": "说明文字",
     "C23": "成本指标与执行数",
     "C24": "得分合理性",
+    "S01": "含有宏",
+}
+
+#: S01, by what the pre-flight found. The macros are never run: nothing in this toolkit can run them.
+MACRO_MESSAGES = {
+    "vba": "工作簿含有 VBA 宏（已检测到，未运行）。本工具只读取单元格的值；如无必要，请报送单位删除宏后另存为 .xlsx 再提交，"
+           "打开此文件时不要启用宏。",
+    "xlm": "工作簿含有 Excel 4.0 宏表（XLM 宏，已检测到，未运行）。这类宏常被用于恶意文件；请报送单位删除宏表后另存为 .xlsx 再提交，"
+           "打开此文件时不要启用宏。",
+    "vba+xlm": "工作簿含有 VBA 宏和 Excel 4.0 宏表（已检测到，未运行）。请报送单位删除宏后另存为 .xlsx 再提交，打开此文件时不要启用宏。",
+    "ods": "工作簿含有 LibreOffice 宏或脚本（已检测到，未运行）。本工具只读取单元格的值；打开来源不明的文件时不要启用宏。",
+    "ods_template": "工作簿带有本工具 .ods 模板的「核查」按钮脚本（Scripts/python/perfeval.py，未运行）。如非用本工具模板填写，"
+                    "打开时不要启用宏。",
 }
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}

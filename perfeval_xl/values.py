@@ -5,6 +5,7 @@ Pure functions; no spreadsheet library here.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -80,8 +81,8 @@ def parse(raw: object) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(raw=raw, text=str(raw))
     if isinstance(raw, (int, float, Decimal)):
-        if isinstance(raw, float) and (raw != raw or raw in (float("inf"), float("-inf"))):
-            return Parsed(raw=raw, text=str(raw))
+        if not (math.isfinite(raw) if isinstance(raw, float) else raw.is_finite() if isinstance(raw, Decimal) else True):
+            return Parsed(raw=raw, text=str(raw))  # NaN and infinities are not numbers a form can hold
         d = dec(raw)
         return Parsed(raw=raw, text=format(d, "f"), number=d, decimals=decimals_of(d))
     text = norm_text(raw)

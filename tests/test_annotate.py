@@ -112,7 +112,53 @@ def build_rich(path: Path, vba: Path | None = None) -> Path:
     wb.define_name("预算合计", f"='{SHEET1}'!$B$3")
     ws2.activate()  # the active tab is the second sheet, not the first
     wb.close()
+    _add_x14_validation_and_add_in(path)
     return path
+
+
+X14_DV = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+          'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="1" '
+          'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:dataValidation type="list" '
+          'allowBlank="1" showInputMessage="1" showErrorMessage="1"><x14:formula1><xm:f>' + f"'{SHEET3}'" + '!$A$1:$A$3'
+          '</xm:f></x14:formula1><xm:sqref>H3:H6</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>')
+ADD_IN_PARTS = {
+    "xl/webextensions/taskpanes.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<wetp:taskpanes xmlns:wetp="http://schemas.'
+        'microsoft.com/office/webextensions/taskpanes/2010/11" xmlns:r="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships"><wetp:taskpane dockstate="right" visibility="0" width="350" row="4">'
+        '<wetp:webextensionref r:id="rId1"/></wetp:taskpane></wetp:taskpanes>'),
+    "xl/webextensions/_rels/taskpanes.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.microsoft.com/'
+        'office/2011/relationships/webextension" Target="webextension1.xml"/></Relationships>'),
+    "xl/webextensions/webextension1.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<we:webextension xmlns:we="http://schemas.'
+        'microsoft.com/office/webextensions/webextension/2010/11" id="{6C1A3B8E-0000-4000-8000-000000000001}">'
+        '<we:reference id="wa200005502" version="1.0.0.0" store="en-US" storeType="OMEX"/><we:alternateReferences/>'
+        '<we:properties><we:property name="xlwings_lite_code" value="&quot;print(1)&quot;"/></we:properties>'
+        '<we:bindings/><we:snapshot xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/>'
+        '</we:webextension>'),
+}
+
+
+def _add_x14_validation_and_add_in(path: Path) -> None:
+    """What xlsxwriter cannot write but Excel does: a cross-sheet list validation in the x14 extension list, and
+    an Office add-in (xlwings Lite keeps its code there) with its task pane."""
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("</worksheet>", X14_DV + "</worksheet>").encode()
+    parts["_rels/.rels"] = parts["_rels/.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2011/relationships/'
+                             b'webextensiontaskpanes" Target="xl/webextensions/taskpanes.xml"/></Relationships>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/webextensions/taskpanes.xml" ContentType="application/vnd.ms-office.'
+                     b'webextensiontaskpanes+xml"/><Override PartName="/xl/webextensions/webextension1.xml" '
+                     b'ContentType="application/vnd.ms-office.webextension+xml"/></Types>')
+    parts.update({k: v.encode() for k, v in ADD_IN_PARTS.items()})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
 
 
 def findings() -> list[Finding]:
@@ -220,12 +266,71 @@ def test_untouched_members_are_copied_byte_for_byte(rich, annotated):
         assert dst[name] == src[name]  # same method, same compressed bytes
     # the carried-through parts a load+save would damage are among the untouched ones
     for name in ("xl/media/image1.png", "xl/charts/chart1.xml", "xl/drawings/drawing1.xml", "xl/theme/theme1.xml",
-                 "docProps/app.xml", "docProps/core.xml"):
+                 "docProps/app.xml", "docProps/core.xml", "_rels/.rels", "xl/sharedStrings.xml", *ADD_IN_PARTS):
         assert name in src and dst[name] == src[name], name
     new = dst.keys() - src.keys()
     assert new and all(re.fullmatch(r"xl/(worksheets/sheet\d+\.xml|comments\d+\.xml|drawings/vmlDrawing\d+\.vml|"
                                     r"worksheets/_rels/sheet\d+\.xml\.rels)", n) for n in new), new
     assert "xl/calcChain.xml" not in new
+
+
+# What an annotation may change in an element it keeps: a cell's style index, a row's spans hint, the used range,
+# list counts in styles/comments, and a note shape's size (VML style and anchor, when a longer note needs room).
+MUTABLE_ATTRS = {"c": {"s"}, "row": {"spans"}, "dimension": {"ref"}, "shape": {"style"}}
+MUTABLE_TEXT = {"Anchor"}
+
+
+def _signatures(xml: bytes):
+    """Every element of a part as (path of tags, attributes, text, tail), except what MUTABLE_* allows to change."""
+    from collections import Counter
+
+    from lxml import etree
+
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    out = Counter()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            out[("#comment", el.text)] += 1
+            continue
+        local = etree.QName(el).localname
+        path = tuple(a.tag for a in reversed(list(el.iterancestors()))) + (el.tag,)
+        attrs = frozenset((k, v) for k, v in el.attrib.items()
+                          if k not in MUTABLE_ATTRS.get(local, set()) and k != "count")
+        text = None if local in MUTABLE_TEXT else (el.text or "").strip()
+        out[(path, attrs, text, (el.tail or "").strip())] += 1
+    return out
+
+
+def assert_touched_parts_keep_their_content(src: Path, dst: Path) -> set[str]:
+    """Every part annotate rewrote still has every original element, attribute and text (parsed, compared as a
+    multiset); returns the names of the parts compared."""
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst) as b:
+        touched = {n for n in a.namelist() if a.read(n) != b.read(n)}
+        for name in touched:
+            lost = _signatures(a.read(name)) - _signatures(b.read(name))
+            assert not lost, (name, list(lost)[:3])
+    return touched
+
+
+def test_touched_parts_keep_every_original_element_and_attribute(rich, annotated, rich_xlsm, tmp_path):
+    assert _signatures(b'<a x="1"><b>t</b></a>') - _signatures(b'<a><b>t</b></a>')  # the comparison sees a loss
+    assert _signatures(b'<a x="1"><b>t</b></a>') - _signatures(b'<a x="1"><b>u</b><c/></a>')
+    touched = assert_touched_parts_keep_their_content(rich, annotated)
+    assert {"xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml", "[Content_Types].xml",
+            "xl/comments1.xml", "xl/drawings/vmlDrawing1.vml"} <= touched
+    with zipfile.ZipFile(annotated) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    from lxml import etree
+
+    root = etree.fromstring(sheet.encode())
+    x14 = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}"
+    xm = "{http://schemas.microsoft.com/office/excel/2006/main}"
+    [dv] = root.iter(f"{x14}dataValidation")  # the cross-sheet list validation
+    assert [e.text for e in dv.iter(f"{xm}f", f"{xm}sqref")] == [f"'{SHEET3}'!$A$1:$A$3", "H3:H6"]
+    assert etree.QName(root[-1]).localname == "extLst"  # still the last child, after the new legacyDrawing
+    dst = tmp_path / "rich_核查.xlsm"
+    annotate(rich_xlsm, dst, findings())
+    assert "xl/vbaProject.bin" not in assert_touched_parts_keep_their_content(rich_xlsm, dst)
 
 
 def test_annotated_cells_are_filled_and_keep_value_format_and_font(rich, annotated):

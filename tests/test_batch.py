@@ -269,10 +269,10 @@ def test_a_crash_on_one_file_becomes_a_refused_row(inbox, tmp_path, monkeypatch,
     _, box, _ = inbox
     real = batch.check_file
 
-    def flaky(path, profile=None):
+    def flaky(path, profile=None, **kw):
         if Path(path).name == "11_circuit_services.xlsx":
             raise RuntimeError("boom")
-        return real(path, profile)
+        return real(path, profile, **kw)
 
     monkeypatch.setattr(batch, "check_file", flaky)
     doc = batch.run_batch([str(box / "good")], tmp_path / "s.xlsx", jobs=jobs)
@@ -286,10 +286,10 @@ def test_a_worker_that_dies_takes_only_its_file_down(inbox, tmp_path, monkeypatc
     _, box, _ = inbox
     real = batch.check_file
 
-    def deadly(path, profile=None):
+    def deadly(path, profile=None, **kw):
         if Path(path).name == "07_wrong_total.xlsx":
             os._exit(7)  # like a crash in native code
-        return real(path, profile)
+        return real(path, profile, **kw)
 
     monkeypatch.setattr(batch, "check_file", deadly)
     doc = batch.run_batch([str(box / "good"), str(box / "planted"), str(box / "awkward")], tmp_path / "s.xlsx", jobs=2)
@@ -304,11 +304,11 @@ def test_interrupted_runs_leave_no_summary(inbox, tmp_path, monkeypatch):
     calls = []
     real = batch.check_file
 
-    def interrupted(path, profile=None):
+    def interrupted(path, profile=None, **kw):
         calls.append(path)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(path, profile)
+        return real(path, profile, **kw)
 
     monkeypatch.setattr(batch, "check_file", interrupted)
     with pytest.raises(KeyboardInterrupt):

@@ -24,6 +24,7 @@ import pytest
 from lxml import etree
 
 from perfeval_xl.api import check_file
+from perfeval_xl.model import col_letter
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.write.framework_template import SHEET as FRAMEWORK_SHEET
 from perfeval_xl.write.ods import (BUTTON_LABEL, MACRO_MEMBER, MACRO_SOURCE, SCRIPT_URL, SOURCE_PROPERTY, build_ods,
@@ -185,19 +186,10 @@ def _cells(content: bytes, sheet: str) -> dict[str, dict]:
                                                                  for p in note.iterfind("text:p", NS))}
             if rows == 1 and cols < 50 and (value is not None or entry["note"] or entry["background"]):
                 for k in range(cols):
-                    cells[f"{_col(c + k)}{r + 1}"] = entry
+                    cells[f"{col_letter(c + k)}{r + 1}"] = entry
             c += cols
         r += rows
     return cells
-
-
-def _col(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, rem = divmod(i - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def _sheet_names(content: bytes) -> list[str]:

@@ -501,6 +501,21 @@ def test_main_marks_the_open_workbook_and_keeps_the_users_fill_and_note(planted)
     assert screen_updating and book.app.screen_updating
 
 
+def test_the_button_does_not_report_its_own_macro_workbook(planted, tmp_path):
+    """S01 (macros) is for received files; in the .xlsm that carries the button it would describe the button."""
+    import hostile
+
+    xlsm = tmp_path / "planted.xlsm"
+    xlsm.write_bytes(hostile.with_macros(planted.read_bytes()))
+    assert "S01" in {f.check for f in check_file(xlsm).findings}
+    book = FakeBook(xlsm)
+    done = xa.main(book)
+    assert (done.fills, done.notes) == (7, 7)
+    checks = [book.sheet("核查结果").shown(r, 2) for r in range(3, 10)]
+    assert "S01" not in checks and checks[0] == "C02"
+    assert book.app.alerts[0][0].startswith("核查完成：错误 1 项，警告 6 项。")
+
+
 def test_second_click_restores_what_the_first_click_changed(planted):
     book = FakeBook(planted)
     form = book.sheet(FORM)

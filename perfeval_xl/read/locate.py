@@ -273,8 +273,10 @@ def _read_form(grid, profile, pl, start, br, bcols, ir, icols, end) -> Form:
         texts = _row_texts(grid, r, grid.width)
         if any(t in pl.total for t in texts[:3]):
             form.total_row = r
-            form.total_weight = cell_at(grid, r, icols["weight"])
-            form.total_score = cell_at(grid, r, icols["score"])
+            if "weight" in icols:  # a header cell may be missing (a damaged or hand-made form)
+                form.total_weight = cell_at(grid, r, icols["weight"])
+            if "score" in icols:
+                form.total_score = cell_at(grid, r, icols["score"])
             break
         if texts and (pl.narrative.match(texts[0]) or texts[0] in pl.grade):
             break

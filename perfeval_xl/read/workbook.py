@@ -1,95 +1,21 @@
 """Open a workbook defensively and hand back one value grid per sheet, whatever the file format.
 
-The pre-flight looks at the bytes, not the extension, and bounds the zip before anything is inflated.
-Values come from python-calamine (cached results; fast); merged ranges are resolved to their anchor cell.
+The pre-flight (`preflight.py`) looks at the bytes, not the extension, and bounds, verifies and decrypts before any
+parser runs. Values come from python-calamine (cached results; fast) for .xlsx/.xlsm, .xls and .ods alike; merged
+ranges are resolved to their anchor cell (calamine gives them for .xlsx and .xls; for .ods they are read from
+content.xml here).
 """
 
 from __future__ import annotations
 
-import zipfile
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..values import norm_label
+from .preflight import MAX_FILE_BYTES, MAX_RATIO, Inspected, Refused, preflight, refuse  # noqa: F401 (re-exported)
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
-MAX_RATIO = 200  # compressed -> uncompressed, over the whole archive
-MAX_SHEET_CELLS = 2_000_000  # a form is a few hundred cells; a sheet this large is data, not a form
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-class Refused(Exception):
-    """The file cannot be checked. `code` is stable; the messages tell the user what to do."""
-
-    def __init__(self, code: str, zh: str, en: str):
-        self.code, self.zh, self.en = code, zh, en
-        super().__init__(f"{zh} / {en}")
-
-
-def preflight(path: Path) -> str:
-    """The file's real kind ('xlsx' or 'xls') from its content, or Refused."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
-            head = f.read(8)
-    except FileNotFoundError:
-        raise Refused("not_found", f"找不到文件 {path}。", f"file not found: {path}") from None
-    except OSError as e:
-        raise Refused("unreadable", f"无法读取文件：{e.strerror}。", f"cannot read the file: {e.strerror}") from None
-    if path.is_dir():
-        raise Refused("not_a_file", "这是一个文件夹，不是工作簿。", "this is a folder, not a workbook")
-    if size == 0:
-        raise Refused("empty", "文件是空的（0 字节），请重新发送原文件。", "the file is empty; send the original again")
-    if size > MAX_FILE_BYTES:
-        raise Refused("too_large", "文件超过 100 MB，不像一张自评表。", "the file exceeds 100 MB")
-    if head.startswith(ZIP_MAGIC):
-        _check_zip(path)
-        return "xlsx"
-    if head == OLE_MAGIC:
-        if _ole_is_encrypted(path):
-            raise Refused(
-                "encrypted",
-                "工作簿设置了打开密码，请取消密码后另存为 .xlsx 再提交。",
-                "the workbook is password-protected; remove the password and save as .xlsx",
-            )
-        return "xls"
-    raise Refused(
-        "not_spreadsheet",
-        "文件不是 Excel 工作簿（可能是网页、CSV 或损坏的文件），请在 Excel/WPS 中另存为 .xlsx 后再提交。",
-        "not an Excel workbook (HTML, CSV or damaged?); save it as .xlsx in Excel/WPS",
-    )
-
-
-def _check_zip(path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError):
-        raise Refused(
-            "corrupt", "文件已损坏（压缩包不完整），请重新发送原文件。", "the file is damaged (truncated zip)"
-        ) from None
-    names = {i.filename for i in infos}
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise Refused(
-            "not_spreadsheet", "压缩包里没有 Excel 工作簿的内容。", "a zip archive, but not an Excel workbook"
-        )
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos) or 1
-    if total > MAX_UNZIPPED_BYTES or total / packed > MAX_RATIO and total > 10 * 1024 * 1024:
-        raise Refused(
-            "zip_bomb",
-            "文件解压后体积异常（疑似压缩炸弹），已拒绝处理。",
-            "the file inflates to an abnormal size (zip bomb?); refused",
-        )
-
-
-def _ole_is_encrypted(path: Path) -> bool:
-    """An OOXML workbook with an open password is an OLE file holding an 'EncryptionInfo' stream."""
-    with path.open("rb") as f:
-        data = f.read(min(path.stat().st_size, 4 * 1024 * 1024))
-    return "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data
+from .extent import MAX_SHEET_CELLS
 
 
 @dataclass
@@ -103,15 +29,28 @@ class Grid:
     def __post_init__(self):
         self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
         self.span: dict[tuple[int, int], tuple[int, int]] = {}
-        for (r0, c0), (r1, c1) in self.merges:
-            self.span[(r0, c0)] = (r1, c1)
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if (r, c) != (r0, c0):
-                        self.anchor[(r, c)] = (r0, c0)
         self._labels: dict[tuple[int, int], str] = {}
         self.height = len(self.rows)
         self.width = max((len(r) for r in self.rows), default=0)
+        # Merges are clipped to the cells that hold values (a file may merge A1:XFD1048576, 17 billion cells), and
+        # a merge that runs into another one (Excel never writes overlaps) stops there: the work is bounded by the
+        # number of cells plus the number of merges, whatever the file says.
+        for (r0, c0), (r1, c1) in self.merges:
+            r1, c1 = min(r1, self.height - 1), min(c1, self.width - 1)
+            if r0 > r1 or c0 > c1 or r0 < 0 or c0 < 0 or (r0, c0) in self.anchor or (r0, c0) in self.span:
+                continue
+            self.span[(r0, c0)] = (r1, c1)
+            clash = False
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if (r, c) == (r0, c0):
+                        continue
+                    if (r, c) in self.anchor or (r, c) in self.span:
+                        clash = True
+                        break
+                    self.anchor[(r, c)] = (r0, c0)
+                if clash:
+                    break
 
     def home(self, r: int, c: int) -> tuple[int, int]:
         """The cell holding the value shown at (r, c): its merge anchor, or itself."""
@@ -137,31 +76,93 @@ class Grid:
         return (r, c) in self.anchor
 
 
-def open_workbook(path: str | Path) -> list[Grid]:
+def open_workbook(path: str | Path, password: str | None = None) -> list[Grid]:
     """Every sheet of the workbook as a Grid, after the pre-flight; Refused when it cannot be read."""
+    return read_workbook(path, password)[1]
+
+
+def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspected, list[Grid]]:
+    """The pre-flight's findings and every sheet of the workbook as a Grid; Refused when it cannot be read."""
     from python_calamine import CalamineWorkbook
 
-    path = Path(path)
-    preflight(path)
+    inspected = preflight(path, password)
+    if inspected.kind == "ods" and inspected.oversized:  # calamine reads every .ods table when it opens the file
+        from .preflight import too_large_sheets
+
+        raise too_large_sheets(inspected.oversized, searched=False)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        data = inspected.read_bytes()
+        # from the content, not from the name: calamine picks its reader by extension in from_path
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        ods_merges = _ods_merges(data) if inspected.kind == "ods" else {}
         grids = []
         for name in book.sheet_names:
+            if name in inspected.oversized:  # measured by the pre-flight: too large to build a grid for
+                grids.append(Grid(name, []))
+                continue
             sheet = book.get_sheet_by_name(name)
-            if sheet.start is None or sheet.end[0] * sheet.end[1] > MAX_SHEET_CELLS:
+            if sheet.start is None or (sheet.end[0] + 1) * (sheet.end[1] + 1) > MAX_SHEET_CELLS:
                 grids.append(Grid(name, []))
                 continue
             rows = sheet.to_python(skip_empty_area=False)
-            grids.append(Grid(name, rows, list(sheet.merged_cell_ranges or [])))
-    except Refused:
+            merges = ods_merges.get(name, []) if inspected.kind == "ods" else list(sheet.merged_cell_ranges or [])
+            grids.append(Grid(name, rows, merges))
+    except (Refused, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as e:  # calamine raises its own error types for damaged content
-        text = str(e)
-        if "password" in text.lower() or "encrypt" in text.lower():
-            raise Refused(
-                "encrypted", "工作簿已加密，请取消密码后再提交。", "the workbook is encrypted; remove the password"
-            ) from None
+    except MemoryError:
+        raise refuse("too_large") from None
+    except BaseException as e:  # noqa: BLE001 — calamine's own errors, and its Rust panics (pyo3 PanicException
+        text = str(e)  # derives from BaseException) on damaged content
+        low = text.lower()
+        if "password" in low or "encrypt" in low:
+            raise refuse("encrypted") from None
+        if "entity" in low or "doctype" in low or "dtd" in low:
+            raise refuse("xml_entities") from None
         raise Refused(
-            "corrupt", f"工作簿无法解析（{text[:80]}），请在 Excel/WPS 中另存后再提交。", f"cannot parse the workbook: {text[:80]}"
+            "corrupt", f"工作簿无法解析（{text[:80]}）。请在 Excel/WPS 中打开后另存为 .xlsx 再提交，或向报送单位索要原文件。",
+            f"cannot parse the workbook ({text[:80]}); save it again as .xlsx in Excel/WPS, or ask for the original"
         ) from None
-    return grids
+    return inspected, grids
+
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def _ods_merges(data: bytes) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Merged ranges of every sheet of an .ods (calamine does not give them), from content.xml: cells with
+    table:number-columns-spanned / number-rows-spanned, counting repeated rows and cells. Parsed by lxml with
+    entities, DTDs, the network and huge trees all off (the pre-flight has refused any DOCTYPE already)."""
+    import zipfile
+
+    from lxml import etree
+
+    t = lambda local: f"{{{_ODS_TABLE}}}{local}"  # noqa: E731
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        content = z.open("content.xml")
+        out: dict[str, list] = {}
+        sheet, row = None, 0
+        events = etree.iterparse(content, events=("start", "end"), resolve_entities=False, no_network=True,
+                                 load_dtd=False, huge_tree=False, remove_comments=True)
+        for event, el in events:
+            tag = el.tag
+            if event == "start":
+                if tag == t("table"):
+                    sheet, row = el.get(t("name"), ""), 0
+                    out.setdefault(sheet, [])
+                continue
+            if tag == t("table-row") and sheet is not None:
+                col = 0
+                for cell in el:
+                    if cell.tag not in (t("table-cell"), t("covered-table-cell")):
+                        continue
+                    cols = int(cell.get(t("number-columns-spanned"), "1") or 1)
+                    rows = int(cell.get(t("number-rows-spanned"), "1") or 1)
+                    if cell.tag == t("table-cell") and (cols > 1 or rows > 1) and len(out[sheet]) < 100_000:
+                        out[sheet].append(((row, col), (row + rows - 1, col + cols - 1)))
+                    col += max(1, int(cell.get(t("number-columns-repeated"), "1") or 1))
+                row += max(1, int(el.get(t("number-rows-repeated"), "1") or 1))
+                el.clear()
+            elif tag == t("table"):
+                sheet = None
+                el.clear()
+    return out

@@ -153,7 +153,11 @@ def _note_lines(text: str, units_per_line: int) -> int:
 
 
 # -- XML parts -----------------------------------------------------------------------------------------
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, strip_cdata=False, load_dtd=False)
+# Every XML part of a received workbook that we parse goes through this parser: no entity expansion, no DTD
+# loading, no network, no huge-tree mode (libxml2's own depth and size limits stay on). The pre-flight has already
+# refused any part with a DOCTYPE; parse_xml refuses one again, should a part reach it some other way.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                          strip_cdata=False)
 
 
 def parse_xml(data: bytes, name: str):

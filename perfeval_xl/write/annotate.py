@@ -18,6 +18,7 @@ New members: the 核查结果 worksheet, and comments/VML parts for sheets that 
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import posixpath
@@ -28,7 +29,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..excelmath import fits_a_cell
 from ..model import Finding, col_letter
+from ..read.preflight import preflight, preflight_package
 from ._ooxml import (
     CT_COMMENTS, CT_STYLES, CT_VML, CT_WORKSHEET, FILL_RGB, MAIN_PART_SUFFIX, NS_MAIN, NS_PKG_REL, NS_R, NS_STRICT_MAIN,
     RT_COMMENTS, RT_OFFICE_DOCUMENT, RT_SHARED_STRINGS, RT_STYLES, RT_VML, RT_WORKSHEET, WORKBOOK_ORDER, Comments,
@@ -36,7 +39,7 @@ from ._ooxml import (
     q, quote_sheet, serialise, xml_text)
 from ._zipcopy import ZipCopyError, ZipSource
 
-__all__ = ["annotate", "RESULTS_SHEET", "NOTE_AUTHOR"]
+__all__ = ["annotate", "package_suffix", "RESULTS_SHEET", "NOTE_AUTHOR"]
 
 # -- user-visible wording ------------------------------------------------------------------------------
 RESULTS_SHEET = "核查结果"
@@ -55,21 +58,27 @@ _MAX_CELLS_PER_FINDING = 2000  # a finding on a huge range or merge fills at mos
 
 # -- public API ----------------------------------------------------------------------------------------
 def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Finding], *,
-             source_name: str | None = None) -> None:
+             source_name: str | None = None, data: bytes | None = None, encrypt_with: str | None = None) -> None:
     """Write a copy of workbook `src` (.xlsx/.xlsm) to `dst` with the findings marked on it.
 
     Args:
-        src: the received workbook; opened read-only, never modified.
+        src: the received workbook; opened read-only, never modified. It goes through the same pre-flight as a
+            check (`perfeval_xl.read.preflight`) before any of its XML is parsed.
         dst: where the copy goes; must keep the workbook's kind (.xlsm stays .xlsm). Written atomically:
             a temporary file in dst's folder, then `os.replace`; on failure no temporary file is left.
         findings: what the checker found. A finding's cell (A1 reference or range) is filled light red
             (error) or amber (warning) and gets an explanatory note (info: a note only). Every finding,
             including those without a cell, is listed on a new last sheet "核查结果".
         source_name: the file name shown on 核查结果 (default: src's name).
+        data: the package to patch, when it is not src's bytes (the decrypted content of an encrypted src, held
+            in memory; it is pre-flighted like a file).
+        encrypt_with: encrypt the copy with this password (msoffcrypto-tool), as the encrypted src was.
 
     Raises:
+        Refused: src fails the pre-flight (damaged, zip bomb, XML entities, encrypted, not a workbook …).
         ValueError: a finding with an unknown severity or a malformed cell reference, dst equal to src,
-            a dst suffix that does not match the workbook kind, or a package this writer cannot patch.
+            a dst suffix that does not match the workbook kind, or a package this writer cannot patch
+            (.xls, .ods, Strict Open XML …).
         OSError: reading src or writing dst failed.
     """
     src, dst = Path(src), Path(dst)
@@ -81,7 +90,16 @@ def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Find
             parse_range(f.cell)  # raises ValueError
     if dst.exists() and src.exists() and os.path.samefile(src, dst):
         raise ValueError("dst must not be the source workbook")
-    with open(src, "rb") as fh:
+    if data is None:
+        kind = preflight(src).kind
+        if kind != "xlsx":
+            raise ValueError(f"{src.name} is an .{kind} workbook; only .xlsx/.xlsm copies can be annotated "
+                             "(save it as .xlsx first)")
+        fh = open(src, "rb")
+    else:
+        preflight_package(data)
+        fh = io.BytesIO(data)
+    with fh:
         try:
             package = ZipSource(fh)
         except ZipCopyError as e:
@@ -92,7 +110,33 @@ def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Find
         if expected and dst.suffix.lower() != expected:
             raise ValueError(f"{src.name} is a {expected} workbook; the annotated copy must be named *{expected},"
                              f" not {dst.name}")
-        _write_atomically(dst, lambda out: package.write(out, replace, add))
+        if encrypt_with:
+            _write_atomically(dst, lambda out: _encrypted(lambda buf: package.write(buf, replace, add),
+                                                          encrypt_with, out))
+        else:
+            _write_atomically(dst, lambda out: package.write(out, replace, add))
+
+
+def _encrypted(write, password: str, out) -> None:
+    """The package `write` produces, encrypted with `password` (ECMA-376 agile encryption, as Excel does)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    buf = io.BytesIO()
+    write(buf)
+    buf.seek(0)
+    OOXMLFile(buf).encrypt(password, out)
+
+
+def package_suffix(data: bytes) -> str | None:
+    """The file suffix an OOXML package's main part calls for ('.xlsx', '.xlsm', '.xltx', '.xltm'), or None."""
+    with io.BytesIO(data) as fh:
+        try:
+            pkg = Package(ZipSource(fh))
+        except ZipCopyError as e:
+            raise ValueError(str(e)) from e
+        office = Rels(pkg, "").by_type(RT_OFFICE_DOCUMENT)
+        part = pkg.member(Rels(pkg, "").target(office[0]) or "") if office else None
+        return MAIN_PART_SUFFIX.get(pkg.content_type(part) or "") if part else None
 
 
 def _write_atomically(dst: Path, write) -> None:
@@ -119,7 +163,7 @@ def _fmt_value(v) -> str:
         if not v.is_finite():
             return str(v)
         if v == v.to_integral_value():
-            return format(v.quantize(Decimal(1)), "f")
+            return format(v.to_integral_value(), "f")
         return format(v.normalize(), "f")
     if isinstance(v, float):
         if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
@@ -433,7 +477,7 @@ class _Annotator:
                 ref = f"{col_letter(i)}{r}"
                 if v is None:
                     cells.append(f'<c r="{ref}" s="{s}"/>')
-                elif isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) and _finite(v):
+                elif isinstance(v, (int, float, Decimal)) and fits_a_cell(v):
                     cells.append(f'<c r="{ref}" s="{s}"><v>{_number(v)}</v></c>')
                     widths[i] = max(widths[i], len(_fmt_value(v)))
                 else:
@@ -468,10 +512,6 @@ class _Annotator:
 def _istr(ref: str, text: str, style: int) -> str:
     return (f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{esc(xml_text(text))}</t>'
             "</is></c>")
-
-
-def _finite(v) -> bool:
-    return v.is_finite() if isinstance(v, Decimal) else math.isfinite(v)
 
 
 def _number(v) -> str:

@@ -34,7 +34,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Union
 
-from ..api import Report, check_file
+from ..api import MACRO_CHECK, Report, check_file
+from ..excelmath import fits_a_cell
 from ..model import Finding
 from ..write._ooxml import (FILL_RGB, HEADER_FILL_RGB, LINK_RGB, _note_height, display_width, parse_range,
                             quote_sheet)
@@ -173,9 +174,9 @@ def _plain(v):
     if isinstance(v, bool):
         return _fmt_value(v)
     if isinstance(v, Decimal):
-        return float(v) if v.is_finite() else str(v)
+        return float(v) if fits_a_cell(v) else _fmt_value(v)
     if isinstance(v, (int, float)):
-        return v if math.isfinite(v) else str(v)
+        return v if fits_a_cell(v) else _fmt_value(v)
     return _fmt_value(v)
 
 
@@ -578,8 +579,17 @@ def main(book=None) -> Applied:
         name = book.name if Path(book.name).suffix.lower() in _BOOK_SUFFIXES else f"{book.name}.xlsx"
         copy = Path(tmp) / name
         _save_copy(book, copy)
-        report = check_file(copy)
+        report = _without_own_macros(check_file(copy))
     return apply(book, actions_for(report, source_name=book.name), started=started)
+
+
+def _without_own_macros(report: Report) -> Report:
+    """The button runs from a macro workbook (RunPython needs the VBA module), which the user opened with macros
+    enabled: S01 ("the workbook contains macros") would only describe the button itself, so it is left out here.
+    `perfeval check` and `perfeval batch` on a received file always report it."""
+    for result in report.results:
+        result.findings = [f for f in result.findings if f.check != MACRO_CHECK]
+    return report
 
 
 def _save_copy(book, path: Path) -> None:

@@ -1,0 +1,601 @@
+"""Pre-flight: decide what a received file really is, and whether it is safe to parse, before any parser sees it.
+
+Every front end goes through `preflight` (via `open_workbook`): `perfeval check`, `perfeval batch`, the xlwings
+button and the LibreOffice button (which run `check`), and `annotate` for the copy it patches. It looks at the
+bytes, never at the extension, and either returns an `Inspected` (the workbook's real kind, its decrypted bytes when
+a password was given, what macros it carries) or raises `Refused` with a stable code and a Chinese and an English
+sentence telling the user what to do. The codes are listed in docs/security.md.
+
+What it does, in order, never running anything in the file and never writing anything:
+
+* size: empty, over MAX_FILE_BYTES;
+* zip packages (.xlsx/.xlsm/.ods, whatever their name): the end-of-central-directory record bounds the number of
+  members before the directory is parsed; the declared sizes bound the total and the compression ratio before
+  anything is inflated; then every member a parser would read (XML, relationships, VML, binary parts) is inflated
+  in streaming, 64 KB at a time, with a hard cap of its declared size, so a central directory that lies about sizes
+  is caught after at most its declared size plus one chunk (bounded time and memory); CRCs are checked; an XML
+  document type declaration (the vehicle of entity attacks: billion laughs, external entities) is refused;
+* OLE compound files (.xls, and password-protected OOXML): encryption recognised (msoffcrypto-tool), decrypted to
+  memory with a password; macros detected with oletools (imported only for OLE files);
+* anything else is sniffed to say what it is (HTML or MHTML saved as .xls, CSV/text, XML Spreadsheet 2003, PDF, …)
+  and refused with advice.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from .extent import MAX_SHEET_CELLS, PartExtent, SheetScan, sheet_extents, xls_extents
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # declared total of every member
+MAX_PARSED_BYTES = 64 * 1024 * 1024  # declared (and so inflated) total of the members a parser reads: XML, binary
+# parts. A form's XML is well under 1 MB; 64 MB of sheet XML is about 2 million cells, ~0.5 GB once read.
+MAX_RATIO = 200  # uncompressed : compressed, for archives or members above BOMB_FLOOR
+BOMB_FLOOR = 10 * 1024 * 1024  # small packages may compress as well as they like
+MAX_MEMBERS = 10_000
+MAX_CENTRAL_DIRECTORY = 8 * 1024 * 1024
+CHUNK = 64 * 1024
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_EOCD64 = b"PK\x06\x06"
+_LOCAL = b"PK\x03\x04"
+_MEDIA_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp", ".svg", ".ico",
+                   ".mp3", ".mp4", ".wav", ".avi", ".wmv", ".m4a", ".pdf")
+_XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\r\n]*<|^(?:\xff\xfe|\xfe\xff)|^\x00?<\x00?[?!a-zA-Z]")
+_ODS_TYPES = ("application/vnd.oasis.opendocument.spreadsheet",
+              "application/vnd.oasis.opendocument.spreadsheet-template")
+# A DOCTYPE (or ENTITY) declaration, in the encodings an XML part may use. OOXML and ODF parts never carry one.
+_DTD_MARKS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
+_OVERLAP = max(len(m) for m in _DTD_MARKS)
+
+
+class Refused(Exception):
+    """The file cannot be checked. `code` is stable; the messages tell the user what to do."""
+
+    def __init__(self, code: str, zh: str, en: str):
+        self.code, self.zh, self.en = code, zh, en
+        super().__init__(f"{zh} / {en}")
+
+
+RESAVE_ZH = "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再提交"
+RESAVE_EN = "open it in Excel or WPS and save it as an Excel workbook (.xlsx)"
+
+#: code -> (Chinese, English) for the refusals with a fixed wording; documented in docs/security.md.
+MESSAGES = {
+    "not_a_file": ("这是一个文件夹，不是工作簿。", "this is a folder, not a workbook"),
+    "empty": ("文件是空的（0 字节），请向报送单位索要原文件。", "the file is empty (0 bytes); ask the sender for the original file"),
+    "too_large": (
+        "文件（或其解压后的内容）过大，不像一张自评表。请只提交自评表所在的工作簿，删除无关的数据表和图片后另存为 .xlsx。",
+        "the file (or its unpacked content) is too large for a self-evaluation form; send only the workbook with the "
+        "form, without unrelated data sheets or pictures"),
+    "zip_bomb": (
+        "文件解压后体积异常或结构异常（疑似压缩炸弹），已拒绝处理，未解压。请向报送单位索要原文件，或在 Excel/WPS 中另存为 .xlsx 后再提交。",
+        "the file inflates to an abnormal size or has an abnormal structure (zip bomb?); refused without unpacking. "
+        "Ask the sender for the original file, or save it again as .xlsx"),
+    "xml_entities": (
+        "工作簿内部含有 XML 文档类型或实体声明（DOCTYPE/ENTITY）。Excel 和 WPS 不会生成这样的文件，它可能是恶意构造的，已拒绝处理。"
+        "请向报送单位索要原文件，或在 Excel/WPS 中另存为 .xlsx 后再提交。",
+        "the workbook contains an XML document type or entity declaration (DOCTYPE/ENTITY), which Excel and WPS never "
+        "write; it may be crafted to attack the reader and was refused. Ask the sender for the original file, or "
+        "save it again as .xlsx"),
+    "corrupt": (
+        f"文件已损坏（压缩包不完整或内容校验失败），无法读取。请向报送单位索要原文件，或{RESAVE_ZH}。",
+        f"the file is damaged (truncated or failing its checksums); ask the sender for the original file, or "
+        f"{RESAVE_EN}"),
+    "encrypted": (
+        "工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存为 .xlsx "
+        "再提交；或在命令中用 --password 给出密码。",
+        "the workbook is protected by an open password; remove the password (File > Info > Protect Workbook > "
+        "Encrypt with Password, clear it) and save as .xlsx, or give it with --password"),
+    "wrong_password": (
+        "工作簿设置了打开密码，而给出的密码不正确。请核对密码（区分大小写），或请报送单位取消密码后重新提交。",
+        "the workbook is password-protected and the password given is wrong (passwords are case-sensitive); check "
+        "it, or ask the sender to remove the password"),
+    "no_form": ("文件中没有找到绩效自评表（未识别到“一级指标/二级指标/三级指标”等表头）。",
+                "no self-evaluation form found in this workbook"),
+}
+
+
+def refuse(code: str, zh: str | None = None, en: str | None = None) -> Refused:
+    """A Refused with the standard wording of `code` (or the wording given)."""
+    std = MESSAGES.get(code, ("", ""))
+    return Refused(code, zh or std[0], en or std[1])
+
+
+def too_large_sheets(oversized: dict[str, tuple[int, int]], searched: bool = True) -> Refused:
+    """Sheets too large to read: say which, and how far their content reaches. `searched`: the other sheets were
+    read and hold no form (False: nothing was read, as for an .ods, whose reader reads every sheet at once)."""
+    from ..model import col_letter
+
+    where = "、".join(f"“{n}”（内容延伸到 {col_letter(c - 1)}{r}）" for n, (r, c) in list(oversized.items())[:3])
+    where_en = ", ".join(f"'{n}' (content reaches {col_letter(c - 1)}{r})" for n, (r, c) in list(oversized.items())[:3])
+    rest_zh = "未读取，也未在其余工作表中找到自评表" if searched else "整个文件未读取"
+    rest_en = "were not read, and no form was found elsewhere" if searched else "so the file was not read"
+    return Refused("too_large", f"工作表 {where} 有内容的单元格范围过大（超过 {MAX_SHEET_CELLS:,} 个单元格），{rest_zh}。"
+                                "请删除远处单元格中的内容（或只提交自评表所在的工作表）后另存为 .xlsx 再提交。",
+                   f"the sheet(s) {where_en} span more than {MAX_SHEET_CELLS:,} cells and {rest_en}; clear the "
+                   "far-away cells (or send only the form's sheet) and save as .xlsx")
+
+
+def _not_spreadsheet(what_zh: str, what_en: str) -> Refused:
+    return Refused("not_spreadsheet", f"文件不是 Excel 工作簿：{what_zh}。{RESAVE_ZH}。",
+                   f"not an Excel workbook: {what_en}; {RESAVE_EN}")
+
+
+def _unsupported(what_zh: str, what_en: str) -> Refused:
+    return Refused("unsupported_format", f"{what_zh}，本工具不读取这种格式。{RESAVE_ZH}。",
+                   f"{what_en}, a format this tool does not read; {RESAVE_EN}")
+
+
+@dataclass
+class Inspected:
+    """What the pre-flight learnt about a file that may be parsed."""
+
+    path: Path
+    kind: str  # 'xlsx' (any OOXML spreadsheet: .xlsx/.xlsm/.xltx), 'xls' or 'ods' — from the content
+    data: bytes | None = None  # the decrypted workbook, when it had an open password (held in memory only)
+    macros: str | None = None  # what code the workbook carries (never run): 'vba', 'xlm', 'vba+xlm', 'ods'
+    macro_parts: tuple[str, ...] = ()
+    encrypted: bool = False
+    oversized: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheets too large to read (not read)
+
+    def read_bytes(self) -> bytes:
+        return self.data if self.data is not None else self.path.read_bytes()
+
+    @property
+    def annotatable(self) -> bool:
+        """Whether `annotate` can patch a copy (an OOXML package)."""
+        return self.kind == "xlsx"
+
+
+def preflight(path: str | Path, password: str | None = None) -> Inspected:
+    """The file's real kind and what it carries, from its content; Refused when it must not be parsed."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise refuse("not_a_file")
+        size = path.stat().st_size
+        if size == 0:
+            raise refuse("empty")
+        if size > MAX_FILE_BYTES:
+            raise refuse("too_large")
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+            if head.startswith(ZIP_MAGIC):
+                kind, macros, parts, oversized = _inspect_zip(fh, size)
+                return Inspected(path, kind, None, macros, parts, oversized=oversized)
+            if head.startswith(OLE_MAGIC):
+                fh.seek(0)
+                return _inspect_ole(path, fh.read(), password)
+    except FileNotFoundError:
+        raise Refused("not_found", f"找不到文件 {path}。", f"file not found: {path}") from None
+    except PermissionError:
+        raise Refused("unreadable", "没有读取此文件的权限。", "no permission to read the file") from None
+    except IsADirectoryError:
+        raise refuse("not_a_file") from None
+    except OSError as e:
+        raise Refused("unreadable", f"无法读取文件：{e.strerror or e}。", f"cannot read the file: {e.strerror or e}") from None
+    raise _sniff(head, size)
+
+
+def preflight_package(data: bytes) -> str:
+    """The zip checks of `preflight` on a package held in memory (a decrypted workbook); returns its kind."""
+    if not data.startswith(ZIP_MAGIC):
+        raise refuse("corrupt")
+    with io.BytesIO(data) as fh:
+        return _inspect_zip(fh, len(data))[0]
+
+
+# -- zip packages --------------------------------------------------------------------------------------------
+def _inspect_zip(fh: BinaryIO, size: int) -> tuple[str, str | None, tuple[str, ...], dict]:
+    import zipfile
+
+    _bound_directory(fh, size)
+    fh.seek(0)
+    try:
+        archive = zipfile.ZipFile(fh)
+        infos = archive.infolist()
+    except Exception:  # BadZipFile, EOFError, struct errors, NotImplementedError on odd archives …
+        raise refuse("corrupt") from None
+    if len(infos) > MAX_MEMBERS:
+        raise refuse("zip_bomb")
+    lower = {}
+    for info in infos:
+        key = info.filename.lower()
+        if key in lower:  # two members with one name: which one a reader takes is up to the reader
+            raise refuse("corrupt")
+        lower[key] = info
+    kind = _package_kind(fh, lower)
+
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    for info in infos:
+        if info.file_size > BOMB_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise refuse("zip_bomb")
+    if total > BOMB_FLOOR and total > MAX_RATIO * packed:
+        raise refuse("zip_bomb")
+    if total > MAX_UNZIPPED_BYTES:
+        raise refuse("too_large")
+
+    # Every member is inflated (capped at its declared size) and CRC-checked: a reader finds its parts through
+    # relationships, so a sheet may hide under any name. The declared size of everything but pictures and media is
+    # bounded first; whatever turns out to be XML (by its first bytes, whatever its name) is counted while inflating
+    # and scanned for DTDs.
+    parts = [i for i in infos if not i.is_dir()]
+    if sum(i.file_size for i in parts if not i.filename.lower().endswith(_MEDIA_SUFFIXES)) > MAX_PARSED_BYTES:
+        raise refuse("too_large")
+    budget = [MAX_PARSED_BYTES]
+    extents: dict[str, PartExtent] = {}
+    for info in parts:
+        if info.flag_bits & 0x1:
+            raise refuse("encrypted")  # zip-level (not Office) encryption
+        _inflate_checked(fh, info, budget=budget, extents=extents)
+    oversized = _oversized(fh, kind, {i.filename: i for i in parts}, extents)
+    macros, code_parts = _zip_macros(kind, [i.filename for i in infos])
+    return kind, macros, code_parts, oversized
+
+
+def _oversized(fh: BinaryIO, kind: str, infos: dict, extents: dict[str, PartExtent]) -> dict[str, tuple[int, int]]:
+    """Sheet name -> (rows, cols) for the sheets whose cells with content span more than MAX_SHEET_CELLS: the
+    reader would build a dense grid that large (see extent.py). Those sheets are not read."""
+    if kind == "ods":
+        out = {}
+        for part in extents.values():
+            if part.kind == "unparsed":  # the reader could not be bounded: better not to let it try
+                raise refuse("corrupt")
+            if part.kind == "ods":
+                out.update({t: e for t, e in part.tables.items() if e[0] * e[1] > MAX_SHEET_CELLS})
+        return out
+    big = {name for name, part in extents.items() if part.kind == "worksheet" and part.cells > MAX_SHEET_CELLS}
+    if not big:
+        return {}
+    exact = {}
+    for name in big:  # the quick bound counts empty cells too: measure again, exactly
+        scan = SheetScan()
+        try:
+            _inflate_checked(fh, infos[name], sink=scan)
+            scan.close()
+        except ValueError:
+            raise refuse("corrupt") from None
+        exact[name] = (scan.rows, scan.cols)
+        extents[name].rows, extents[name].cols = exact[name]
+    if all(r * c <= MAX_SHEET_CELLS for r, c in exact.values()):
+        return {}
+    for name, part in list(extents.items()):  # now the sheets need their names
+        if part.kind in ("workbook", "rels"):
+            extents[name] = PartExtent(names=True)
+            _inflate_checked(fh, infos[name], sink=extents[name])
+            extents[name].close()
+    named = sheet_extents(extents)
+    if named is None:  # the workbook's sheets cannot be named: the oversized one cannot be left out
+        raise refuse("too_large")
+    return {n: e for n, e in named.items() if e[0] * e[1] > MAX_SHEET_CELLS}
+
+
+def _bound_directory(fh: BinaryIO, size: int) -> None:
+    """Refuse an archive whose end record announces more members, or a larger directory, than a workbook has —
+    before zipfile builds an object per member."""
+    tail_len = min(size, 22 + 65535)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    pos = tail.rfind(_EOCD)
+    if pos < 0 or pos + 22 > len(tail):
+        raise refuse("corrupt")  # truncated: the end of the archive is missing
+    n_total, cd_size = struct.unpack_from("<HI", tail, pos + 10)
+    if n_total == 0xFFFF or cd_size == 0xFFFFFFFF:  # ZIP64: the real numbers are in the ZIP64 end record
+        loc = pos - 20
+        if loc < 0 or tail[loc:loc + 4] != _EOCD64_LOCATOR:
+            raise refuse("corrupt")
+        (offset,) = struct.unpack_from("<Q", tail, loc + 8)
+        fh.seek(offset)
+        rec = fh.read(56)
+        if len(rec) < 56 or rec[:4] != _EOCD64:
+            raise refuse("corrupt")
+        n_total, cd_size = struct.unpack_from("<QQ", rec, 32)
+    if n_total > MAX_MEMBERS or cd_size > MAX_CENTRAL_DIRECTORY:
+        raise refuse("zip_bomb")
+
+
+def _package_kind(fh: BinaryIO, members: dict) -> str:
+    if "mimetype" in members:
+        info = members["mimetype"]
+        mime = _small_member(fh, info).decode("ascii", "replace").strip() if info.file_size <= 200 else ""
+        if mime in _ODS_TYPES:
+            return "ods"
+        if mime.startswith("application/vnd.oasis.opendocument."):
+            return _raise(_not_spreadsheet("这是 OpenDocument 文字或演示文档，不是电子表格", "an OpenDocument text or presentation"))
+    if "[content_types].xml" in members:
+        if "xl/workbook.bin" in members:
+            return _raise(_unsupported("这是 Excel 二进制工作簿（.xlsb）", "an Excel binary workbook (.xlsb)"))
+        if any(n.startswith("xl/") for n in members):
+            return "xlsx"
+        if any(n.startswith("word/") for n in members):
+            return _raise(_not_spreadsheet("这是 Word 文档", "a Word document"))
+        if any(n.startswith("ppt/") for n in members):
+            return _raise(_not_spreadsheet("这是 PowerPoint 演示文稿", "a PowerPoint presentation"))
+    raise Refused("not_spreadsheet", "文件是一个压缩包，里面不是 Excel 工作簿。请直接提交 .xlsx 工作簿。",
+                  "a zip archive, but not an Excel workbook; send the .xlsx workbook itself")
+
+
+def _raise(e: Exception):
+    raise e
+
+
+def _data_offset(fh: BinaryIO, info) -> int:
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) != 30 or head[:4] != _LOCAL:
+        raise refuse("corrupt")
+    n_len, x_len = struct.unpack_from("<HH", head, 26)
+    return info.header_offset + 30 + n_len + x_len
+
+
+def _small_member(fh: BinaryIO, info) -> bytes:
+    out = io.BytesIO()
+    _inflate_checked(fh, info, sink=out)
+    return out.getvalue()
+
+
+def _inflate_checked(fh: BinaryIO, info, *, budget: list[int] | None = None, sink=None,
+                     extents: dict | None = None) -> int:
+    """Inflate one member in CHUNK-sized steps, never producing more than its declared size (a larger output is a
+    lying header: zip_bomb); check its CRC. A member whose first bytes are XML is scanned for a document type
+    declaration (refused: xml_entities) and charged to `budget` (bytes of XML still allowed; too_large beyond).
+    Returns the number of bytes produced; keeps none of them (unless `sink`)."""
+    fh.seek(_data_offset(fh, info))
+    left = info.compress_size
+    declared = info.file_size
+    produced, crc, carry = 0, 0, b""
+    head = b""  # the first bytes, until they tell whether this is XML
+    xml: bool | None = None
+    extent: PartExtent | None = None
+
+    def scan(out: bytes) -> None:
+        nonlocal carry, extent
+        if budget is not None:
+            budget[0] -= len(out)
+            if budget[0] < 0:
+                raise refuse("too_large")
+        window = carry + out
+        if b"!" in window and any(m in window for m in _DTD_MARKS):
+            raise refuse("xml_entities")
+        carry = window[-_OVERLAP:]
+        if extents is not None:
+            if extent is None:
+                extent = extents[info.filename] = PartExtent()
+            extent.feed(out)
+
+    def take(out: bytes, final: bool = False) -> None:
+        nonlocal produced, crc, head, xml
+        produced += len(out)
+        if produced > declared:
+            raise refuse("zip_bomb")
+        crc = zlib.crc32(out, crc)
+        if sink is not None:
+            sink.write(out)
+        if xml is None:
+            head += out
+            if len(head) < 16 and not final:
+                return
+            xml = bool(_XML_START.match(head))
+            out, head = head, b""
+        if xml:
+            scan(out)
+
+    if info.compress_type == 0:  # stored
+        if info.compress_size != declared:
+            raise refuse("corrupt")
+        while left:
+            block = fh.read(min(CHUNK, left))
+            if not block:
+                raise refuse("corrupt")
+            left -= len(block)
+            take(block)
+    elif info.compress_type == 8:  # deflate
+        d = zlib.decompressobj(-15)
+        pending = b""
+        try:
+            while not d.eof:
+                if not pending:
+                    if not left:
+                        raise refuse("corrupt")  # the deflate stream ends early
+                    pending = fh.read(min(CHUNK, left))
+                    if not pending:
+                        raise refuse("corrupt")
+                    left -= len(pending)
+                take(d.decompress(pending, CHUNK))
+                pending = d.unconsumed_tail
+        except zlib.error:
+            raise refuse("corrupt") from None
+    else:  # Excel, WPS and LibreOffice write only stored and deflated members
+        raise refuse("corrupt")
+    take(b"", final=True)
+    if produced != declared or crc != info.CRC:
+        raise refuse("corrupt")
+    if extent is not None:
+        extent.close()
+    return produced
+
+
+def _zip_macros(kind: str, names: list[str]) -> tuple[str | None, tuple[str, ...]]:
+    """Code-bearing parts, by name (their content is never parsed, let alone run)."""
+    low = [(n, n.lower()) for n in names]
+    if kind == "ods":
+        parts = tuple(n for n, k in low if k.startswith(("basic/", "scripts/")) and not k.endswith("/")
+                      and not k.endswith("manifest.xml"))
+        return ("ods" if parts else None), parts
+    vba = tuple(n for n, k in low if k.rsplit("/", 1)[-1] == "vbaproject.bin")
+    xlm = tuple(n for n, k in low if k.startswith("xl/macrosheets/") and not k.endswith(("/", ".rels")))
+    kinds = "+".join(k for k, found in (("vba", vba), ("xlm", xlm)) if found)
+    return (kinds or None), vba + xlm
+
+
+# -- OLE compound files --------------------------------------------------------------------------------------
+def _inspect_ole(path: Path, data: bytes, password: str | None) -> Inspected:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(data)
+        entries = {"/".join(e).lower() for e in ole.listdir(streams=True, storages=True)}
+        ole.close()
+    except Exception:
+        raise refuse("corrupt") from None
+    if "encryptioninfo" in entries and "encryptedpackage" in entries:  # an OOXML workbook with an open password
+        plain = _decrypt(data, password)
+        with io.BytesIO(plain) as fh:
+            kind, macros, parts, oversized = _inspect_zip(fh, len(plain))
+        return Inspected(path, kind, plain, macros, parts, encrypted=True, oversized=oversized)
+    if "workbook" in entries or "book" in entries:
+        encrypted = _xls_encrypted(data)
+        if encrypted:
+            data = _decrypt(data, password)
+        macros = _ole_macros(data, entries)
+        return Inspected(path, "xls", data if encrypted else None, macros,
+                         ("_VBA_PROJECT_CUR",) if macros and "vba" in macros else (), encrypted=encrypted,
+                         oversized=_xls_oversized(data))
+    if "worddocument" in entries:
+        raise _not_spreadsheet("这是 Word 文档", "a Word document")
+    if "powerpoint document" in entries:
+        raise _not_spreadsheet("这是 PowerPoint 演示文稿", "a PowerPoint presentation")
+    raise _not_spreadsheet("这是一个 OLE 复合文档，但不含 Excel 工作簿", "an OLE compound file without a workbook")
+
+
+def _xls_oversized(data: bytes) -> dict[str, tuple[int, int]]:
+    """The .xls sheets whose value records span more than MAX_SHEET_CELLS (at most 65,536 x 256 in BIFF8)."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            name = "Workbook" if ole.exists("Workbook") else "Book"
+            stream = ole.openstream(name).read()
+        extents = xls_extents(stream)
+    except Exception:
+        return {}  # the reader will judge the file; its grid cannot exceed 65,536 x 256 anyway
+    return {n: e for n, e in extents.items() if e[0] * e[1] > MAX_SHEET_CELLS}
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    import msoffcrypto
+
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
+    except Exception:
+        return False  # not recognised as encrypted: the reader decides whether it can read it
+
+
+def _decrypt(data: bytes, password: str | None) -> bytes:
+    if not password:
+        raise refuse("encrypted")
+    import msoffcrypto
+    from msoffcrypto import exceptions as mx
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        try:
+            office.load_key(password=password, verify_password=True)
+        except TypeError:  # formats whose load_key has no verify_password
+            office.load_key(password=password)
+        out = io.BytesIO()
+        office.decrypt(out)
+    except mx.InvalidKeyError:
+        raise refuse("wrong_password") from None
+    except (mx.DecryptionError, mx.FileFormatError, mx.ParseError, NotImplementedError, ValueError, AssertionError) as e:
+        text = str(e).lower()
+        if "password" in text or "key" in text:
+            raise refuse("wrong_password") from None
+        raise Refused("encrypted", "工作簿设置了打开密码，且使用了本工具无法解密的加密方式。请在 Excel/WPS 中取消密码后另存为 .xlsx 再提交。",
+                      "the workbook is encrypted in a way this tool cannot decrypt; remove the password and save as "
+                      ".xlsx") from None
+    plain = out.getvalue()
+    if len(plain) > MAX_FILE_BYTES:
+        raise refuse("too_large")
+    return plain
+
+
+def _ole_macros(data: bytes, entries: set[str]) -> str | None:
+    """VBA projects and Excel 4.0 (XLM) macro sheets in a .xls, found statically by oletools."""
+    import logging
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # oletools' pyparsing grammar warns about deprecated names
+            from oletools.olevba import VBA_Parser
+        logging.getLogger("olevba").setLevel(logging.CRITICAL)
+    except ImportError:  # oletools missing: the VBA storage still tells
+        return "vba" if any(e.startswith("_vba_project_cur") for e in entries) else None
+    found = []
+    try:
+        parser = VBA_Parser("workbook.xls", data=data)
+        try:
+            if parser.detect_vba_macros():
+                found.append("vba")
+            try:
+                if parser.detect_xlm_macros():
+                    found.append("xlm")
+            except Exception:
+                pass
+        finally:
+            parser.close()
+    except Exception:
+        if any(e.startswith("_vba_project_cur") for e in entries):
+            found.append("vba")
+    return "+".join(found) or None
+
+
+# -- everything else: say what it is -------------------------------------------------------------------------
+def _sniff(head: bytes, size: int) -> Refused:
+    text = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = head.decode("utf-16").lstrip("\ufeff \t\r\n").lower().encode("utf-8", "replace")
+        except UnicodeDecodeError:
+            pass
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body")) or (
+            text.startswith(b"<") and (b"<table" in text or b"<html" in text)
+            and b"urn:schemas-microsoft-com:office:spreadsheet" not in text):
+        return _not_spreadsheet("这是网页（HTML）文件，只是扩展名为 .xls（常见于从业务系统“导出 Excel”）",
+                                "an HTML page saved with an Excel extension (common for 'export to Excel')")
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in text or (text.startswith(b"<?xml") and b"<workbook" in text):
+        return _unsupported("这是“XML 电子表格 2003”格式的文件", "an XML Spreadsheet 2003 file")
+    if text.startswith(b"mime-version") or b"content-type: multipart/related" in text:
+        return _not_spreadsheet("这是单个文件网页（MHTML），只是扩展名为 .xls", "a single-file web page (MHTML) saved as .xls")
+    if head.startswith(b"%PDF"):
+        return _not_spreadsheet("这是 PDF 文件", "a PDF file")
+    if head.startswith(b"{\\rtf"):
+        return _not_spreadsheet("这是 RTF 文档", "an RTF document")
+    if head.startswith((b"\x50\x4b\x05\x06", b"\x50\x4b\x07\x08")):
+        return refuse("corrupt")
+    if head.startswith((b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")):
+        return _not_spreadsheet("这是 RAR/7z/gzip 压缩包", "a RAR/7z/gzip archive")
+    if _looks_like_text(head):
+        return _not_spreadsheet("这是文本文件（如 CSV 或制表符分隔的文本）", "a text file (CSV or tab-separated?)")
+    return _not_spreadsheet("无法识别文件内容（可能已损坏，或并非表格）", "unrecognised content (damaged, or not a table)")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    for enc in ("utf-8", "gb18030", "utf-16"):
+        try:
+            s = head.decode(enc)
+        except UnicodeDecodeError:
+            if enc == "utf-8":  # a multi-byte character cut at the end of the sample
+                try:
+                    s = head[:-3].decode(enc)
+                except UnicodeDecodeError:
+                    continue
+            else:
+                continue
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in s)
+        if s and printable / len(s) > 0.95:
+            return True
+    return False
