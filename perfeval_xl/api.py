@@ -14,7 +14,7 @@ from .model import Finding
 from .profile import Profile, get_profile
 from .read import Refused
 from .read.locate import forms_in
-from .read.preflight import Inspected, refuse, too_large_sheets
+from .read.preflight import PASS_THROUGH, Inspected, refuse, too_large_sheets
 from .read.workbook import read_workbook
 
 MACRO_CHECK = "S01"  # the workbook carries macros (reported, never run)
@@ -105,7 +105,7 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
     except Refused as r:
         report.results = []
         report.refusal = r
-    except (KeyboardInterrupt, SystemExit, MemoryError):
+    except (*PASS_THROUGH, MemoryError):
         raise
     except BaseException as e:  # noqa: BLE001 — a bug (or a panic in native code), not the user's fault; still
         # a clean refusal

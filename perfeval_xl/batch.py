@@ -16,6 +16,7 @@ written to a temporary file beside the output and moved into place only when com
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import email.utils
@@ -26,6 +27,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -40,7 +42,7 @@ from .check import stated_value
 from .excelmath import fits_a_cell, plain
 from .messages import CHECK_TITLES, SEVERITY_ZH
 from .model import Framework
-from .read.preflight import MAX_FILE_BYTES, MAX_RATIO, Refused
+from .read.preflight import MAX_FILE_BYTES, MAX_RATIO, PASS_THROUGH, Refused, TimedOut
 from .values import as_fraction, norm_label
 from .write.annotate import WHOLE_SHEET
 
@@ -53,6 +55,8 @@ MAX_EXTRACTED_BYTES = 2 * 1024**3  # everything taken out of archives and e-mail
 MAX_EML_BYTES = 200 * 1024 * 1024
 MAX_DEPTH = 3  # archives in e-mails in archives …
 CHUNK = 16  # files per round trip to a worker
+FILE_SECONDS = 120  # one file's check (and copy) may take this long; a form takes milliseconds
+WORKER_MEMORY = 2 * 1024**3  # address space of a worker process; a form needs well under 100 MB
 UNSPENT_LIMIT = 0.10  # 结余率 above this counts on 按部门
 _CODE = re.compile(r"^\s*([0-9A-Za-z]{12,})(?=[\s\-—－_:：、.]|$)")  # 51140022T000000289349-项目名
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f<>:"/\\|?*#%]')
@@ -85,6 +89,9 @@ REFUSALS = {  # code -> (Chinese, English) for files refused while unpacking
     "no_attachment": ("邮件中没有 Excel 附件（.xlsx/.xlsm/.xls/.ods）。", "no workbook attachment (.xlsx/.xlsm/.xls/.ods) in the e-mail"),
     "bad_email": ("邮件无法解析，请重新导出。", "the e-mail cannot be parsed"),
     "too_large": ("文件过大，未处理。", "the file is too large; not processed"),
+    "timeout": ("核查此文件超过 {seconds} 秒，已中止（其余文件照常核查）。请在 Excel/WPS 中另存为 .xlsx 后单独核查，或把文件转给维护人员。",
+                "checking this file took over {seconds} s and was stopped (the other files were checked); save "
+                "it again as .xlsx and check it alone, or report it with the file"),
 }
 
 
@@ -292,6 +299,35 @@ _PROFILES: dict = {}
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:  # a file that makes a reader allocate without bound costs its worker, not the machine
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = WORKER_MEMORY if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY, hard)
+        if soft == resource.RLIM_INFINITY or soft > cap:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform
+        pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Interrupt the block after `seconds` (a real-time alarm; only where signals can be set: the main thread of
+    a Unix process). Native code is interrupted when it returns; the pre-flight bounds how long that can be."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(*_):
+        raise TimedOut
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _profile(name):
@@ -326,6 +362,17 @@ def check_one(job: dict) -> dict:
     """Check one file (in a worker): plain data back. Never raises, except for KeyboardInterrupt/SystemExit."""
     path = Path(job["path"])
     try:
+        with _time_limit(FILE_SECONDS):
+            return _check_one(path, job)
+    except TimedOut:
+        zh, en = (text.format(seconds=FILE_SECONDS) for text in REFUSALS["timeout"])
+        return refused_result(str(path), "timeout", zh, en)
+    except MemoryError:
+        return refused_result(str(path), "too_large", *REFUSALS["too_large"])
+
+
+def _check_one(path: Path, job: dict) -> dict:
+    try:
         report = check_file(path, _profile(job.get("profile")), password=job.get("password"))
         out = {"report": report.as_dict(), "facts": [_facts(r) for r in report.results], "annotated": None,
                "annotate_error": None, "refusal": None}
@@ -343,7 +390,7 @@ def check_one(job: dict) -> dict:
             except Exception as e:  # noqa: BLE001 — a bug in the writer must not lose the file's check
                 out["annotate_error"] = f"{type(e).__name__}: {e}"[:200]
         return out
-    except (KeyboardInterrupt, SystemExit):
+    except (*PASS_THROUGH, MemoryError):
         raise
     except BaseException as e:  # noqa: BLE001 — includes pyo3 PanicException, which is not an Exception
         return crashed(path, f"{type(e).__name__}: {e}")

@@ -298,6 +298,41 @@ def test_a_worker_that_dies_takes_only_its_file_down(inbox, tmp_path, monkeypatc
     assert set(status.values()) == {None}  # every other file was checked
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_that_never_finishes_is_stopped_and_the_batch_goes_on(inbox, tmp_path, monkeypatch, jobs):
+    _, box, _ = inbox
+    real = batch.check_file
+
+    def endless(path, profile=None, **kw):
+        if Path(path).name == "11_circuit_services.xlsx":
+            while True:  # a reader stuck in a loop
+                pass
+        return real(path, profile, **kw)
+
+    monkeypatch.setattr(batch, "check_file", endless)
+    monkeypatch.setattr(batch, "FILE_SECONDS", 1)
+    doc = batch.run_batch([str(box / "good")], tmp_path / "s.xlsx", jobs=jobs)
+    status = {Path(r["file"]).name: (r["error"] or {}).get("code") for r in doc["reports"]}
+    assert status.pop("11_circuit_services.xlsx") == "timeout"
+    assert status and set(status.values()) == {None}
+    assert "1 秒" in next(r for r in doc["reports"] if r["status"] == "refused")["error"]["message"]
+
+
+def test_a_file_that_makes_a_worker_allocate_without_bound_costs_only_its_file(inbox, tmp_path, monkeypatch):
+    _, box, _ = inbox
+    real = batch.check_file
+
+    def greedy(path, profile=None, **kw):
+        if Path(path).name == "11_circuit_services.xlsx":
+            return bytearray(batch.WORKER_MEMORY + 1)  # beyond the worker's address-space ceiling
+        return real(path, profile, **kw)
+
+    monkeypatch.setattr(batch, "check_file", greedy)
+    doc = batch.run_batch([str(box / "good")], tmp_path / "s.xlsx", jobs=2)
+    status = {Path(r["file"]).name: (r["error"] or {}).get("code") for r in doc["reports"]}
+    assert status.pop("11_circuit_services.xlsx") == "too_large"
+    assert status and set(status.values()) == {None}
+
 def test_interrupted_runs_leave_no_summary(inbox, tmp_path, monkeypatch):
     _, box, _ = inbox
     out = tmp_path / "out" / "汇总.xlsx"

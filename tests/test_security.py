@@ -334,6 +334,28 @@ def test_calamine_reads_xls_as_xlrd_does(converted):
                         assert got == want, (src.name, r, c)
 
 
+def test_an_xls_calamine_cannot_parse_is_read_through_xlrd(converted, monkeypatch):
+    """calamine rejects some legacy files (older BIFF versions, odd records): xlrd then reads them, to the same
+    check results; a file neither can parse is refused with calamine's reason."""
+    import python_calamine
+
+    def reject(*_):
+        raise python_calamine.CalamineError("Xls error: Unrecognized BIFF version")
+
+    want = {src: forms(check_file(converted / f"{src.stem}.xls")) for src in FIDELITY}
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", reject)
+    for src, expected in want.items():
+        report = check_file(converted / f"{src.stem}.xls")
+        assert report.refusal is None and forms(report) == expected, src.name
+    broken = converted / "broken.xls"
+    data = bytearray((converted / f"{FIDELITY[0].stem}.xls").read_bytes())
+    bof = data.index(b"\x09\x08\x10\x00\x00\x06")  # the BIFF8 BOF record opening the Workbook stream
+    data[bof:bof + 6] = b"\xff" * 6  # the OLE file survives, its workbook stream does not
+    broken.write_bytes(bytes(data))
+    report = check_file(broken)
+    assert report.refusal.code == "corrupt" and "BIFF" in report.refusal.en
+
+
 def test_ods_merged_ranges_are_read_from_content_xml(converted):
     from perfeval_xl.read.workbook import open_workbook
 

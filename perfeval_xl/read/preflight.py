@@ -67,6 +67,14 @@ class Refused(Exception):
         super().__init__(f"{zh} / {en}")
 
 
+class TimedOut(BaseException):
+    """A time limit around a check ran out (perfeval batch). A BaseException that every catch-all lets through,
+    like KeyboardInterrupt."""
+
+
+PASS_THROUGH = (KeyboardInterrupt, SystemExit, TimedOut)  # never turned into a refusal by a catch-all
+
+
 RESAVE_ZH = "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再提交"
 RESAVE_EN = "open it in Excel or WPS and save it as an Excel workbook (.xlsx)"
 

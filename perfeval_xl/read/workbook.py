@@ -1,8 +1,9 @@
 """Open a workbook defensively and hand back one value grid per sheet, whatever the file format.
 
 The pre-flight (`preflight.py`) looks at the bytes, not the extension, and bounds, verifies and decrypts before any
-parser runs. Values come from python-calamine (cached results; fast) for .xlsx/.xlsm, .xls and .ods alike; merged
-ranges are resolved to their anchor cell (calamine gives them for .xlsx and .xls; for .ods they are read from
+parser runs. Values come from python-calamine (cached results; fast) for .xlsx/.xlsm, .xls and .ods alike; a legacy
+.xls that calamine cannot parse (older BIFF versions, records it rejects) is read through xlrd instead. Merged ranges
+are resolved to their anchor cell (calamine and xlrd give them for .xlsx and .xls; for .ods they are read from
 content.xml here).
 """
 
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..values import norm_label
-from .preflight import MAX_FILE_BYTES, MAX_RATIO, Inspected, Refused, preflight, refuse  # noqa: F401 (re-exported)
+from .preflight import (MAX_FILE_BYTES, MAX_RATIO, PASS_THROUGH, Inspected, Refused, preflight,  # noqa: F401
+                        refuse)
 
 from .extent import MAX_SHEET_CELLS
 
@@ -90,8 +92,8 @@ def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspec
         from .preflight import too_large_sheets
 
         raise too_large_sheets(inspected.oversized, searched=False)
+    data = inspected.read_bytes()
     try:
-        data = inspected.read_bytes()
         # from the content, not from the name: calamine picks its reader by extension in from_path
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         ods_merges = _ods_merges(data) if inspected.kind == "ods" else {}
@@ -107,22 +109,73 @@ def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspec
             rows = sheet.to_python(skip_empty_area=False)
             merges = ods_merges.get(name, []) if inspected.kind == "ods" else list(sheet.merged_cell_ranges or [])
             grids.append(Grid(name, rows, merges))
-    except (Refused, KeyboardInterrupt, SystemExit):
+    except (Refused, *PASS_THROUGH):
         raise
     except MemoryError:
         raise refuse("too_large") from None
     except BaseException as e:  # noqa: BLE001 — calamine's own errors, and its Rust panics (pyo3 PanicException
-        text = str(e)  # derives from BaseException) on damaged content
-        low = text.lower()
-        if "password" in low or "encrypt" in low:
-            raise refuse("encrypted") from None
-        if "entity" in low or "doctype" in low or "dtd" in low:
-            raise refuse("xml_entities") from None
-        raise Refused(
-            "corrupt", f"工作簿无法解析（{text[:80]}）。请在 Excel/WPS 中打开后另存为 .xlsx 再提交，或向报送单位索要原文件。",
-            f"cannot parse the workbook ({text[:80]}); save it again as .xlsx in Excel/WPS, or ask for the original"
-        ) from None
+        # derives from BaseException) on damaged content
+        if inspected.kind == "xls":
+            return inspected, _xlrd_grids(data, inspected.oversized, e)
+        raise _unparseable(e) from None
     return inspected, grids
+
+
+def _unparseable(e: BaseException) -> Refused:
+    text = str(e)
+    low = text.lower()
+    if "password" in low or "encrypt" in low:
+        return refuse("encrypted")
+    if "entity" in low or "doctype" in low or "dtd" in low:
+        return refuse("xml_entities")
+    return Refused(
+        "corrupt", f"工作簿无法解析（{text[:80]}）。请在 Excel/WPS 中打开后另存为 .xlsx 再提交，或向报送单位索要原文件。",
+        f"cannot parse the workbook ({text[:80]}); save it again as .xlsx in Excel/WPS, or ask for the original")
+
+
+def _xlrd_grids(data: bytes, oversized: dict, calamine_error: BaseException) -> list[Grid]:
+    """Every sheet of a legacy .xls read through xlrd (BIFF 2–8), with calamine's value types: dates as datetimes,
+    booleans as bool, error cells as their text. Refused (with calamine's reason) when xlrd cannot read it either."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=False,
+                                  logfile=io.StringIO())
+        grids = []
+        for index, name in enumerate(book.sheet_names()):
+            if name in oversized:
+                grids.append(Grid(name, []))
+                continue
+            sheet = book.sheet_by_index(index)
+            if sheet.nrows * sheet.ncols > MAX_SHEET_CELLS:
+                grids.append(Grid(name, []))
+                continue
+            rows = [[_xlrd_value(sheet.cell(r, c), book.datemode) for c in range(sheet.ncols)]
+                    for r in range(sheet.nrows)]
+            merges = [((r0, c0), (r1 - 1, c1 - 1)) for r0, r1, c0, c1 in sheet.merged_cells]
+            grids.append(Grid(name, rows, merges))
+            book.unload_sheet(index)
+        return grids
+    except MemoryError:
+        raise refuse("too_large") from None
+    except Exception:  # noqa: BLE001 — xlrd's XLRDError, struct/index errors on damaged records
+        raise _unparseable(calamine_error) from None
+
+
+def _xlrd_value(cell, datemode: int):
+    import xlrd
+
+    kind, value = cell.ctype, cell.value
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate.xldate_as_datetime(value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return value
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#N/A")
+    return value
 
 
 _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
