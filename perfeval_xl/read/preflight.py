@@ -97,7 +97,7 @@ MESSAGES = {
         "write; it may be crafted to attack the reader and was refused. Ask the sender for the original file, or "
         "save it again as .xlsx"),
     "corrupt": (
-        f"文件已损坏（压缩包不完整或内容校验失败），无法读取。请向报送单位索要原文件，或{RESAVE_ZH}。",
+        "文件已损坏（压缩包不完整或内容校验失败），无法读取。请向报送单位索要原文件，或在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再提交。",
         f"the file is damaged (truncated or failing its checksums); ask the sender for the original file, or "
         f"{RESAVE_EN}"),
     "encrypted": (
