@@ -151,7 +151,7 @@ def annotated_suffix(path: Path, report: Report | None = None) -> str:
         from .write.annotate import package_suffix
 
         try:
-            return package_suffix(report.inspected.read_bytes()) or ".xlsx"
+            return package_suffix(report.inspected.data) or ".xlsx"
         except (ValueError, OSError):
             pass
     return ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
@@ -169,11 +169,9 @@ def write_annotated(report: Report, out: str | Path, *, password: str | None = N
 
     out = Path(out)
     inspected = report.inspected
-    if inspected is not None and inspected.encrypted:
-        if not password:
-            raise ValueError("an encrypted workbook is annotated only with its password")
-        annotate(report.path, out, report.findings, source_name=report.path.name, data=inspected.data,
-                 encrypt_with=password)
-    else:
-        annotate(report.path, out, report.findings, source_name=report.path.name)
+    encrypted = inspected is not None and inspected.encrypted
+    if encrypted and not password:
+        raise ValueError("an encrypted workbook is annotated only with its password")
+    annotate(report.path, out, report.findings, source_name=report.path.name, inspected=inspected,
+             encrypt_with=password if encrypted else None)
     return out

@@ -151,14 +151,12 @@ class Inspected:
 
     path: Path
     kind: str  # 'xlsx' (any OOXML spreadsheet: .xlsx/.xlsm/.xltx), 'xls' or 'ods' — from the content
-    data: bytes | None = None  # the decrypted workbook, when it had an open password (held in memory only)
+    data: bytes  # the bytes that were verified (decrypted, in memory only, when the file had an open password):
+    # readers and the annotator use these, never the file again
     macros: str | None = None  # what code the workbook carries (never run): 'vba', 'xlm', 'vba+xlm', 'ods'
     macro_parts: tuple[str, ...] = ()
     encrypted: bool = False
     oversized: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheets too large to read (not read)
-
-    def read_bytes(self) -> bytes:
-        return self.data if self.data is not None else self.path.read_bytes()
 
     @property
     def annotatable(self) -> bool:
@@ -177,14 +175,13 @@ def preflight(path: str | Path, password: str | None = None) -> Inspected:
             raise refuse("empty")
         if size > MAX_FILE_BYTES:
             raise refuse("too_large")
-        with path.open("rb") as fh:
-            head = fh.read(8192)
-            if head.startswith(ZIP_MAGIC):
-                kind, macros, parts, oversized = _inspect_zip(fh, size)
-                return Inspected(path, kind, None, macros, parts, oversized=oversized)
-            if head.startswith(OLE_MAGIC):
-                fh.seek(0)
-                return _inspect_ole(path, fh.read(), password)
+        data = path.read_bytes()  # once: what is verified here is what gets parsed
+        if data.startswith(ZIP_MAGIC):
+            with io.BytesIO(data) as fh:
+                kind, macros, parts, oversized = _inspect_zip(fh, len(data))
+            return Inspected(path, kind, data, macros, parts, oversized=oversized)
+        if data.startswith(OLE_MAGIC):
+            return _inspect_ole(path, data, password)
     except FileNotFoundError:
         raise Refused("not_found", f"找不到文件 {path}。", f"file not found: {path}") from None
     except PermissionError:
@@ -193,15 +190,7 @@ def preflight(path: str | Path, password: str | None = None) -> Inspected:
         raise refuse("not_a_file") from None
     except OSError as e:
         raise Refused("unreadable", f"无法读取文件：{e.strerror or e}。", f"cannot read the file: {e.strerror or e}") from None
-    raise _sniff(head, size)
-
-
-def preflight_package(data: bytes) -> str:
-    """The zip checks of `preflight` on a package held in memory (a decrypted workbook); returns its kind."""
-    if not data.startswith(ZIP_MAGIC):
-        raise refuse("corrupt")
-    with io.BytesIO(data) as fh:
-        return _inspect_zip(fh, len(data))[0]
+    raise _sniff(data[:8192], size)
 
 
 # -- zip packages --------------------------------------------------------------------------------------------
@@ -468,7 +457,7 @@ def _inspect_ole(path: Path, data: bytes, password: str | None) -> Inspected:
         if encrypted:
             data = _decrypt(data, password)
         macros = _ole_macros(data, entries)
-        return Inspected(path, "xls", data if encrypted else None, macros,
+        return Inspected(path, "xls", data, macros,
                          ("_VBA_PROJECT_CUR",) if macros and "vba" in macros else (), encrypted=encrypted,
                          oversized=_xls_oversized(data))
     if "worddocument" in entries:

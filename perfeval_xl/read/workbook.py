@@ -68,11 +68,15 @@ class Grid:
 
     def label(self, r: int, c: int) -> str:
         """Normalised text at (r, c) (merged cells resolved); '' for numbers and blanks."""
-        key = self.home(r, c)
-        if key not in self._labels:
-            v = self.raw(*key)
-            self._labels[key] = norm_label(v) if isinstance(v, str) else ""
-        return self._labels[key]
+        try:  # the hot path of locating forms: one lookup per call once the cell has been seen
+            return self._labels[r, c]
+        except KeyError:
+            home = self.anchor.get((r, c), (r, c))
+            if home not in self._labels:
+                v = self.raw(*home)
+                self._labels[home] = norm_label(v) if isinstance(v, str) else ""
+            text = self._labels[r, c] = self._labels[home]
+            return text
 
     def is_follower(self, r: int, c: int) -> bool:
         return (r, c) in self.anchor
@@ -92,7 +96,7 @@ def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspec
         from .preflight import too_large_sheets
 
         raise too_large_sheets(inspected.oversized, searched=False)
-    data = inspected.read_bytes()
+    data = inspected.data
     try:
         # from the content, not from the name: calamine picks its reader by extension in from_path
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))

@@ -31,7 +31,7 @@ from lxml import etree
 
 from ..excelmath import fits_a_cell
 from ..model import Finding, col_letter
-from ..read.preflight import preflight, preflight_package
+from ..read.preflight import Inspected, preflight
 from ._ooxml import (
     CT_COMMENTS, CT_STYLES, CT_VML, CT_WORKSHEET, FILL_RGB, MAIN_PART_SUFFIX, NS_MAIN, NS_PKG_REL, NS_R, NS_STRICT_MAIN,
     RT_COMMENTS, RT_OFFICE_DOCUMENT, RT_SHARED_STRINGS, RT_STYLES, RT_VML, RT_WORKSHEET, WORKBOOK_ORDER, Comments,
@@ -58,7 +58,8 @@ _MAX_CELLS_PER_FINDING = 2000  # a finding on a huge range or merge fills at mos
 
 # -- public API ----------------------------------------------------------------------------------------
 def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Finding], *,
-             source_name: str | None = None, data: bytes | None = None, encrypt_with: str | None = None) -> None:
+             source_name: str | None = None, inspected: Inspected | None = None,
+             encrypt_with: str | None = None) -> None:
     """Write a copy of workbook `src` (.xlsx/.xlsm) to `dst` with the findings marked on it.
 
     Args:
@@ -70,8 +71,8 @@ def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Find
             (error) or amber (warning) and gets an explanatory note (info: a note only). Every finding,
             including those without a cell, is listed on a new last sheet "核查结果".
         source_name: the file name shown on 核查结果 (default: src's name).
-        data: the package to patch, when it is not src's bytes (the decrypted content of an encrypted src, held
-            in memory; it is pre-flighted like a file).
+        inspected: src's pre-flight, when a check has just made it (`Report.inspected`): the bytes it verified
+            (decrypted, for an encrypted src) are patched, and src is neither read nor verified again.
         encrypt_with: encrypt the copy with this password (msoffcrypto-tool), as the encrypted src was.
 
     Raises:
@@ -90,16 +91,12 @@ def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Find
             parse_range(f.cell)  # raises ValueError
     if dst.exists() and src.exists() and os.path.samefile(src, dst):
         raise ValueError("dst must not be the source workbook")
-    if data is None:
-        kind = preflight(src).kind
-        if kind != "xlsx":
-            raise ValueError(f"{src.name} is an .{kind} workbook; only .xlsx/.xlsm copies can be annotated "
-                             "(save it as .xlsx first)")
-        fh = open(src, "rb")
-    else:
-        preflight_package(data)
-        fh = io.BytesIO(data)
-    with fh:
+    if inspected is None:
+        inspected = preflight(src)
+    if inspected.kind != "xlsx":
+        raise ValueError(f"{src.name} is an .{inspected.kind} workbook; only .xlsx/.xlsm copies can be annotated "
+                         "(save it as .xlsx first)")
+    with io.BytesIO(inspected.data) as fh:
         try:
             package = ZipSource(fh)
         except ZipCopyError as e:
