@@ -58,11 +58,10 @@ def _laughs(levels: int = 9) -> str:
     return "<!DOCTYPE lolz [" + "".join(ents) + "]>"
 
 
-def billion_laughs_shared_strings() -> bytes:
-    """A valid form plus a sharedStrings part (wired in) whose one string is 10^9 'lol's by entity expansion."""
-    data = good()
-    sst = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{_laughs()}\n'
-           f'<sst xmlns="{NS_MAIN}" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>').encode()
+def with_shared_strings(sst: bytes | None, data: bytes | None = None) -> bytes:
+    """The form plus a sharedStrings part `sst` (None: left for the caller to add), wired into the workbook's
+    relationships and content types."""
+    data = good() if data is None else data
     rels = member(data, "xl/_rels/workbook.xml.rels").replace(
         b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
                              b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
@@ -70,7 +69,27 @@ def billion_laughs_shared_strings() -> bytes:
         b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
                      b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
     return rezip(data, {"xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": ct},
-                 {"xl/sharedStrings.xml": sst})
+                 {"xl/sharedStrings.xml": sst} if sst is not None else None)
+
+
+def billion_laughs_shared_strings() -> bytes:
+    """A valid form plus a sharedStrings part whose one string is 10^9 'lol's by entity expansion."""
+    return with_shared_strings(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{_laughs()}\n'
+                               f'<sst xmlns="{NS_MAIN}" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+                               .encode())
+
+
+def giant_shared_string(n_mb: int = 400) -> bytes:
+    """A valid form plus one shared string of n_mb MB, with an honest central directory: about 400 KB that a
+    reader would hold as 400 MB of text (EXCEL_NOTES §6: calamine 1.18 GB RSS). Written in 1 MB steps."""
+    out = io.BytesIO(with_shared_strings(None))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+        f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="' + NS_MAIN.encode()
+                + b'" count="1" uniqueCount="1"><si><t>')
+        for _ in range(n_mb):
+            f.write(b"a" * MB)
+        f.write(b"</t></si></sst>")
+    return out.getvalue()
 
 
 def billion_laughs_sheet() -> bytes:
@@ -366,6 +385,7 @@ CORPUS = {
     "utf16_doctype.xlsx": utf16_doctype,
     "zip_bomb.xlsx": zip_bomb,
     "zip_bomb_lying.xlsx": lambda: zip_bomb(lie=True),
+    "giant_string.xlsx": giant_shared_string,
     "many_members.xlsx": many_members,
     "encrypted.xlsx": encrypted,
     "macros.xlsm": with_macros,

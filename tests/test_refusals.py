@@ -111,6 +111,7 @@ HOSTILE = {
     "utf16_doctype.xlsx": "xml_entities",
     "zip_bomb.xlsx": "zip_bomb",
     "zip_bomb_lying.xlsx": "zip_bomb",
+    "giant_string.xlsx": "zip_bomb",
     "many_members.xlsx": "zip_bomb",
     "encrypted.xlsx": "encrypted",
     "hidden_sheet_laughs.xlsx": "xml_entities",  # a sheet part named like a picture: found by its content
