@@ -10,7 +10,7 @@ from decimal import Decimal
 from .check import Result, check_budget, fmt
 from .excelmath import ZERO, plain
 from .messages import say
-from .model import NO_CELL, Cell, Finding, Framework, Node, Questionnaire
+from .model import Cell, Finding, Framework, Node, Questionnaire
 from .profile import Profile
 from .rules import RULES
 from .tree import call_arguments, describe_expression, evaluate_expression, parse_tree

@@ -4,7 +4,6 @@ quotes and emoji. Checked, annotated and summarised without loss, and text alway
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import shutil

@@ -23,7 +23,6 @@ restores "no fill" and never overwrites a note it cannot read.
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import tempfile
