@@ -2,8 +2,8 @@
 
     run_batch(paths, output, annotated_dir=None, jobs=1, profile=None, progress=False) -> dict
 
-Inputs are files, folders (searched recursively for .xlsx/.xlsm/.xls/.ods/.xlsb/.zip/.eml), .zip archives and saved e-mails
-(.eml). Archive members and attachments are copied into a private temporary folder under generated names, so no
+Inputs are files, folders (searched recursively for .xlsx/.xlsm/.xls/.ods/.xlsb/.zip/.eml), .zip archives and saved
+e-mails (.eml). Archive members and attachments are copied into a private temporary folder under generated names, so no
 name found in an input is ever used as a path; sizes are bounded before anything is inflated. Each workbook goes
 through `api.check_file` (and `api.write_annotated` with --annotated) exactly as `perfeval check` would; no check
 logic lives here. Workers (a ProcessPoolExecutor, files sent in chunks) return plain dicts; a file on which the
