@@ -54,9 +54,7 @@ class _FrameworkChecker:
             return w or ZERO, s
         children = n.children
         if any(k in n.name for k in self.p.raw["table"].get("pick_one", ())):
-            # one block is chosen from several alternatives (眉山 专用指标): the scored one counts
-            chosen = [c for c in children if any((x.score.number or ZERO) > 0 for x in _leaves(c))]
-            children = chosen or children[:1]
+            children = _chosen(self.alternatives(n))  # 眉山 专用指标: the alternative filled in counts
         self.missing_group_weights(children)
         parts = [self.node(c) for c in children]
         cw = sum((x for x, _ in parts), ZERO)
@@ -68,6 +66,30 @@ class _FrameworkChecker:
         if s is not None and abs(s - cs) > TOL:
             self.add("C09", "error", n.score, plain(s), plain(cs), "C09.subtotal", name=name, stated=fmt(s), computed=fmt(cs))
         return (w if w is not None else cw), cs
+
+    def alternatives(self, n: Node) -> list[Node]:
+        """The alternatives of a pick-one block. A block whose alternatives are groups in the profile's tree but
+        were read as one flat list of leaves (a table with one level column fewer than the tree: 眉山 基础设施 →
+        在建项目 / 建成项目) is regrouped by the tree; leaves the tree does not know leave the block as read."""
+        spec = self.tree_nodes.get(tuple(norm_label(x) for x in n.path))
+        if spec is None or not all(c.is_leaf for c in n.children) or all(a.is_leaf for a in spec.children):
+            return n.children
+        read = {norm_label(c.name): c for c in n.children}
+        groups = []
+        for alt in spec.children:
+            members = [read.pop(key) for key in (norm_label(x.name) for x in alt.leaves()) if key in read]
+            if members:
+                groups.append(Node(path=n.path + (alt.name,), label=members[0].label, children=members))
+        return n.children if read else groups
+
+    @property
+    def tree_nodes(self) -> dict:
+        """The profile's weight tree by normalised path."""
+        if not hasattr(self, "_tree_nodes"):
+            table = self.p.raw["table"]
+            roots = parse_tree(self.p.raw.get("tree") or [], table.get("deduction"), table.get("pick_one"))
+            self._tree_nodes = {tuple(norm_label(x) for x in t.path): t for r in roots for t in r.walk()}
+        return self._tree_nodes
 
     def missing_group_weights(self, siblings: list[Node]) -> None:
         """C10: a group without a weight among groups that have one (五华 过程)."""
@@ -196,6 +218,16 @@ def _satisfaction(q: Questionnaire) -> Decimal | None:
         return q.score.number / full * 100
     tally = sum(((p.number or ZERO) * (c.number or ZERO) for question in q.questions for _, p, c in question.options), ZERO)
     return tally / valid / full * 100
+
+
+def _chosen(alternatives: list[Node]) -> list[Node]:
+    """The alternatives of a pick-one block that were filled in: those with a score above 0, else those with any
+    score (a chosen alternative may score 0), else the first."""
+    for filled in (lambda x: (x.score.number or ZERO) > 0, lambda x: x.score.number is not None):
+        chosen = [c for c in alternatives if any(filled(x) for x in _leaves(c))]
+        if chosen:
+            return chosen
+    return alternatives[:1]
 
 
 def _leaves(n: Node):
