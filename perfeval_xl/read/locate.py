@@ -84,13 +84,14 @@ def _labels_for(profile: Profile) -> _ProfileLabels:
 def _sheet_labels(grid: Grid) -> tuple[set[str], str]:
     """The sheet's short labels, and all its text run together (for signature phrases)."""
     short, texts = set(), []
-    for r in range(grid.height):
-        for c in range(grid.width):
-            s = grid.label(r, c)
-            if s:
-                texts.append(s)
-                if len(s) < 30:
-                    short.add(s)
+    for row in grid.rows:  # the values themselves: a merged range's text once, numbers skipped without a lookup
+        for v in row:
+            if isinstance(v, str) and v:
+                s = norm_label(v)
+                if s:
+                    texts.append(s)
+                    if len(s) < 30:
+                        short.add(s)
     return short, "\n".join(texts)
 
 
