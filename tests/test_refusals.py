@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 from conftest import SAMPLES
 from perfeval_xl.api import check_file
+from perfeval_xl.batch import run_batch
 
 GOOD = SAMPLES / "meishan_2023" / "04_window_outsourcing.xlsx"
 
@@ -69,6 +71,19 @@ def test_missing_file_is_refused(tmp_path):
     out = subprocess.run([sys.executable, "-m", "perfeval_xl.cli", "check", str(tmp_path / "nope.xlsx"), "--json"],
                          capture_output=True, text=True)
     assert out.returncode == 3 and json.loads(out.stdout)["error"]["code"] == "not_found"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_or_a_device_is_never_read(tmp_path, capsys):
+    """A named pipe would block a reader forever, /dev/zero never ends: both are refused without being opened."""
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    (tmp_path / "zero.xlsx").symlink_to("/dev/zero")
+    for name in ("pipe.xlsx", "zero.xlsx"):
+        code = cli(["check", str(tmp_path / name), "--json"])
+        doc = json.loads(capsys.readouterr().out)
+        assert (code, doc["error"]["code"]) == (3, "not_a_file")
+    doc = run_batch([str(tmp_path)], jobs=1)
+    assert sorted(r["error"]["code"] for r in doc["reports"]) == ["not_a_file", "not_a_file"]
 
 
 def test_the_input_is_never_modified_and_the_copy_goes_beside_it(tmp_path):

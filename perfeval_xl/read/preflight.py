@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import re
+import stat
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -170,7 +171,11 @@ def preflight(path: str | Path, password: str | None = None) -> Inspected:
     try:
         if path.is_dir():
             raise refuse("not_a_file")
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a device or a pipe: never read (it could be endless)
+            raise Refused("not_a_file", "这不是普通文件（可能是设备或管道），不是工作簿。",
+                          "not a regular file (a device or a pipe?), not a workbook")
+        size = info.st_size
         if size == 0:
             raise refuse("empty")
         if size > MAX_FILE_BYTES:
