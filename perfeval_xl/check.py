@@ -86,6 +86,7 @@ class _Checker:
 
     def budget(self) -> None:
         f, p = self.form, self.p
+        self.amount_precision()
         total = f.budget_total
         lines = [b for b in f.budget if b.key != "total"]
         tol = self.amount_tol()
@@ -128,6 +129,16 @@ class _Checker:
             self._execution_score(total, computed_rate)
         self._reasons(total, computed_rate)
 
+    def amount_precision(self) -> None:
+        """C29: an amount with more than two decimals: what the form shows is not what adds up."""
+        names = {k: v[0] for k, v in self.p.budget.columns.items()}
+        for b in self.form.budget:
+            for col in ("initial", "budget", "executed"):
+                cell = b[col]
+                if cell.number is not None and not cell.p.percent and cell.p.decimals > AMOUNT_DIGITS:
+                    self.add("C29", "info", cell, plain(cell.number), None, "C29.amount", line=b.label,
+                             column=names.get(col, col), stated=fmt(cell.number))
+
     def _rate(self, b, rate: Decimal, B: Decimal, E: Decimal, digits: int) -> None:
         cell = b["rate"]
         if cell.blank or cell.p.not_applicable:
@@ -157,6 +168,7 @@ class _Checker:
             if scell.row is not None:
                 self.add("C10", "error", scell, scell.text or None, plain(score), "C10.score", name="预算执行率")
             return
+        self.precise(scell, digits, "预算执行率")
         if s > w or s < 0:
             self.add("C08", "error", scell, plain(s), plain(w), "C08.above" if s > w else "C08.negative", stated=fmt(s), computed=fmt(w))
             return
@@ -213,6 +225,9 @@ class _Checker:
                 all_full = False
             if s is not None and w is not None and s < w and not ind["reason"].text and "reason" in p.indicators.columns:
                 self.add("C12", "warning", _at(ind["reason"], ind, f), None, None, "C12.reason", name=name, stated=fmt(s), weight=fmt(w))
+            if s is not None and w is not None and s == w > 0 and ind["actual"].p.not_applicable:
+                self.add("C28", "info", ind["score"], plain(s), None, "C28.full", name=name, actual=ind["actual"].text, stated=fmt(s))
+            self.precise(ind["score"], digits, name)
         self.values["indicator_weight_total"] = plain(total_w)
         self.values["indicator_score_total"] = plain(total_s)
         self.indicator_total = total_s
@@ -225,6 +240,11 @@ class _Checker:
             got = weights_by_level1.get(level1)
             if got is not None and cell.number is not None and got != cell.number:
                 self.add("C07", "error", cell, plain(cell.number), plain(got), "C07.level1", name=level1, stated=fmt(cell.number), computed=fmt(got))
+
+    def precise(self, cell: Cell, digits: int, name: str) -> None:
+        """C29: a score with more decimals than the profile rounds to."""
+        if cell.number is not None and cell.p.decimals > digits:
+            self.add("C29", "info", cell, plain(cell.number), None, "C29.score", name=name, stated=fmt(cell.number), digits=digits)
 
     def nature(self, ind: Indicator) -> tuple[str, bool]:
         """The indicator's 指标性质 and whether it had to be inferred (the seed exports lose the signs)."""

@@ -132,6 +132,26 @@ def test_missing_score_is_an_error(tmp_path):
     assert _by_cell(r)[("C10", "I19")].severity == "error"
 
 
+def test_amounts_and_scores_beyond_their_precision_are_noted(tmp_path):
+    # C29: 0.001 万元 in an amount; an execution score with two decimals where Sichuan keeps one (7.14 ≈ 7.1: no C03)
+    r = _check_one(tmp_path, "04_window_outsourcing", {("budget", 0, "executed"): "142.883",
+                                                       ("budget", 1, "executed"): "142.883",
+                                                       ("budget", 0, "score"): "7.14", ("total_score",): "97.14"})
+    found = _by_cell(r)
+    notes = {cell: (f.severity, f.stated) for (check, cell), f in found.items() if check == "C29"}
+    assert notes == {"E10": ("info", 142.883), "E11": ("info", 142.883), "H10": ("info", 7.14)}
+    assert "保留的 1 位小数" in found[("C29", "H10")].message
+    assert not any(check in ("C03", "C09") for check, _ in found)
+
+
+def test_a_not_applicable_indicator_scored_full_is_noted(tmp_path):
+    r = _check_one(tmp_path, "04_window_outsourcing", {("indicators", 0, "actual"): "不适用"})
+    f = _by_cell(r)[("C28", "I17")]
+    assert (f.severity, f.stated) == ("info", 20)
+    assert "不适用" in f.message
+    assert r.errors == 0
+
+
 def test_a_low_partial_score_is_recomputed_by_the_rule(tmp_path):
     # 数量 11 targeted, 10 delivered: 20 × 10/11 = 18.18, not the full 20 typed
     r = _check_one(tmp_path, "04_window_outsourcing", {("indicators", 0, "actual"): "10"})
