@@ -14,7 +14,7 @@ from .model import Finding
 from .profile import Profile, get_profile
 from .read import Refused
 from .read.locate import forms_in
-from .read.preflight import PASS_THROUGH, Inspected, refuse, too_large_sheets
+from .read.preflight import MAX_FILE_BYTES, PASS_THROUGH, Inspected, refuse, too_large_sheets
 from .read.workbook import read_workbook
 
 MACRO_CHECK = "S01"  # the workbook carries macros (reported, never run)
@@ -72,7 +72,10 @@ class Report:
 
 
 def sha256_of(path: Path) -> str | None:
+    """The file's SHA-256; None for what is not a regular file of at most MAX_FILE_BYTES (never read at length)."""
     try:
+        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            return None
         h = hashlib.sha256()
         with path.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -82,13 +85,20 @@ def sha256_of(path: Path) -> str | None:
         return None
 
 
+def debug_trace() -> None:
+    """With PERFEVAL_DEBUG set, the traceback of the exception being handled goes to stderr (bugs are otherwise
+    reported as a one-line refusal or message)."""
+    if os.environ.get("PERFEVAL_DEBUG"):
+        traceback.print_exc()
+
+
 def check_file(path: str | Path, profile: Profile | str | None = None, *, password: str | None = None) -> Report:
     """Read every form in the workbook and check it; a file that cannot be checked comes back refused.
 
     Never raises for anything in the file: whatever goes wrong becomes a refusal (a bug in the checker included:
     code "internal_error"), so every front end can rely on exit codes 0, 1 and 3."""
     path = Path(path)
-    report = Report(path=path, sha256=sha256_of(path) if path.is_file() else None)
+    report = Report(path=path)
     if isinstance(profile, str):
         profile = get_profile(profile)
     try:
@@ -109,12 +119,13 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
         raise
     except BaseException as e:  # noqa: BLE001 — a bug (or a panic in native code), not the user's fault; still
         # a clean refusal
-        if os.environ.get("PERFEVAL_DEBUG"):
-            traceback.print_exc()
+        debug_trace()
         why = f"{type(e).__name__}: {e}"[:160]
         report.results = []
         report.refusal = Refused("internal_error", f"核查此文件时程序出错（{why}），请把文件转给维护人员。",
                                  f"the checker failed on this file ({why}); please report it with the file")
+    # the pre-flight hashed the bytes it read; only a file refused before or without them is read again
+    report.sha256 = report.inspected.sha256 if report.inspected else sha256_of(path)
     return report
 
 

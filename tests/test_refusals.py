@@ -17,6 +17,7 @@ import pytest
 from conftest import SAMPLES
 from perfeval_xl.api import check_file
 from perfeval_xl.batch import run_batch
+from perfeval_xl.read.preflight import MAX_FILE_BYTES
 
 GOOD = SAMPLES / "meishan_2023" / "04_window_outsourcing.xlsx"
 
@@ -151,6 +152,19 @@ def _run(capsys, *argv):
     code = cli([*map(str, argv)])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def test_the_report_names_the_file_by_the_hash_of_its_bytes_as_received(corpus, tmp_path):
+    """From the pre-flight's bytes when it read them (the encrypted file's own bytes, not the decrypted ones), from
+    the file otherwise; a file beyond the size limit is never read at length, so it has none."""
+    for name in ("macros.xlsm", "encrypted.xlsx", "zip_bomb.xlsx", "empty.xlsx", "html_table.xls"):
+        assert check_file(corpus / name).sha256 == _sha(corpus / name), name
+    assert check_file(corpus / "encrypted.xlsx", password="秘密pw").sha256 == _sha(corpus / "encrypted.xlsx")
+    huge = tmp_path / "huge.xlsx"
+    with huge.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: nothing is written to disk
+    report = check_file(huge)
+    assert (report.refusal.code, report.sha256) == ("too_large", None)
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

@@ -23,6 +23,7 @@ What it does, in order, never running anything in the file and never writing any
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import stat
@@ -158,6 +159,7 @@ class Inspected:
     macro_parts: tuple[str, ...] = ()
     encrypted: bool = False
     oversized: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheets too large to read (not read)
+    sha256: str = ""  # of the file as received (before any decryption)
 
     @property
     def annotatable(self) -> bool:
@@ -181,12 +183,15 @@ def preflight(path: str | Path, password: str | None = None) -> Inspected:
         if size > MAX_FILE_BYTES:
             raise refuse("too_large")
         data = path.read_bytes()  # once: what is verified here is what gets parsed
+        digest = hashlib.sha256(data).hexdigest()
         if data.startswith(ZIP_MAGIC):
             with io.BytesIO(data) as fh:
                 kind, macros, parts, oversized = _inspect_zip(fh, len(data))
-            return Inspected(path, kind, data, macros, parts, oversized=oversized)
+            return Inspected(path, kind, data, macros, parts, oversized=oversized, sha256=digest)
         if data.startswith(OLE_MAGIC):
-            return _inspect_ole(path, data, password)
+            inspected = _inspect_ole(path, data, password)
+            inspected.sha256 = digest
+            return inspected
     except FileNotFoundError:
         raise Refused("not_found", f"找不到文件 {path}。", f"file not found: {path}") from None
     except PermissionError:
