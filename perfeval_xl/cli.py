@@ -97,7 +97,7 @@ def _profile_arg(name):
 
 
 def cmd_check(args) -> int:
-    from .api import annotated_path, can_annotate, check_file, write_annotated
+    from .api import annotated_path, can_annotate, check_file, debug_trace, write_annotated
     from .read import Refused
 
     profile = _profile_arg(args.profile)
@@ -121,7 +121,7 @@ def cmd_check(args) -> int:
             except (ValueError, OSError, Refused) as e:  # the check stands; only the copy could not be made
                 print(f"无法写出核查副本 / could not write the annotated copy: {e}", file=sys.stderr)
             except Exception as e:  # noqa: BLE001 — a bug in the writer: said, not a traceback; the check stands
-                _debug()
+                debug_trace()
                 print(f"无法写出核查副本（程序错误）/ could not write the annotated copy (internal error): "
                       f"{type(e).__name__}: {e}", file=sys.stderr)
     if args.json:
@@ -129,14 +129,6 @@ def cmd_check(args) -> int:
     else:
         _print_report(report, written)
     return report.exit_code
-
-
-def _debug() -> None:
-    import os
-    import traceback
-
-    if os.environ.get("PERFEVAL_DEBUG"):
-        traceback.print_exc()
 
 
 def _print_report(report, written) -> None:

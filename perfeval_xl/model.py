@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,6 +22,28 @@ def col_letter(col: int) -> str:
 def a1(row: int, col: int) -> str:
     """0-based (row, col) -> 'C10'."""
     return f"{col_letter(col)}{row + 1}"
+
+
+_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+
+
+def parse_a1(ref: str) -> tuple[int, int]:
+    """'C10' (or '$C$10') -> (9, 2), 0-based (row, col); ValueError for anything else or beyond XFD1048576."""
+    m = _A1.match(ref.strip())
+    if not m:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    row, col = int(m.group(2)) - 1, col_index(m.group(1))
+    if not (0 <= row < 1048576 and 0 <= col < 16384):
+        raise ValueError(f"cell reference out of range: {ref!r}")
+    return row, col
+
+
+def col_index(letters: str) -> int:
+    """Excel column letters -> 0-based index ('A' -> 0, 'AA' -> 26); the inverse of col_letter."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .excelmath import ZERO, dec, plain
+from .model import parse_a1
 from .profile import Profile, get_profile, shipped_profiles
 from .tree import EXPRESSIONS, TreeNode, parse_tree
 
@@ -552,18 +553,10 @@ class _Book:
         if sheet not in self.sheets:
             self.sheets[sheet] = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         rows = self.sheets[sheet]
-        r, c = _rc(ref)
+        r, c = parse_a1(ref)
         if r >= len(rows) or c >= len(rows[r]):
             return ""
         return rows[r][c]
-
-
-def _rc(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\$?([A-Z]+)\$?([0-9]+)", ref)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
 
 
 # --- comparing -------------------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))  # sample_data is a package of the repository
 
 from perfeval_xl.api import check_file, write_annotated  # noqa: E402
 from perfeval_xl.lo import convert  # noqa: E402
+from perfeval_xl.model import parse_a1  # noqa: E402
 from perfeval_xl.profile import get_profile  # noqa: E402
 from perfeval_xl.write.framework_template import write_framework_template  # noqa: E402
 from perfeval_xl.write.template import write_template  # noqa: E402
@@ -95,14 +96,6 @@ def show_notes(src: Path, dst: Path, cells: set[tuple[int, int]]) -> None:
             if info.filename.endswith(".vml"):
                 data = re.sub(r"<v:shape .*?</v:shape>", shown, data.decode("utf-8"), flags=re.S).encode("utf-8")
             zout.writestr(info, data)
-
-
-def _rc(ref: str) -> tuple[int, int]:
-    letters = ref.rstrip("0123456789")
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    return int(ref[len(letters):]) - 1, col - 1
 
 
 # --- PDF -> PNG ------------------------------------------------------------------------------------------------
@@ -169,7 +162,7 @@ def main(argv=None) -> int:
         sample = build_workbook(work / "外包_填报.xlsx", [WAIBAO], overrides=PLANTED)
         report = check_file(sample)
         annotated = write_annotated(report, work / "外包_填报_核查.xlsx")
-        errors = {_rc(f.cell) for f in report.findings if f.severity == "error" and f.cell and ":" not in f.cell}
+        errors = {parse_a1(f.cell) for f in report.findings if f.severity == "error" and f.cell and ":" not in f.cell}
         printed = work / "外包_填报_核查_显示批注.xlsx"
         show_notes(annotated, printed, errors)
         # 3. a filled framework template

@@ -10,6 +10,15 @@ sys.path.insert(0, str(ROOT))  # sample_data is a package of the repository, not
 SAMPLES = ROOT / "sample_data"
 
 
+def fill_row(level1, level2, level3, nature, target, unit, actual, weight, score=None) -> dict:
+    """One indicator row of a template fill (perfeval_xl.write.template); a score only when typed over the formula."""
+    row = {"level1": level1, "level2": level2, "level3": level3, "nature": nature, "target": target,
+           "unit": unit, "actual": actual, "weight": weight}
+    if score is not None:
+        row["score"] = score
+    return row
+
+
 @pytest.fixture(scope="session")
 def expected():
     return json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))

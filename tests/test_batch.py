@@ -264,17 +264,33 @@ def test_output_is_the_same_whatever_the_parallelism(inbox, run, tmp_path):
     assert json.dumps(doc1, ensure_ascii=False) == json.dumps(doc2, ensure_ascii=False)
 
 
+def _misbehave_on(monkeypatch, name: str, act) -> None:
+    """batch.check_file as it is, except on the file `name`, where `act()` happens instead (in the worker)."""
+    real = batch.check_file
+
+    def check(path, profile=None, **kw):
+        return act() if Path(path).name == name else real(path, profile, **kw)
+
+    monkeypatch.setattr(batch, "check_file", check)
+
+
+def _codes(doc) -> dict:
+    return {Path(r["file"]).name: (r["error"] or {}).get("code") for r in doc["reports"]}
+
+
+def _raise(e):
+    raise e
+
+
+def _endless():
+    while True:  # a reader stuck in a loop
+        pass
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_crash_on_one_file_becomes_a_refused_row(inbox, tmp_path, monkeypatch, jobs):
     _, box, _ = inbox
-    real = batch.check_file
-
-    def flaky(path, profile=None, **kw):
-        if Path(path).name == "11_circuit_services.xlsx":
-            raise RuntimeError("boom")
-        return real(path, profile, **kw)
-
-    monkeypatch.setattr(batch, "check_file", flaky)
+    _misbehave_on(monkeypatch, "11_circuit_services.xlsx", lambda: _raise(RuntimeError("boom")))
     doc = batch.run_batch([str(box / "good")], tmp_path / "s.xlsx", jobs=jobs)
     crashed = [r for r in doc["reports"] if r["status"] == "refused" and r["error"]["code"] == "crash"]
     assert [Path(r["file"]).name for r in crashed] == ["11_circuit_services.xlsx"]
@@ -284,16 +300,9 @@ def test_a_crash_on_one_file_becomes_a_refused_row(inbox, tmp_path, monkeypatch,
 
 def test_a_worker_that_dies_takes_only_its_file_down(inbox, tmp_path, monkeypatch):
     _, box, _ = inbox
-    real = batch.check_file
-
-    def deadly(path, profile=None, **kw):
-        if Path(path).name == "07_wrong_total.xlsx":
-            os._exit(7)  # like a crash in native code
-        return real(path, profile, **kw)
-
-    monkeypatch.setattr(batch, "check_file", deadly)
+    _misbehave_on(monkeypatch, "07_wrong_total.xlsx", lambda: os._exit(7))  # like a crash in native code
     doc = batch.run_batch([str(box / "good"), str(box / "planted"), str(box / "awkward")], tmp_path / "s.xlsx", jobs=2)
-    status = {Path(r["file"]).name: (r["error"] or {}).get("code") for r in doc["reports"]}
+    status = _codes(doc)
     assert status.pop("07_wrong_total.xlsx") == "crash"
     assert set(status.values()) == {None}  # every other file was checked
 
@@ -301,18 +310,10 @@ def test_a_worker_that_dies_takes_only_its_file_down(inbox, tmp_path, monkeypatc
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_file_that_never_finishes_is_stopped_and_the_batch_goes_on(inbox, tmp_path, monkeypatch, jobs):
     _, box, _ = inbox
-    real = batch.check_file
-
-    def endless(path, profile=None, **kw):
-        if Path(path).name == "11_circuit_services.xlsx":
-            while True:  # a reader stuck in a loop
-                pass
-        return real(path, profile, **kw)
-
-    monkeypatch.setattr(batch, "check_file", endless)
+    _misbehave_on(monkeypatch, "11_circuit_services.xlsx", _endless)
     monkeypatch.setattr(batch, "FILE_SECONDS", 1)
     doc = batch.run_batch([str(box / "good")], tmp_path / "s.xlsx", jobs=jobs)
-    status = {Path(r["file"]).name: (r["error"] or {}).get("code") for r in doc["reports"]}
+    status = _codes(doc)
     assert status.pop("11_circuit_services.xlsx") == "timeout"
     assert status and set(status.values()) == {None}
     assert "1 秒" in next(r for r in doc["reports"] if r["status"] == "refused")["error"]["message"]
@@ -320,18 +321,13 @@ def test_a_file_that_never_finishes_is_stopped_and_the_batch_goes_on(inbox, tmp_
 
 def test_a_file_that_makes_a_worker_allocate_without_bound_costs_only_its_file(inbox, tmp_path, monkeypatch):
     _, box, _ = inbox
-    real = batch.check_file
-
-    def greedy(path, profile=None, **kw):
-        if Path(path).name == "11_circuit_services.xlsx":
-            return bytearray(batch.WORKER_MEMORY + 1)  # beyond the worker's address-space ceiling
-        return real(path, profile, **kw)
-
-    monkeypatch.setattr(batch, "check_file", greedy)
+    _misbehave_on(monkeypatch, "11_circuit_services.xlsx",
+                  lambda: bytearray(batch.WORKER_MEMORY + 1))  # beyond the worker's address-space ceiling
     doc = batch.run_batch([str(box / "good")], tmp_path / "s.xlsx", jobs=2)
-    status = {Path(r["file"]).name: (r["error"] or {}).get("code") for r in doc["reports"]}
+    status = _codes(doc)
     assert status.pop("11_circuit_services.xlsx") == "too_large"
     assert status and set(status.values()) == {None}
+
 
 def test_interrupted_runs_leave_no_summary(inbox, tmp_path, monkeypatch):
     _, box, _ = inbox

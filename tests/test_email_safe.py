@@ -26,6 +26,7 @@ from lxml import etree
 
 from perfeval_xl.api import check_file, write_annotated
 from perfeval_xl.lo import convert, find_soffice
+from perfeval_xl.model import parse_a1
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.write.framework_template import write_framework_template
 from perfeval_xl.write.template import write_template
@@ -377,19 +378,11 @@ def test_cached_values_of_annotated_templates_are_what_libreoffice_computes(anno
         cells = list(Package(copy).formula_cells())
         assert len(cells) > 20
         for sheet, ref, _, _ in cells:
-            row, col = _rc(ref)
+            row, col = parse_a1(ref)
             want, got = _at(fresh.get_sheet_by_name(sheet).to_python(skip_empty_area=False), row, col), \
                 _at(cached.get_sheet_by_name(sheet).to_python(skip_empty_area=False), row, col)
             assert got == want or (isinstance(got, float) and isinstance(want, float) and abs(got - want) < 1e-9), \
                 f"{copy.name} {sheet}!{ref}: cached {got!r}, LibreOffice {want!r}"
-
-
-def _rc(ref: str) -> tuple[int, int]:
-    letters = ref.rstrip("0123456789")
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    return int(ref[len(letters):]) - 1, col - 1
 
 
 def _at(rows, r, c):

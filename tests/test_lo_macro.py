@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from conftest import fill_row
 from perfeval_xl.api import check_file
 from perfeval_xl.model import col_letter
 from perfeval_xl.profile import get_profile, shipped_profiles
@@ -40,14 +41,6 @@ RED, AMBER = "#ffc7ce", "#ffeb9c"
 HEADERS = ["序号", "检查项", "严重程度", "工作表", "单元格", "填报值", "复核值", "说明"]
 
 
-def _ind(level1, level2, level3, nature, target, unit, actual, weight, score=None):
-    row = {"level1": level1, "level2": level2, "level3": level3, "nature": nature, "target": target,
-           "unit": unit, "actual": actual, "weight": weight}
-    if score is not None:
-        row["score"] = score
-    return row
-
-
 # 25 typed as the score of a 20-point indicator (I17): C08, an error. 1200 of 1000 人次 (G17, C13) and a cost in 元
 # against an execution in 万元 (G21, C23) are warnings.
 PLANTED = {
@@ -58,11 +51,11 @@ PLANTED = {
                   "measures": "继续实施。"},
     "budget": {"fiscal": {"initial": 100, "budget": 100, "executed": 96}},
     "indicators": [
-        _ind("产出指标", "数量指标", "服务老人人次", "≥", 1000, "人次", 1200, 20, score=25),
-        _ind("产出指标", "质量指标", "服务合格率", "≥", 95, "%", 98, 20),
-        _ind("效益指标", "社会效益指标", "老人生活质量改善", "定性", None, None, "达成年度指标", 30),
-        _ind("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", 90, "%", 93, 10),
-        _ind("成本指标", "经济成本指标", "人均服务成本", "≤", 900, "元", 800, 10),
+        fill_row("产出指标", "数量指标", "服务老人人次", "≥", 1000, "人次", 1200, 20, score=25),
+        fill_row("产出指标", "质量指标", "服务合格率", "≥", 95, "%", 98, 20),
+        fill_row("效益指标", "社会效益指标", "老人生活质量改善", "定性", None, None, "达成年度指标", 30),
+        fill_row("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", 90, "%", 93, 10),
+        fill_row("成本指标", "经济成本指标", "人均服务成本", "≤", 900, "元", 800, 10),
     ],
 }
 PLANTED_CELL, AMBER_CELL, NOTED_CELL = "I17", "G17", "G21"

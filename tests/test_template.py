@@ -18,20 +18,13 @@ from perfeval_xl.lo import convert, find_soffice
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.rules import RULES
 from perfeval_xl.verify import agrees, check_fills, poison
+from conftest import fill_row
 from perfeval_xl.write.template import SHEET, _band_share, regenerate, write_template
 
 SICHUAN = get_profile("sichuan.project_selfeval")
 NATIONAL = get_profile("national.project_selfeval")
 REPO = Path(__file__).resolve().parents[1]
 needs_lo = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed")
-
-
-def _ind(level1, level2, level3, nature, target, unit, actual, weight, score=None):
-    row = {"level1": level1, "level2": level2, "level3": level3, "nature": nature, "target": target,
-           "unit": unit, "actual": actual, "weight": weight}
-    if score is not None:
-        row["score"] = score
-    return row
 
 
 # seed 004, form 4: “一窗进出”改革前台岗位外包服务经费 (眉山 2023). Printed: 71.38%, 7.1, 合计 97.1.
@@ -47,11 +40,11 @@ WAIBAO = {
                "own": {"initial": 0, "budget": 0, "executed": 0}},
     "reason": "剩余未支付资金为下半年项目尾款,待第二年项目验收合格支付。",
     "indicators": [
-        _ind("产出指标", "数量指标", "配置咨询导办等11名专业服务人。", "≥", 11, "人", 11, 20),
-        _ind("产出指标", "质量指标", "系统可用度90%以上。", "≥", 90, "%", 90, 20),
-        _ind("效益指标", "社会效益指标", "群众满意度持续提升达95%以上", "≥", 95, "%", 95, 30),
-        _ind("满意度指标", "服务对象满意度指标", "办件满意度95%以上。", "≥", 95, "%", 95, 10),
-        _ind("成本指标", "经济成本指标", "2023年新招标成本不超过165万", "≤", 165, "万元", "162.71", 10),
+        fill_row("产出指标", "数量指标", "配置咨询导办等11名专业服务人。", "≥", 11, "人", 11, 20),
+        fill_row("产出指标", "质量指标", "系统可用度90%以上。", "≥", 90, "%", 90, 20),
+        fill_row("效益指标", "社会效益指标", "群众满意度持续提升达95%以上", "≥", 95, "%", 95, 30),
+        fill_row("满意度指标", "服务对象满意度指标", "办件满意度95%以上。", "≥", 95, "%", 95, 10),
+        fill_row("成本指标", "经济成本指标", "2023年新招标成本不超过165万", "≤", 165, "万元", "162.71", 10),
     ],
 }
 
@@ -60,13 +53,13 @@ PARTIAL = {
     "budget": {"fiscal": {"initial": 80, "budget": 90, "executed": "61.5"},
                "special": {"initial": 0, "budget": 10, "executed": "9.3"}},
     "indicators": [
-        _ind("产出指标", "数量指标", "服务人员", "≥", 11, "人", 10, 20),                                # 18.18
-        _ind("产出指标", "质量指标", "覆盖率", "=", 100, "%", 98, 10),                                 # 9.8
-        _ind("产出指标", "时效指标", "办结量", "≥", 50, "件", 67.8, 10),                               # 10 (capped)
-        _ind("效益指标", "社会效益指标", "群众获得感", "定性", None, None, "部分达成年度指标并具有一定效果", 20),  # 16
-        _ind("效益指标", "可持续影响指标", "长效机制", "定性", None, None, "达成年度指标", 10, score=9),     # typed 9
-        _ind("满意度指标", "服务对象满意度指标", "整改", "定性", None, None, "未达成年度指标且效果较差", 10),  # 6
-        _ind("成本指标", "经济成本指标", "物业成本不超过预算数", "≤", 21, "万元", "21.13", 10),           # 9.94
+        fill_row("产出指标", "数量指标", "服务人员", "≥", 11, "人", 10, 20),                                # 18.18
+        fill_row("产出指标", "质量指标", "覆盖率", "=", 100, "%", 98, 10),                                 # 9.8
+        fill_row("产出指标", "时效指标", "办结量", "≥", 50, "件", 67.8, 10),                               # 10 (capped)
+        fill_row("效益指标", "社会效益指标", "群众获得感", "定性", None, None, "部分达成年度指标并具有一定效果", 20),  # 16
+        fill_row("效益指标", "可持续影响指标", "长效机制", "定性", None, None, "达成年度指标", 10, score=9),     # typed 9
+        fill_row("满意度指标", "服务对象满意度指标", "整改", "定性", None, None, "未达成年度指标且效果较差", 10),  # 6
+        fill_row("成本指标", "经济成本指标", "物业成本不超过预算数", "≤", 21, "万元", "21.13", 10),           # 9.94
     ],
 }
 
@@ -77,13 +70,13 @@ NATIONAL_FILL = {
     "budget": {"fiscal": {"initial": 100, "budget": "120.5", "executed": "98.7"},
                "carryover": {"initial": 0, "budget": 10, "executed": 10}},
     "indicators": [
-        _ind("产出指标", "数量指标", "培训人数", None, "≥11人", None, "10人", 20),                    # 18.18
-        _ind("产出指标", "质量指标", "合格率", None, "≥90%", None, "95%", 15),                        # 15
-        _ind("产出指标", "成本指标", "成本控制", None, "≤21万元", None, "21.13", 15),                  # 14.91
-        _ind("效益指标", "社会效益指标", "群众获得感", None, "有效提升", None,                        # 16 (定性)
+        fill_row("产出指标", "数量指标", "培训人数", None, "≥11人", None, "10人", 20),                    # 18.18
+        fill_row("产出指标", "质量指标", "合格率", None, "≥90%", None, "95%", 15),                        # 15
+        fill_row("产出指标", "成本指标", "成本控制", None, "≤21万元", None, "21.13", 15),                  # 14.91
+        fill_row("效益指标", "社会效益指标", "群众获得感", None, "有效提升", None,                        # 16 (定性)
              "部分达成年度指标并具有一定效果", 20),
-        _ind("效益指标", "可持续影响指标", "制度建设", "≥", 3, None, 3, 10),                          # 10 ("≥3")
-        _ind("满意度指标", "服务对象满意度指标", "满意度", None, 95, None, "93.5", 10),                  # 9.84
+        fill_row("效益指标", "可持续影响指标", "制度建设", "≥", 3, None, 3, 10),                          # 10 ("≥3")
+        fill_row("满意度指标", "服务对象满意度指标", "满意度", None, 95, None, "93.5", 10),                  # 9.84
     ],
 }
 

@@ -34,6 +34,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from perfeval_xl.api import check_file, write_annotated
+from perfeval_xl.model import parse_a1
 from perfeval_xl.write.annotate import HEADERS, RESULTS_SHEET
 from perfeval_xl.xl import xlwings_adapter as xa
 from perfeval_xl.xl.xlwings_adapter import (ERROR_COLOR, STATE_HEADERS, WARNING_COLOR, Fill, Message, Note,
@@ -275,11 +276,9 @@ def test_remote_apply_speed(xw, planted):
 
 # -- (d) COM-only branches against an in-memory model of xlwings' desktop behaviour (not Excel) ----------
 def _rc(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref.upper())
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    """'C10' -> (10, 3): 1-based, as xlwings counts."""
+    r, c = parse_a1(ref)
+    return r + 1, c + 1
 
 
 class FakeNote:

@@ -20,6 +20,8 @@ import struct
 
 from lxml import etree
 
+from ..model import col_index
+
 MAX_SHEET_CELLS = 2_000_000  # a form is a few hundred cells; a sheet this large is data, not a form
 
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -27,13 +29,6 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _T = lambda local: f"{{{_TABLE}}}{local}"  # noqa: E731
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _local(tag) -> str:
@@ -85,7 +80,7 @@ class SheetScan:
             else:
                 r = _CELL_R.search(attrs)
                 if r:
-                    self._col = _col_number(r.group(1).decode())
+                    self._col = col_index(r.group(1).decode())
                     row = int(r.group(2)) - 1
                 else:
                     self._col += 1
@@ -137,7 +132,7 @@ class SheetBound:
             letters, digits = zip(*refs)
             letters = {c.upper() for c in set(letters)}
             width = max(map(len, letters))
-            self.cols = max(self.cols, _col_number(max(c for c in letters if len(c) == width).decode()) + 1)
+            self.cols = max(self.cols, col_index(max(c for c in letters if len(c) == width).decode()) + 1)
             self.rows = max(self.rows, max(map(int, set(digits))))
         rows = _NAMED_ROW.findall(block)
         if rows:

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from ..model import col_letter
+from ..model import a1, parse_a1
 
 if TYPE_CHECKING:
     from ._zipcopy import ZipSource
@@ -92,35 +92,14 @@ def insert_in_order(parent, child, order: list[str], ns: str = NS_MAIN) -> None:
 
 
 # -- references and text -------------------------------------------------------------------------------
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    """'C10' -> (9, 2), 0-based (row, col)."""
-    m = _REF.match(ref.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    row = int(m.group(2))
-    if not (1 <= row <= 1048576 and 1 <= col <= 16384):
-        raise ValueError(f"cell reference out of range: {ref!r}")
-    return row - 1, col - 1
-
-
 def parse_range(ref: str) -> tuple[int, int, int, int]:
     """'C10' or 'C10:D12' -> (r1, c1, r2, c2), 0-based, normalised."""
     parts = ref.split(":")
     if len(parts) > 2:
         raise ValueError(f"not a cell reference: {ref!r}")
-    r1, c1 = parse_ref(parts[0])
-    r2, c2 = parse_ref(parts[-1])
+    r1, c1 = parse_a1(parts[0])
+    r2, c2 = parse_a1(parts[-1])
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
-
-
-def a1ref(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row + 1}"
 
 
 def quote_sheet(name: str) -> str:
@@ -462,17 +441,11 @@ class Styles:
 
 
 # -- a worksheet ---------------------------------------------------------------------------------------
-_CELL_REF = re.compile(r"^([A-Za-z]{1,3})([0-9]+)$")
-
-
 def _col_of(ref: str) -> int:
-    m = _CELL_REF.match(ref or "")
-    if not m:
+    try:
+        return parse_a1(ref)[1]
+    except ValueError:
         return -1
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return col - 1
 
 
 class Sheet:
@@ -556,7 +529,7 @@ class Sheet:
                 prev = -1
                 for c in cells:
                     cc = _col_of(c.get("r")) if c.get("r") else prev + 1
-                    c.set("r", a1ref(row, cc))
+                    c.set("r", a1(row, cc))
                     prev = cc
             self._normalised_rows.add(r1)
         before = None
@@ -571,7 +544,7 @@ class Sheet:
             style = int(row_el.get("s"))
         else:
             style = self._col_style(col)
-        c = etree.Element(q("c"), r=a1ref(row, col))
+        c = etree.Element(q("c"), r=a1(row, col))
         if style:
             c.set("s", str(style))
         if before is not None:
@@ -618,7 +591,7 @@ class Sheet:
         nr1, nc1 = min(r1, self.min_r), min(c1, self.min_c)
         nr2, nc2 = max(r2, self.max_r), max(c2, self.max_c)
         if (nr1, nc1, nr2, nc2) != (r1, c1, r2, c2):
-            ref = a1ref(nr1, nc1) if (nr1, nc1) == (nr2, nc2) else f"{a1ref(nr1, nc1)}:{a1ref(nr2, nc2)}"
+            ref = a1(nr1, nc1) if (nr1, nc1) == (nr2, nc2) else f"{a1(nr1, nc1)}:{a1(nr2, nc2)}"
             dim.set("ref", ref)
 
     def legacy_drawing_rid(self) -> str | None:

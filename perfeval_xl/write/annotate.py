@@ -30,12 +30,12 @@ from pathlib import Path
 from lxml import etree
 
 from ..excelmath import fits_a_cell
-from ..model import Finding, col_letter
+from ..model import Finding, a1, col_letter
 from ..read.preflight import Inspected, preflight
 from ._ooxml import (
     CT_COMMENTS, CT_STYLES, CT_VML, CT_WORKSHEET, FILL_RGB, MAIN_PART_SUFFIX, NS_MAIN, NS_PKG_REL, NS_R, NS_STRICT_MAIN,
     RT_COMMENTS, RT_OFFICE_DOCUMENT, RT_SHARED_STRINGS, RT_STYLES, RT_VML, RT_WORKSHEET, WORKBOOK_ORDER, Comments,
-    Package, Rels, Sheet, Styles, Vml, a1ref, display_width, esc, first_group, insert_in_order, parse_range, parse_xml,
+    Package, Rels, Sheet, Styles, Vml, display_width, esc, first_group, insert_in_order, parse_range, parse_xml,
     q, quote_sheet, serialise, xml_text)
 from ._zipcopy import ZipCopyError, ZipSource
 
@@ -310,7 +310,7 @@ class _Annotator:
             return  # an unusual drawing we will not patch: fills and the 核查结果 sheet still show everything
         changed = False
         for (r, c), fs in sorted(notes.items()):
-            ref = a1ref(r, c)
+            ref = a1(r, c)
             text = "\n".join(_explain(f) for f in fs)
             existing = comments.by_ref.get(ref)
             if existing is None:

@@ -46,7 +46,7 @@ from ..profile import Profile
 from ..rules import NOISE_DIGITS, RULES
 from ..tree import (TreeNode, call_arguments, describe_expression, evaluate_expression, expression_formula,
                     expression_items, parse_tree, rule_arguments)
-from .template import FIXED_DATE, FONT, INPUT_BG, RED_BG, RED_FONT, _cache, _input, _lit, _text_units
+from .template import FIXED_DATE, FONT, INPUT_BG, RED_BG, RED_FONT, _cache, _input, _lit, _text_units, print_a4
 
 SHEET = "评价指标表"
 DATA_SHEET = "基础数据"
@@ -348,9 +348,7 @@ class _Writer:
             ws.set_column(c, c, w)
         for row in range(1, r + 3):
             ws.set_row(row, 20)
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.print_area(0, 0, r + 2, 4)
+        print_a4(ws, r + 2, 4)
 
     # -- 基础数据 ------------------------------------------------------------------------------------------------
     def data_sheet(self) -> None:
@@ -387,9 +385,7 @@ class _Writer:
             ws.set_column(c, c, w)
         ws.set_row(1, 20)
         ws.set_row(2, 20)
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.print_area(0, 0, max(r - 1, 2), 2)
+        print_a4(ws, max(r - 1, 2), 2)
 
     def data_ref(self, name: str) -> str:
         sheet, ref = self.map.data[name].split("!")
@@ -444,12 +440,7 @@ class _Writer:
         end = last + 2
         for row in range(end + 1):
             ws.set_row(row, max(self.heights.get(row, 0), 20))
-        ws.set_paper(9)
-        ws.set_portrait()
-        ws.fit_to_pages(1, 0)
-        ws.center_horizontally()
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.print_area(0, 0, end, last_col)
+        print_a4(ws, end, last_col)
         ws.repeat_rows(head)
         self.map.last_row = end + 1
 

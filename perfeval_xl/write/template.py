@@ -784,14 +784,20 @@ class _Writer:
         ws.set_column(HELPER_COL, HELPER_COL + len(self.helpers) - 1, 10, None, {"hidden": True})
         for r in range(last + 1):
             ws.set_row(r, max(self._heights.get(r, 0), 20))
-        ws.set_paper(9)
-        ws.set_portrait()
-        ws.fit_to_pages(1, 0)
-        ws.center_horizontally()
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.print_area(0, 0, last, NCOLS - 1)
+        print_a4(ws, last, NCOLS - 1)
         ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True, "insert_rows": True})
         self.map.last_row = last + 1
+
+
+def print_a4(ws, last_row: int, last_col: int) -> None:
+    """Every template sheet prints the same way: A4 portrait, one page wide, centred, narrow margins, A1 to
+    (last_row, last_col)."""
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.print_area(0, 0, last_row, last_col)
 
 
 def _abs(ref: str) -> str:
