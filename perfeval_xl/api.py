@@ -8,13 +8,12 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check import Result, check_form
+from .check import Finding, Result, Severity, check_form
+from .errors import PASS_THROUGH, Refused, refuse
 from .messages import MACRO_MESSAGES
-from .model import Finding
 from .profile import Profile, get_profile
-from .read import Refused
-from .read.locate import forms_in
-from .read.preflight import MAX_FILE_BYTES, PASS_THROUGH, Inspected, refuse, too_large_sheets
+from .read.forms import forms_in
+from .read.preflight import MAX_FILE_BYTES, Inspected, too_large_sheets
 from .read.workbook import read_workbook
 
 MACRO_CHECK = "S01"  # the workbook carries macros (reported, never run)
@@ -109,7 +108,7 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
             raise too_large_sheets(inspected.oversized)
         if not forms:
             raise refuse("no_form")
-        report.results = [_check(f, profile or get_profile(f.profile_id)) for f in forms]
+        report.results = [check_form(form, form_profile) for form, form_profile in forms]
         if inspected.macros:
             report.results[0].findings.insert(0, macro_finding(inspected, report.results[0].form.sheet))
     except Refused as r:
@@ -120,10 +119,8 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
     except BaseException as e:  # noqa: BLE001 — a bug (or a panic in native code), not the user's fault; still
         # a clean refusal
         debug_trace()
-        why = f"{type(e).__name__}: {e}"[:160]
         report.results = []
-        report.refusal = Refused("internal_error", f"核查此文件时程序出错（{why}），请把文件转给维护人员。",
-                                 f"the checker failed on this file ({why}); please report it with the file")
+        report.refusal = refuse("internal_error", why=f"{type(e).__name__}: {e}"[:160])
     # the pre-flight hashed the bytes it read; only a file refused before or without them is read again
     report.sha256 = report.inspected.sha256 if report.inspected else sha256_of(path)
     return report
@@ -136,19 +133,11 @@ def macro_finding(inspected: Inspected, sheet: str) -> Finding:
     """S01: what code the workbook carries. It is reported, never run (nothing here can run it). A warning; only
     an .ods whose one script is where the toolkit's own templates put their button script is a mere note."""
     key = inspected.macros if inspected.macros in MACRO_MESSAGES else "vba"
-    severity = "warning"
+    severity = Severity.WARNING
     if key == "ods" and inspected.macro_parts == (OUR_ODS_SCRIPT,):
-        key, severity = "ods_template", "info"
+        key, severity = "ods_template", Severity.INFO
     return Finding(MACRO_CHECK, severity, sheet, None, ", ".join(inspected.macro_parts) or None, None,
                    MACRO_MESSAGES[key])
-
-
-def _check(form, profile: Profile) -> Result:
-    if profile.kind == "framework":
-        from .check_framework import check_framework
-
-        return check_framework(form, profile)
-    return check_form(form, profile)
 
 
 def annotated_path(path: Path, report: Report | None = None) -> Path:

@@ -16,13 +16,10 @@ import json
 import sys
 from pathlib import Path
 
-from .messages import SEVERITY_ZH
+from .errors import ProfileError, Refused, UsageError
+from .present import console_line
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _profile_arg(name):
-    from .profile import ProfileError, get_profile
+    from .profile import get_profile
 
     if not name:
         return None
@@ -98,7 +95,6 @@ def _profile_arg(name):
 
 def cmd_check(args) -> int:
     from .api import annotated_path, can_annotate, check_file, debug_trace, write_annotated
-    from .read import Refused
 
     profile = _profile_arg(args.profile)
     src = Path(args.file)
@@ -149,7 +145,7 @@ def _print_report(report, written) -> None:
                 f"指标得分 {v.get('indicator_score_total')}  总分 {v.get('total_score')}  等次 {v.get('grade')}"
             )
         for f in res.findings:
-            print(f"  {SEVERITY_ZH[f.severity]} {f.check} {f.cell or '-'}: {f.message}")
+            print(console_line(f))
     n = len(report.results)
     print(
         f"\n共 {n} 张表，错误 {report.errors} 项，警告 {report.warnings} 项 / "
@@ -197,14 +193,13 @@ def cmd_template(args) -> int:
             raise UsageError(f"{flag} 只能与 --verify 一起使用 / {flag} goes with --verify")
     if not args.profile:
         raise UsageError("请给出配置，可用 perfeval profiles 列出 / give a profile (perfeval profiles lists them)")
-    from .write.framework_template import write_framework_template
-    from .write.template import write_template
+    from .write.templates import write_template_for
 
     profile = _profile_arg(args.profile)
-    if profile.kind == "framework" and not profile.raw.get("tree"):
+    if not profile.has_template:
         raise UsageError(f"“{profile.id}” 没有配置指标树 (tree)，只能用于核查 / no weight tree in this profile (check only)")
     out = Path(args.output or f"{profile.id}.xlsx")
-    (write_framework_template if profile.kind == "framework" else write_template)(profile, out, year=args.year)
+    write_template_for(profile, out, year=args.year)
     print(f"已生成模板 / template written: {out}")
     return EXIT_OK
 
@@ -222,7 +217,7 @@ def _template_verify(args) -> int:
     profiles = None
     if args.profile:
         profile = _profile_arg(args.profile)
-        if profile.kind == "framework" and not profile.raw.get("tree"):
+        if not profile.has_template:
             raise UsageError(f"“{profile.id}” 没有配置指标树 (tree)，没有模板可验证 / no weight tree, so no template to verify")
         profiles = [profile]
 
@@ -243,7 +238,7 @@ def _template_verify(args) -> int:
 
 
 def cmd_profiles(args) -> int:
-    from .profile import ProfileError, load_profile_file, shipped_profiles
+    from .profile import load_profile_file, shipped_profiles
 
     if args.action == "validate":
         if not args.file:

@@ -2,48 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .a1 import a1
 from .values import BLANK, Parsed
-
-
-def col_letter(col: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def a1(row: int, col: int) -> str:
-    """0-based (row, col) -> 'C10'."""
-    return f"{col_letter(col)}{row + 1}"
-
-
-_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
-
-
-def parse_a1(ref: str) -> tuple[int, int]:
-    """'C10' (or '$C$10') -> (9, 2), 0-based (row, col); ValueError for anything else or beyond XFD1048576."""
-    m = _A1.match(ref.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    row, col = int(m.group(2)) - 1, col_index(m.group(1))
-    if not (0 <= row < 1048576 and 0 <= col < 16384):
-        raise ValueError(f"cell reference out of range: {ref!r}")
-    return row, col
-
-
-def col_index(letters: str) -> int:
-    """Excel column letters -> 0-based index ('A' -> 0, 'AA' -> 26); the inverse of col_letter."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 @dataclass(frozen=True)
@@ -120,28 +83,6 @@ class Form:
         return next((b for b in self.budget if b.key == "total"), None)
 
 
-@dataclass(frozen=True)
-class Finding:
-    check: str  # stable id, 'C02'
-    severity: str  # 'error' | 'warning' | 'info'
-    sheet: str
-    cell: str | None  # A1 reference on the sheet as it is in the file
-    stated: object  # what the form says (number, text or None)
-    computed: object  # what the rule gives (number, text or None)
-    message: str  # one Chinese sentence
-
-    def as_dict(self) -> dict:
-        return {
-            "check": self.check,
-            "severity": self.severity,
-            "sheet": self.sheet,
-            "cell": self.cell,
-            "stated": self.stated,
-            "computed": self.computed,
-            "message": self.message,
-        }
-
-
 @dataclass
 class Node:
     """One indicator of a weighted framework (一级 / 二级 / 三级), with what the table states about it."""
@@ -152,7 +93,7 @@ class Node:
     score: Cell = NO_CELL  # stated score (leaves; subtotals where the table has them)
     deduction: bool = False  # under 扣分项: scores are subtracted, weights do not count toward the total
     not_applicable: bool = False  # marked 不涉及 / 不适用
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -161,6 +102,9 @@ class Node:
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+    def leaves(self) -> list[Node]:
+        return [self] if self.is_leaf else [x for c in self.children for x in c.leaves()]
 
 
 @dataclass

@@ -1,161 +1,188 @@
-"""Profiles: one declarative YAML file per (region, form, version). Load, validate, explain mistakes in Chinese."""
+"""Profiles: one declarative YAML file per (region, form, version), validated straight into frozen specs.
+
+A profile says how a form is laid out (labels and their aliases, the official wording first), how it is scored
+(weights, rounding, methods, grade bands) and, for a template, how it is drawn. Loading checks everything a check or a
+template relies on and names the file and every problem, in Chinese and English; the rest of the package reads the
+typed specs below, never the YAML.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
 
-from .rules import FRAMEWORK_METHODS, INDICATOR_METHODS, RULES
-from .tree import NODE_KEYS, call_arguments, expression_items, expression_problems, parse_tree, rule_arguments
+from .errors import ProfileError
+from .excelmath import dec
+from .rules import FRAMEWORK_METHODS, INDICATOR_METHODS, RULES, GradeBand, QualitativeBand
+from .tree import (NODE_KEYS, TreeNode, call_arguments, expression_items, expression_problems, names_any, parse_tree,
+                   rule_arguments)
 from .values import norm_label
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: profiles load 5x faster
 
-
-class ProfileError(ValueError):
-    """A profile that cannot be used; the message names the file and every problem found."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source, self.problems = source, problems
-        super().__init__(f"配置文件 {source} 有误 / invalid profile:\n" + "\n".join(f"  - {p}" for p in problems))
+Aliases = tuple[str, ...]  # a label and its aliases, the official wording first
 
 
-def _labels(x) -> tuple[str, ...]:
-    """A label or list of aliases, normalised for matching (the first one is the official wording)."""
+def _labels(x) -> Aliases:
+    """A label or list of aliases (the first one is the official wording)."""
     items = [x] if isinstance(x, str) else list(x or [])
     return tuple(str(i) for i in items)
 
 
+def _label_map(x) -> dict[str, Aliases]:
+    return {k: _labels(v) for k, v in (x or {}).items()}
+
+
+def _number(x) -> Decimal | None:
+    return None if x is None else dec(x)
+
+
+# --- the specs ---------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Block:
-    """A table of the form: its section title, column labels (key -> aliases) and row labels."""
+class BudgetSpec:
+    """The budget block (预算执行情况 / 项目资金): its columns and lines, and how execution is scored."""
 
     section: str
-    columns: dict[str, tuple[str, ...]]
+    columns: dict[str, Aliases]  # initial, budget, executed, rate, weight, score, reason
     corner: str = ""
-    total: tuple[str, ...] = ()
-    lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    total: Aliases = ()  # the label of the total line (总额 / 年度资金总额 / 合计)
+    lines: dict[str, Aliases] = field(default_factory=dict)  # the 其中 lines
+    weight: Decimal | None = None  # points for execution; None where a framework scores it inside its tree
+    rate_digits: int = 4
+    score_digits: int = 2
+    reason_below: Decimal | None = None  # a rate below this needs a reason (C05)
+    reason_on_adjustment: bool = False  # 年初 ≠ 调整后 needs a reason (C06)
+    reason_hint: str = ""  # the printed instruction in the reason cell (a template writes it; not a reason)
+
+    @property
+    def total_name(self) -> str:
+        return self.total[0] if self.total else ""
 
 
 @dataclass(frozen=True)
+class IndicatorSpec:
+    """The indicator block of a project form (绩效指标): columns, weights, rounding, methods by 指标性质."""
+
+    section: str
+    columns: dict[str, Aliases]
+    weight_total: Decimal
+    score_digits: int
+    methods: dict[str, str]  # 指标性质 -> scoring method
+    natures: tuple[str, ...] = ()  # the 指标性质 a template offers
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 一级 -> its usual 二级
+    template_rows: tuple[tuple[str, str], ...] = ()  # (一级, 二级) of a blank template's rows
+    cost_levels: tuple[str, ...] = ()  # 一级/二级 names of cost indicators
+    over_target: Decimal | None = None  # 完成值 ≥ this × 指标值 is over-achievement (C13)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The indicator table of a framework: level, weight and score columns, 扣分项 and pick-one blocks."""
+
+    section: str
+    columns: dict[str, Aliases]  # level1, level2, level3, weight, score
+    deduction: Aliases = ()
+    pick_one: Aliases = ()
+
+    def is_pick_one(self, name: str) -> bool:
+        return names_any(name, self.pick_one)
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    text: str
+    options: tuple[tuple[str, Decimal], ...]  # (option as printed, points)
+
+
+@dataclass(frozen=True)
+class QuestionnaireSpec:
+    """A satisfaction questionnaire tally (选项 | 分值 | 份数) and the questions a template prints."""
+
+    columns: dict[str, Aliases]  # option, points, count
+    total: Aliases
+    valid: Aliases
+    score: Aliases
+    title: str = ""
+    questions: tuple[QuestionSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayoutSpec:
+    """How a project template is drawn: columns (key, span) of each block, the section style, column widths."""
+
+    budget: tuple[tuple[str, int], ...]
+    indicators: tuple[tuple[str, int], ...]
+    section: str  # 'row' (Sichuan: block titles as rows) or 'side' (national: titles down the left)
+    widths: tuple[float, ...]
+
+
+@dataclass(frozen=True, eq=False)
 class Profile:
+    """One form of one region and version: how to find it on a sheet, how to check it, how to draw it."""
+
     id: str
-    kind: str
+    kind: str  # 'project_selfeval' | 'framework'
     name: str
     title: str
-    year_label: str
-    fields: dict[str, tuple[str, ...]]
-    narrative: dict[str, tuple[str, ...]]
-    required_narrative: tuple[str, ...]
-    placeholders: tuple[str, ...]
-    budget: Block  # project forms
-    indicators: Block  # project forms
-    table: Block  # frameworks: level / weight / score columns; `total` holds the deduction labels
-    total_labels: tuple[str, ...]
-    grade_labels: tuple[str, ...]
-    raw: dict
-    source: str
-
-    # --- convenient views of the raw data -------------------------------------------------------------------
-    @property
-    def execution_weight(self) -> Decimal:
-        return Decimal(str(self.raw["budget"]["weight"]))
-
-    @property
-    def indicator_weight_total(self) -> Decimal:
-        return Decimal(str(self.raw["indicators"]["weight_total"]))
+    source: str  # the file it was loaded from
+    total_labels: Aliases
+    total_weight: Decimal
+    grade_labels: Aliases
+    grade_bands: tuple[GradeBand, ...]  # highest first
+    year_label: str = ""
+    signature: tuple[str, ...] = ()  # phrases that tell this form from others of its kind
+    fields: dict[str, Aliases] = field(default_factory=dict)  # project, department, unit
+    narrative: dict[str, Aliases] = field(default_factory=dict)
+    required_narrative: tuple[str, ...] = ()
+    placeholders: tuple[str, ...] = ()
+    budget: BudgetSpec | None = None  # project forms always; frameworks when they carry one (五华)
+    indicators: IndicatorSpec | None = None  # project forms
+    qualitative: tuple[QualitativeBand, ...] = ()
+    full_marks_rate_below: Decimal | None = None  # C24
+    layout: LayoutSpec | None = None  # project templates
+    table: TableSpec | None = None  # frameworks
+    tree: tuple[TreeNode, ...] = ()  # frameworks: the weight tree, parsed once (empty: check only, no template)
+    questionnaire: QuestionnaireSpec | None = None
 
     @property
-    def total_weight(self) -> Decimal:
-        return Decimal(str(self.raw["total"]["weight"]))
-
-    def budget_opt(self, key: str, default=None):
-        return self.raw["budget"].get(key, default)
-
-    def indicator_opt(self, key: str, default=None):
-        return self.raw["indicators"].get(key, default)
+    def execution_weight(self) -> Decimal | None:
+        return self.budget.weight if self.budget else None
 
     @property
-    def grade_bands(self) -> list[dict]:
-        return self.raw["grade"]["bands"]
+    def indicator_weight_total(self) -> Decimal | None:
+        return self.indicators.weight_total if self.indicators else None
 
     @property
-    def qualitative_bands(self) -> list[dict]:
-        return self.raw["qualitative"]
+    def has_template(self) -> bool:
+        """Whether a blank template can be drawn (a framework needs its weight tree)."""
+        return self.kind != "framework" or bool(self.tree)
 
-    @property
-    def methods(self) -> dict[str, str]:
-        return self.raw["indicators"]["methods"]
-
-    @property
-    def layout(self) -> dict:
-        return self.raw["layout"]
+    @cached_property
+    def tree_nodes(self) -> dict[tuple[str, ...], TreeNode]:
+        """The weight tree's nodes by normalised path."""
+        return {tuple(norm_label(x) for x in n.path): n for r in self.tree for n in r.walk()}
 
 
+# --- validation --------------------------------------------------------------------------------------------------------
 _COMMON = ("id", "kind", "name", "title", "total", "grade")
-_REQUIRED = {
-    "project_selfeval": _COMMON + ("fields", "budget", "indicators", "qualitative", "layout"),
-    "framework": _COMMON + ("table",),
-}
 _WEIGHT_IN_LABEL = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 
 
-def parse_profile(data: object, source: str) -> Profile:
-    """Validate profile data; raise ProfileError listing every problem, in Chinese."""
-    if not isinstance(data, dict):
-        raise ProfileError(source, ["文件内容不是一个键值表 (YAML mapping) / not a mapping"])
-    kind = data.get("kind")
-    if kind not in _REQUIRED:
-        raise ProfileError(source, [f"kind 应为 {' 或 '.join(_REQUIRED)}，而不是 “{kind}” / unknown kind"])
-    problems = [f"缺少必填项 “{key}” / missing key '{key}'" for key in _REQUIRED[kind] if key not in data]
-    if problems:
-        raise ProfileError(source, problems)
-    problems = _grade_problems(data) + (_project_problems(data) if kind == "project_selfeval" else _table_problems(data))
-    if problems:
-        raise ProfileError(source, problems)
-    b, ind, table = data.get("budget") or {}, data.get("indicators") or {}, data.get("table") or {}
-    return Profile(
-        id=data["id"],
-        kind=kind,
-        name=data["name"],
-        title=data["title"],
-        year_label=data.get("year_label", ""),
-        fields={k: _labels(v) for k, v in (data.get("fields") or {}).items()},
-        narrative={k: _labels(v) for k, v in (data.get("narrative") or {}).items()},
-        required_narrative=tuple(data.get("required_narrative") or ()),
-        placeholders=tuple(data.get("placeholders") or ()),
-        budget=Block(
-            section=b.get("section", ""),
-            corner=b.get("corner", ""),
-            columns={k: _labels(v) for k, v in (b.get("columns") or {}).items()},
-            total=_labels(b.get("total")),
-            lines={k: _labels(v) for k, v in (b.get("lines") or {}).items()},
-        ),
-        indicators=Block(
-            section=ind.get("section", ""), columns={k: _labels(v) for k, v in (ind.get("columns") or {}).items()}
-        ),
-        table=Block(
-            section=table.get("section", ""),
-            columns={k: _labels(v) for k, v in (table.get("columns") or {}).items()},
-            total=_labels(table.get("deduction")),
-        ),
-        total_labels=_labels(data["total"].get("label")),
-        grade_labels=_labels((data["grade"] or {}).get("label")),
-        raw=data,
-        source=source,
-    )
+def _fmt(x: Decimal) -> str:
+    return format(x.normalize(), "f")
 
 
 def _grade_problems(data: dict) -> list[str]:
     problems = []
     try:
-        Decimal(str(data["total"]["weight"]))
+        dec(data["total"]["weight"])
     except (KeyError, ArithmeticError, TypeError, ValueError):
         problems.append("total.weight 缺失或不是数字 / total weight missing")
     bands = (data["grade"] or {}).get("bands") or []
@@ -193,7 +220,7 @@ def _project_problems(data: dict) -> list[str]:
     if not ind.get("methods"):
         problems.append("indicators.methods 为空 / no scoring methods")
     try:
-        if Decimal(str(b["weight"])) + Decimal(str(ind["weight_total"])) != Decimal(str(data["total"]["weight"])):
+        if dec(b["weight"]) + dec(ind["weight_total"]) != dec(data["total"]["weight"]):
             problems.append(
                 f"权重不闭合：预算执行 {b['weight']} + 绩效指标 {ind['weight_total']} ≠ 总分 {data['total']['weight']}"
                 " / weights do not add up"
@@ -202,7 +229,7 @@ def _project_problems(data: dict) -> list[str]:
         pass  # reported by _grade_problems or the number checks above
     for label, expected in ((b.get("section", ""), b.get("weight")), (ind.get("section", ""), ind.get("weight_total"))):
         m = _WEIGHT_IN_LABEL.search(norm_label(label))
-        if m and expected is not None and Decimal(m.group(1)) != Decimal(str(expected)):
+        if m and expected is not None and Decimal(m.group(1)) != dec(expected):
             problems.append(f"标题 “{label}” 中的分值 {m.group(1)} 与配置的权重 {expected} 不一致 / label weight differs")
     for q in data["qualitative"] or []:
         if not {"label", "low", "high", "keywords"} <= set(q):
@@ -218,7 +245,7 @@ def _project_problems(data: dict) -> list[str]:
     return problems
 
 
-def _table_problems(data: dict) -> list[str]:
+def _framework_problems(data: dict) -> list[str]:
     cols = (data["table"] or {}).get("columns") or {}
     problems = [f"table.columns 缺少列 “{k}” / column '{k}' missing" for k in ("level1", "score") if k not in cols]
     unknown = set(cols) - {"level1", "level2", "level3", "weight", "score"}
@@ -227,10 +254,6 @@ def _table_problems(data: dict) -> list[str]:
     if "tree" in data:
         problems += _tree_problems(data)
     return problems
-
-
-def _fmt(x: Decimal) -> str:
-    return format(x.normalize(), "f")
 
 
 def _tree_problems(data: dict) -> list[str]:
@@ -282,7 +305,7 @@ def _tree_problems(data: dict) -> list[str]:
     if all(w is not None for w in top):
         total = sum(top, Decimal(0))
         try:
-            expected = Decimal(str(data["total"]["weight"]))
+            expected = dec(data["total"]["weight"])
         except (KeyError, ArithmeticError, TypeError, ValueError):
             expected = None  # reported by _grade_problems
         if expected is not None and total != expected:
@@ -291,7 +314,7 @@ def _tree_problems(data: dict) -> list[str]:
     return problems
 
 
-def _closure_problems(node, label: str) -> list[str]:
+def _closure_problems(node: TreeNode, label: str) -> list[str]:
     got = [c.effective_weight() for c in node.children]
     if node.weight is None or any(w is None for w in got):
         return []  # a weight the form does not print: nothing to close
@@ -305,7 +328,7 @@ def _closure_problems(node, label: str) -> list[str]:
     return []
 
 
-def _leaf_problems(node, label: str, has_questionnaire: bool, kinds: dict) -> list[str]:
+def _leaf_problems(node: TreeNode, label: str, has_questionnaire: bool, kinds: dict) -> list[str]:
     if node.method is None:
         if node.params or node.inputs:
             return [f"指标 “{label}” 没有 method，却给了 params/inputs / params or inputs without a method"]
@@ -343,7 +366,7 @@ def _leaf_problems(node, label: str, has_questionnaire: bool, kinds: dict) -> li
         if not isinstance(tiers, list) or not all(
                 isinstance(t, dict) and "score" in t and ("min" in t) != ("max" in t) for t in tiers):
             return [f"指标 “{label}” 的 tiers 应为 [{{min: 下限, score: 分}} …] 或 [{{max: 上限, score: 分}} …] / bad tiers"]
-        top = max([Decimal(str(t["score"])) for t in tiers] + [Decimal(str(node.params.get("otherwise", 0)))])
+        top = max([dec(t["score"]) for t in tiers] + [dec(node.params.get("otherwise", 0))])
         if node.weight is not None and not node.deduction and top > node.weight:
             return [f"指标 “{label}” 的分档得分 {_fmt(top)} 超过分值 {_fmt(node.weight)} / a tier scores above the weight"]
     try:  # the parameters must work in both renderings: try them once
@@ -353,9 +376,104 @@ def _leaf_problems(node, label: str, has_questionnaire: bool, kinds: dict) -> li
         rule.evaluate(**sample, **call_arguments(node.method, node.params, node.weight or Decimal(1)))
         rule.formula(**{k: "A1" for k in args.inputs}, **call_arguments(node.method, node.params, "B1"))
     except Exception as e:  # noqa: BLE001 - any failure means the parameters are unusable
-        why = "有参数不是数字" if isinstance(e, ArithmeticError) else str(e)
+        why = "有参数不是数字" if isinstance(e, (ArithmeticError, ValueError)) else str(e)
         return [f"指标 “{label}” 的参数无法用于 {node.method}：{why} / unusable parameters"]
     return []
+
+
+# --- building the specs --------------------------------------------------------------------------------------------
+def _budget_spec(b: dict) -> BudgetSpec:
+    return BudgetSpec(
+        section=b.get("section", ""), corner=b.get("corner", ""), columns=_label_map(b.get("columns")),
+        total=_labels(b.get("total")), lines=_label_map(b.get("lines")), weight=_number(b.get("weight")),
+        rate_digits=int(b.get("rate_digits", 4)), score_digits=int(b.get("score_digits", 2)),
+        reason_below=_number(b.get("reason_below")), reason_on_adjustment=bool(b.get("reason_on_adjustment")),
+        reason_hint=b.get("reason_hint") or "",
+    )
+
+
+def _common(data: dict, source: str) -> dict:
+    grade = data["grade"] or {}
+    return dict(
+        id=data["id"], kind=data["kind"], name=data["name"], title=data["title"], source=source,
+        total_labels=_labels(data["total"].get("label")), total_weight=dec(data["total"]["weight"]),
+        grade_labels=_labels(grade.get("label")),
+        grade_bands=tuple(GradeBand(dec(b["min"]), str(b["label"])) for b in grade["bands"]),
+        year_label=data.get("year_label", ""), signature=_labels(data.get("signature")),
+        fields=_label_map(data.get("fields")), narrative=_label_map(data.get("narrative")),
+        required_narrative=tuple(data.get("required_narrative") or ()),
+        placeholders=tuple(data.get("placeholders") or ()),
+    )
+
+
+def _project(data: dict, source: str) -> Profile:
+    ind, layout = data["indicators"], data["layout"]
+    return Profile(
+        **_common(data, source),
+        budget=_budget_spec(data["budget"]),
+        indicators=IndicatorSpec(
+            section=ind.get("section", ""), columns=_label_map(ind.get("columns")), weight_total=dec(ind["weight_total"]),
+            score_digits=int(ind["score_digits"]), methods=dict(ind["methods"]), natures=tuple(ind.get("natures") or ()),
+            levels={k: tuple(v) for k, v in (ind.get("tree") or {}).items()},
+            template_rows=tuple((str(a), str(b)) for a, b in ind.get("template_rows") or ()),
+            cost_levels=tuple(ind.get("cost_level") or ()), over_target=_number(ind.get("over_target")),
+        ),
+        qualitative=tuple(QualitativeBand(str(q["label"]), dec(q["low"]), dec(q["high"]), tuple(q["keywords"] or ()))
+                          for q in data["qualitative"] or ()),
+        full_marks_rate_below=_number((data.get("plausibility") or {}).get("full_marks_rate_below")),
+        layout=LayoutSpec(budget=tuple((k, int(n)) for k, n in layout.get("budget", ())),
+                          indicators=tuple((k, int(n)) for k, n in layout.get("indicators", ())),
+                          section=layout.get("section", "row"), widths=tuple(float(w) for w in layout.get("widths", ()))),
+    )
+
+
+def _framework(data: dict, source: str) -> Profile:
+    table = data["table"] or {}
+    spec = TableSpec(section=table.get("section", ""), columns=_label_map(table.get("columns")),
+                     deduction=_labels(table.get("deduction")), pick_one=_labels(table.get("pick_one")))
+    q = data.get("questionnaire")
+    questionnaire = None if not q else QuestionnaireSpec(
+        columns=_label_map(q.get("columns")), total=_labels(q.get("total")), valid=_labels(q.get("valid")),
+        score=_labels(q.get("score")), title=q.get("title") or "",
+        questions=tuple(QuestionSpec(str(x.get("text") or ""), tuple((str(o), dec(p)) for o, p in x.get("options") or ()))
+                        for x in q.get("questions") or ()))
+    budget = data.get("budget")
+    return Profile(
+        **_common(data, source), table=spec, questionnaire=questionnaire,
+        budget=_budget_spec(budget) if budget and budget.get("columns") else None,
+        tree=parse_tree(data.get("tree") or [], spec.deduction, spec.pick_one),
+    )
+
+
+@dataclass(frozen=True)
+class _Kind:
+    required: tuple[str, ...]
+    problems: Callable[[dict], list[str]]
+    build: Callable[[dict, str], Profile]
+
+
+#: what each form kind needs in its profile, how it is checked and how it is built
+KINDS: dict[str, _Kind] = {
+    "project_selfeval": _Kind(_COMMON + ("fields", "budget", "indicators", "qualitative", "layout"),
+                              _project_problems, _project),
+    "framework": _Kind(_COMMON + ("table",), _framework_problems, _framework),
+}
+
+
+def parse_profile(data: object, source: str) -> Profile:
+    """Validate profile data into a Profile; raise ProfileError listing every problem, in Chinese."""
+    if not isinstance(data, dict):
+        raise ProfileError(source, ["文件内容不是一个键值表 (YAML mapping) / not a mapping"])
+    kind = KINDS.get(data.get("kind"))
+    if kind is None:
+        raise ProfileError(source, [f"kind 应为 {' 或 '.join(KINDS)}，而不是 “{data.get('kind')}” / unknown kind"])
+    problems = [f"缺少必填项 “{key}” / missing key '{key}'" for key in kind.required if key not in data]
+    if problems:
+        raise ProfileError(source, problems)
+    problems = _grade_problems(data) + kind.problems(data)
+    if problems:
+        raise ProfileError(source, problems)
+    return kind.build(data, source)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -414,4 +532,3 @@ def get_profile(name: str) -> Profile:
     if name.endswith((".yaml", ".yml")) or Path(name).is_file():
         return load_profile_file(name)
     raise ProfileError(name, [f"没有名为 “{name}” 的配置，可用：{', '.join(profiles)} / unknown profile"])
-

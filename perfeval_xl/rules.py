@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .excelmath import ONE, ZERO, excel_round
+from .excelmath import ONE, ZERO, dec, excel_round
 
 RULES: dict[str, "Rule"] = {}
 NOISE_DIGITS = 10  # binary noise of a spreadsheet's arithmetic on the figures of a form stays far below this
@@ -32,6 +32,25 @@ def _noise_free(x: Decimal, digits: int) -> Decimal:
 def register(rule: "Rule") -> "Rule":
     RULES[rule.name] = rule
     return rule
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    """A grade (优/良/中/差) for totals from `min` up (a profile lists them highest first)."""
+
+    min: Decimal
+    label: str
+
+
+@dataclass(frozen=True)
+class QualitativeBand:
+    """A qualitative achievement level: scores from `low` to `high` × weight when the 完成值 text names one of
+    its `keywords` (the band without keywords is the default)."""
+
+    label: str
+    low: Decimal
+    high: Decimal
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,32 +150,37 @@ class Equal(Rule):
 class Qualitative(Rule):
     """定性: the 完成值 text names a band (达成 / 部分达成 / 未达成); the score must lie inside it.
 
-    `bands` is the profile's list of {label, low, high, keywords}; the first band whose keyword appears in the
-    text wins, and the band without keywords is the default. The formula gives the band's top score.
+    `bands` are the profile's QualitativeBands; the first band whose keyword appears in the text wins, and the
+    band without keywords is the default. The formula gives the band's top score.
     """
 
     name, title = "qualitative", "定性指标分档计分"
 
     @staticmethod
-    def _ordered(bands: list[dict]) -> list[dict]:
-        return [b for b in bands if b["keywords"]] + [b for b in bands if not b["keywords"]]
+    def ordered(bands) -> list[QualitativeBand]:
+        """Bands with keywords first; a band may come from a profile (typed) or a framework row's params (a
+        mapping with label, low, high, keywords)."""
+        typed = [b if isinstance(b, QualitativeBand) else
+                 QualitativeBand(str(b["label"]), dec(b["low"]), dec(b["high"]), tuple(b.get("keywords") or ()))
+                 for b in bands]
+        return [b for b in typed if b.keywords] + [b for b in typed if not b.keywords]
 
-    def evaluate(self, actual: str, weight: Decimal, bands: list[dict]) -> Band | None:
+    def evaluate(self, actual: str, weight: Decimal, bands) -> Band | None:
         if not actual:
             return None
-        for b in self._ordered(bands):
-            if not b["keywords"] or any(k in actual for k in b["keywords"]):
-                return Band(b["label"], Decimal(str(b["low"])) * weight, Decimal(str(b["high"])) * weight)
+        for b in self.ordered(bands):
+            if not b.keywords or any(k in actual for k in b.keywords):
+                return Band(b.label, b.low * weight, b.high * weight)
         return None
 
-    def formula(self, actual: str, weight: str, bands: list[dict]) -> str:
+    def formula(self, actual: str, weight: str, bands) -> str:
         out = "0"
-        for b in reversed(self._ordered(bands)):
-            share = _num(b["high"])
-            if not b["keywords"]:
+        for b in reversed(self.ordered(bands)):
+            share = _num(b.high)
+            if not b.keywords:
                 out = share
                 continue
-            hit = ",".join(f'ISNUMBER(SEARCH("{k}",{actual}))' for k in b["keywords"])
+            hit = ",".join(f'ISNUMBER(SEARCH("{k}",{actual}))' for k in b.keywords)
             out = f"IF(OR({hit}),{share},{out})"
         return f"{out}*{weight}"
 
@@ -166,16 +190,16 @@ class Grade(Rule):
 
     name, title = "grade", "评价等次"
 
-    def evaluate(self, total: Decimal, bands: list[dict]) -> str:
+    def evaluate(self, total: Decimal, bands) -> str:
         for b in bands:
-            if total >= Decimal(str(b["min"])):
-                return b["label"]
-        return bands[-1]["label"]
+            if total >= b.min:
+                return b.label
+        return bands[-1].label
 
-    def formula(self, total: str, bands: list[dict]) -> str:
-        out = f'"{bands[-1]["label"]}"'
+    def formula(self, total: str, bands) -> str:
+        out = f'"{bands[-1].label}"'
         for b in reversed(bands[:-1]):
-            out = f'IF({total}>={_num(b["min"])},"{b["label"]}",{out})'
+            out = f'IF({total}>={_num(b.min)},"{b.label}",{out})'
         return out
 
 
@@ -188,7 +212,7 @@ class Ratio(Rule):
     name, title = "ratio", "比率分值法"
 
     def evaluate(self, ratio: Decimal, weight: Decimal, digits: int = 2, cap: Decimal = ONE) -> Decimal:
-        return excel_round(min(max(ratio, ZERO), Decimal(str(cap))) * weight, digits)
+        return excel_round(min(max(ratio, ZERO), dec(cap)) * weight, digits)
 
     def formula(self, ratio: str, weight: str, digits: int = 2, cap=1) -> str:
         return f"ROUND(MIN(MAX({ratio},0),{_num(cap)})*{weight},{digits})"
@@ -206,16 +230,16 @@ class ThresholdDeduct(Rule):
 
     def evaluate(self, rate: Decimal, weight: Decimal, threshold, direction: str = "at_least", per_point=0,
                  share=None, whole_points: bool = False, zero_at=None, digits: int = 2) -> Decimal:
-        t = Decimal(str(threshold))
+        t = dec(threshold)
         gap = (t - rate) if direction == "at_least" else (rate - t)
         if gap <= 0:
             return weight
         if zero_at is not None:
-            z = Decimal(str(zero_at))
+            z = dec(zero_at)
             return ZERO if abs(rate - t) >= abs(z - t) else _noise_free(weight * (1 - gap / abs(z - t)), digits)
         if whole_points:  # every started percentage point counts (94.5% of a 95% threshold loses one step)
             gap = excel_round(gap, NOISE_DIGITS).to_integral_value(rounding="ROUND_CEILING")
-        k = weight * Decimal(str(share)) if share is not None else Decimal(str(per_point))
+        k = weight * dec(share) if share is not None else dec(per_point)
         return _noise_free(max(ZERO, weight - k * gap), digits)
 
     def formula(self, rate: str, weight: str, threshold, direction: str = "at_least", per_point=0, share=None,
@@ -223,7 +247,7 @@ class ThresholdDeduct(Rule):
         t = _num(threshold)
         gap = f"({t}-{rate})" if direction == "at_least" else f"({rate}-{t})"
         if zero_at is not None:
-            span = _num(abs(Decimal(str(zero_at)) - Decimal(str(threshold))))
+            span = _num(abs(dec(zero_at) - dec(threshold)))
             return f"IF({gap}<=0,{weight},IF({gap}>={span},0,{_round(f'{weight}*(1-{gap}/{span})', digits)}))"
         if whole_points:
             gap = f"ROUNDUP(ROUND({gap},{NOISE_DIGITS}),0)"
@@ -242,11 +266,11 @@ class Tiers(Rule):
 
     def evaluate(self, value: Decimal, tiers: list[dict], otherwise=0) -> Decimal:
         for tier in tiers:
-            if "min" in tier and value >= Decimal(str(tier["min"])):
-                return Decimal(str(tier["score"]))
-            if "max" in tier and value <= Decimal(str(tier["max"])):
-                return Decimal(str(tier["score"]))
-        return Decimal(str(otherwise))
+            if "min" in tier and value >= dec(tier["min"]):
+                return dec(tier["score"])
+            if "max" in tier and value <= dec(tier["max"]):
+                return dec(tier["score"])
+        return dec(otherwise)
 
     def formula(self, value: str, tiers: list[dict], otherwise=0) -> str:
         out = _num(otherwise)
@@ -262,7 +286,7 @@ class YesNo(Rule):
     name, title = "yes_no", "是否评分法"
 
     def evaluate(self, answer: str, weight: Decimal, no=0) -> Decimal:
-        return weight if str(answer).strip() in ("是", "√", "有", "1") else Decimal(str(no))
+        return weight if str(answer).strip() in ("是", "√", "有", "1") else dec(no)
 
     def formula(self, answer: str, weight: str, no=0) -> str:
         return f'IF(OR({answer}="是",{answer}="√",{answer}="有",{answer}=1),{weight},{_num(no)})'
@@ -274,7 +298,7 @@ class PerIssue(Rule):
     name, title = "per_issue", "缺(错)项扣分法"
 
     def evaluate(self, count: Decimal, weight: Decimal, per_issue) -> Decimal:
-        return max(ZERO, weight - Decimal(str(per_issue)) * max(count, ZERO))
+        return max(ZERO, weight - dec(per_issue) * max(count, ZERO))
 
     def formula(self, count: str, weight: str, per_issue) -> str:
         return f"MAX(0,{weight}-{_num(per_issue)}*MAX({count},0))"
@@ -308,7 +332,7 @@ class NotApplicableRescale(Rule):
 
 def _num(x) -> str:
     """A parameter as an Excel literal (no trailing .0)."""
-    d = Decimal(str(x)).normalize()
+    d = dec(x).normalize()
     return format(d, "f")
 
 

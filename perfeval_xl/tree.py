@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .excelmath import ONE, ZERO
+from .excelmath import ONE, ZERO, dec
 from .rules import FRAMEWORK_INPUTS, RULES
 from .values import norm_label
 
@@ -84,7 +84,7 @@ def expression_items(expr: Mapping) -> list[tuple[str, str]]:
 
 
 def _operand_value(a, values: Mapping[str, object]):
-    return Decimal(str(a)) if _is_number(a) else values.get(str(a).strip())
+    return dec(a) if _is_number(a) else values.get(str(a).strip())
 
 
 def evaluate_expression(expr: Mapping, values: Mapping[str, object]) -> Decimal | str | None:
@@ -130,7 +130,7 @@ def describe_expression(expr: Mapping) -> str:
 
 
 def _lit(x) -> str:
-    return format(Decimal(str(x)).normalize(), "f")
+    return format(dec(x).normalize(), "f")
 
 
 @dataclass(frozen=True)
@@ -164,14 +164,14 @@ def call_arguments(method: str, params: Mapping, weight) -> dict:
     return kw
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class TreeNode:
     """A node of a profile's weight tree, with what the table options make of it."""
 
     name: str
     weight: Decimal | None
     path: tuple[str, ...]
-    children: list["TreeNode"] = field(default_factory=list)
+    children: tuple[TreeNode, ...] = ()
     method: str | None = None
     params: dict = field(default_factory=dict)
     inputs: dict = field(default_factory=dict)
@@ -203,25 +203,25 @@ class TreeNode:
         return sum(got, ZERO)
 
 
-def _matches(name: str, labels) -> bool:
+def names_any(name: str, labels) -> bool:
+    """Whether the name contains one of the labels (both normalised): '扣分项(10分)' names 扣分项."""
     key = norm_label(name)
     return any(norm_label(x) in key for x in labels or () if str(x).strip())
 
 
-def parse_tree(raw: list, deduction=(), pick_one=()) -> list[TreeNode]:
+def parse_tree(raw: list, deduction=(), pick_one=()) -> tuple[TreeNode, ...]:
     """TreeNodes of a validated `tree:` list; `deduction` / `pick_one` are the table's label lists."""
 
-    def build(item: dict, parent: TreeNode | None) -> TreeNode:
+    def build(item: dict, parent_path: tuple[str, ...], in_deduction: bool | None) -> TreeNode:
         name = str(item["name"]).strip()
         w = item.get("weight")
-        node = TreeNode(
-            name=name, weight=None if w is None else Decimal(str(w)), path=(parent.path if parent else ()) + (name,),
+        path = parent_path + (name,)
+        deducted = names_any(name, deduction) if in_deduction is None else in_deduction
+        return TreeNode(
+            name=name, weight=None if w is None else dec(w), path=path,
+            children=tuple(build(c, path, deducted) for c in item.get("children") or []),
             method=item.get("method"), params=dict(item.get("params") or {}), inputs=dict(item.get("inputs") or {}),
-            criteria=str(item.get("criteria") or "").strip(),
-            deduction=parent.deduction if parent else _matches(name, deduction),
-            pick_one=_matches(name, pick_one),
+            criteria=str(item.get("criteria") or "").strip(), deduction=deducted, pick_one=names_any(name, pick_one),
         )
-        node.children = [build(c, node) for c in item.get("children") or []]
-        return node
 
-    return [build(item, None) for item in raw or []]
+    return tuple(build(item, (), None) for item in raw or [])

@@ -53,9 +53,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from .excelmath import ZERO, dec, plain
-from .model import parse_a1
+from .a1 import parse_a1
 from .profile import Profile, get_profile, shipped_profiles
-from .tree import EXPRESSIONS, TreeNode, parse_tree
+from .tree import EXPRESSIONS, TreeNode
 
 ENGINES = ("libreoffice", "formulas")
 POISON = "999"
@@ -67,7 +67,7 @@ ENGINE_NAMES = {"libreoffice": "LibreOffice", "formulas": "formulas"}
 
 def template_profiles() -> list[Profile]:
     """Every shipped profile with a template: project forms, and frameworks with a weight tree."""
-    return [p for p in shipped_profiles().values() if p.kind != "framework" or p.raw.get("tree")]
+    return [p for p in shipped_profiles().values() if p.has_template]
 
 
 def _resolve(profiles) -> list[Profile]:
@@ -75,16 +75,15 @@ def _resolve(profiles) -> list[Profile]:
         profiles = template_profiles() if profiles is None else [profiles]
     out = [p if isinstance(p, Profile) else get_profile(p) for p in profiles] or template_profiles()
     for p in out:
-        if p.kind == "framework" and not p.raw.get("tree"):
+        if not p.has_template:
             raise ValueError(f"profile {p.id} has no weight tree (tree:), so no template to verify")
     return out
 
 
 def _writer(profile: Profile):
-    from .write.framework_template import write_framework_template
-    from .write.template import write_template
+    from .write.templates import write_template_for
 
-    return write_framework_template if profile.kind == "framework" else write_template
+    return write_template_for
 
 
 # --- random fills: project forms ---------------------------------------------------------------------------------
@@ -178,7 +177,7 @@ def _near(target: Decimal, rng: random.Random) -> Decimal:
 def _qual_actual(profile: Profile, rng: random.Random):
     r = rng.random()
     if r < 0.4:
-        return rng.choice([b["label"] for b in profile.qualitative_bands])
+        return rng.choice([b.label for b in profile.qualitative])
     if r < 0.65:
         return rng.choice(_KEYWORD_TEXTS)
     if r < 0.85:
@@ -207,23 +206,22 @@ def _as_text(x: Decimal, rng: random.Random) -> str:
 
 def project_fill(profile: Profile, rng: random.Random) -> dict:
     """A random but valid fill of a project form (write.template's `fill`), see the module docstring."""
-    ind = profile.raw["indicators"]
-    columns = {key for key, _ in profile.layout["indicators"]}
+    ind = profile.indicators
+    columns = {key for key, _ in profile.layout.indicators}
     has_nature = "nature" in columns
-    natures = list(ind.get("natures") or profile.methods)
-    methods = profile.methods
+    natures = list(ind.natures or ind.methods)
+    methods = ind.methods
     qual = [n for n in natures if methods.get(n) == "qualitative"]
     quant = [n for n in natures if methods.get(n) != "qualitative"]
     if not has_nature:  # the national form writes the sign in the target: every sign of the rules is typed
         quant = [s for s in ("≥", "≤", "=", ">", "<") if s in methods] or quant
-    tree = ind.get("tree") or {}
-    template_rows = profile.indicator_opt("template_rows") or [[k, v] for k, vs in tree.items() for v in vs]
+    template_rows = ind.template_rows or [(k, v) for k, vs in ind.levels.items() for v in vs]
     fill: dict = {"budget": _budget(profile, rng)}
     if rng.random() < 0.3:
         fill["fields"] = {"project": rng.choice(_PROJECTS), "department": rng.choice(_DEPTS),
                           "unit": rng.choice(_DEPTS)}
         fill["narrative"] = {k: rng.choice(_FREE_TEXTS) for k in profile.narrative if rng.random() < 0.7}
-    if rng.random() < 0.3 and profile.layout.get("budget") and "reason" in dict(profile.layout["budget"]):
+    if rng.random() < 0.3 and "reason" in dict(profile.layout.budget):
         fill["reason"] = "部分资金尚未支付，待项目验收后支付。"
     n = len(template_rows) if rng.random() < 0.5 or not template_rows else rng.randint(3, max(3, len(template_rows)))
     rows = []
@@ -244,8 +242,8 @@ def project_fill(profile: Profile, rng: random.Random) -> dict:
             else:  # a target text without a number makes the row 定性
                 row["target"] = rng.choice(_QUAL_TARGETS) if rng.random() < 0.95 else None
             if rng.random() < 0.08 and isinstance(row["weight"], Decimal):
-                band = rng.choice(profile.qualitative_bands)
-                share = Decimal(str(rng.uniform(float(band["low"]), float(band["high"]))))
+                band = rng.choice(profile.qualitative)
+                share = Decimal(str(rng.uniform(float(band.low), float(band.high))))
                 row["score"] = (share * row["weight"]).quantize(Decimal("0.01"))
             rows.append(row)
             continue
@@ -295,12 +293,7 @@ def _national_texts(nature: str, target, actual, unit: str, rng: random.Random) 
 
 def tree_leaves(profile: Profile) -> list[TreeNode]:
     """The scored rows of a framework profile's weight tree, in order."""
-    return [leaf for root in _roots(profile) for leaf in root.leaves()]
-
-
-def _roots(profile: Profile) -> list[TreeNode]:
-    table = profile.raw.get("table") or {}
-    return parse_tree(profile.raw["tree"], table.get("deduction") or (), table.get("pick_one") or ())
+    return [leaf for root in profile.tree for leaf in root.leaves()]
 
 
 def not_chosen(profile: Profile, rng: random.Random) -> tuple[str, ...]:
@@ -319,7 +312,7 @@ def not_chosen(profile: Profile, rng: random.Random) -> tuple[str, ...]:
         for child in node.children:
             walk(child)
 
-    for root in _roots(profile):
+    for root in profile.tree:
         walk(root)
     return tuple(skipped)
 
@@ -365,7 +358,7 @@ def closing_weights(profile: Profile) -> dict[str, Decimal]:
             extra = max(ZERO, spare - share * (len(flex) - 1)) if i == len(flex) - 1 else share
             assign(c, fixed_inside(c) + extra)
 
-    root = TreeNode("", None, (), children=_roots(profile))
+    root = TreeNode("", None, (), children=profile.tree)
     if has_open(root):
         assign(root, Decimal(str(profile.total_weight)))
     return out
@@ -463,12 +456,12 @@ def framework_fill(profile: Profile, rng: random.Random, *, complete: bool, skip
             scores[path] = None if blank(0.15) else _rounded(rng.uniform(-1, float(w) + 1), rng)
     fill = {"data": {k: v for k, v in data.items() if v is not None}, "scores": scores,
             "weights": {k: v for k, v in weights.items() if v is not None}}
-    if profile.raw.get("questionnaire"):
-        questions = profile.raw["questionnaire"].get("questions") or [{"options": [0] * 3}] * 10
+    if profile.questionnaire is not None:
+        questions = profile.questionnaire.questions or [None] * 10
         valid = rng.randint(1, 40)
         counts = []
         for q in questions:
-            n = len(q["options"])
+            n = len(q.options) if q is not None else 3
             cuts = sorted(rng.randint(0, valid) for _ in range(n - 1))
             counts.append([b - a for a, b in zip([0, *cuts], [*cuts, valid])])
         if not complete and rng.random() < 0.2:

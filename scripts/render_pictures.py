@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))  # sample_data is a package of the repository
 
 from perfeval_xl.api import check_file, write_annotated  # noqa: E402
 from perfeval_xl.lo import convert  # noqa: E402
-from perfeval_xl.model import parse_a1  # noqa: E402
+from perfeval_xl.a1 import parse_a1  # noqa: E402
 from perfeval_xl.profile import get_profile  # noqa: E402
 from perfeval_xl.write.framework_template import write_framework_template  # noqa: E402
 from perfeval_xl.write.template import write_template  # noqa: E402

@@ -21,7 +21,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from perfeval_xl.model import Finding
+from perfeval_xl.check import Finding
 from perfeval_xl.write import annotate as annotate_mod
 from perfeval_xl.write._zipcopy import ZipSource
 from perfeval_xl.write.annotate import annotate

@@ -17,7 +17,8 @@ import pytest
 
 from perfeval_xl import batch
 from perfeval_xl.api import check_file
-from perfeval_xl.messages import SEVERITY_ZH
+from perfeval_xl.batch import summary, workers
+from perfeval_xl.severity import Severity
 from sample_data import build
 from sample_data.seed004 import FORMS
 
@@ -151,7 +152,7 @@ def test_cli_check_of_one_file_gives_the_same_forms(run, inbox):
 def test_summary_rows(run):
     doc, out, sources = run
     rows = _sheet(out, "汇总")
-    assert list(rows.columns) == list(batch.SUMMARY_COLUMNS)
+    assert list(rows.columns) == list(summary.SUMMARY_COLUMNS)
     assert list(rows["文件"]) == sorted(rows["文件"])  # deterministic: by input path, then sheet
     assert len(rows) == doc["forms"]
     by_file = {f: g for f, g in rows.groupby("文件")}
@@ -182,7 +183,7 @@ def test_findings_sheet_is_the_concatenation_of_the_per_file_checks(run):
     for display in sorted(sources):
         for form in check_file(sources[display]).as_dict()["forms"]:
             for f in form["findings"]:
-                want.append((display, f["sheet"], f["cell"] or "（整表）", f["check"], SEVERITY_ZH[f["severity"]],
+                want.append((display, f["sheet"], f["cell"] or "（整表）", f["check"], Severity(f["severity"]).label,
                              f["stated"], f["computed"], f["message"]))
     assert got == want
 
@@ -265,13 +266,13 @@ def test_output_is_the_same_whatever_the_parallelism(inbox, run, tmp_path):
 
 
 def _misbehave_on(monkeypatch, name: str, act) -> None:
-    """batch.check_file as it is, except on the file `name`, where `act()` happens instead (in the worker)."""
-    real = batch.check_file
+    """workers.check_file as it is, except on the file `name`, where `act()` happens instead (in the worker)."""
+    real = workers.check_file
 
     def check(path, profile=None, **kw):
         return act() if Path(path).name == name else real(path, profile, **kw)
 
-    monkeypatch.setattr(batch, "check_file", check)
+    monkeypatch.setattr(workers, "check_file", check)
 
 
 def _codes(doc) -> dict:
@@ -311,7 +312,7 @@ def test_a_worker_that_dies_takes_only_its_file_down(inbox, tmp_path, monkeypatc
 def test_a_file_that_never_finishes_is_stopped_and_the_batch_goes_on(inbox, tmp_path, monkeypatch, jobs):
     _, box, _ = inbox
     _misbehave_on(monkeypatch, "11_circuit_services.xlsx", _endless)
-    monkeypatch.setattr(batch, "FILE_SECONDS", 1)
+    monkeypatch.setattr(workers, "FILE_SECONDS", 1)
     doc = batch.run_batch([str(box / "good")], tmp_path / "s.xlsx", jobs=jobs)
     status = _codes(doc)
     assert status.pop("11_circuit_services.xlsx") == "timeout"
@@ -322,7 +323,7 @@ def test_a_file_that_never_finishes_is_stopped_and_the_batch_goes_on(inbox, tmp_
 def test_a_file_that_makes_a_worker_allocate_without_bound_costs_only_its_file(inbox, tmp_path, monkeypatch):
     _, box, _ = inbox
     _misbehave_on(monkeypatch, "11_circuit_services.xlsx",
-                  lambda: bytearray(batch.WORKER_MEMORY + 1))  # beyond the worker's address-space ceiling
+                  lambda: bytearray(workers.WORKER_MEMORY + 1))  # beyond the worker's address-space ceiling
     doc = batch.run_batch([str(box / "good")], tmp_path / "s.xlsx", jobs=2)
     status = _codes(doc)
     assert status.pop("11_circuit_services.xlsx") == "too_large"
@@ -333,7 +334,7 @@ def test_interrupted_runs_leave_no_summary(inbox, tmp_path, monkeypatch):
     _, box, _ = inbox
     out = tmp_path / "out" / "汇总.xlsx"
     calls = []
-    real = batch.check_file
+    real = workers.check_file
 
     def interrupted(path, profile=None, **kw):
         calls.append(path)
@@ -341,17 +342,17 @@ def test_interrupted_runs_leave_no_summary(inbox, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(path, profile, **kw)
 
-    monkeypatch.setattr(batch, "check_file", interrupted)
+    monkeypatch.setattr(workers, "check_file", interrupted)
     with pytest.raises(KeyboardInterrupt):
         batch.run_batch([str(box)], out, jobs=1)
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
-    monkeypatch.setattr(batch, "check_file", real)
+    monkeypatch.setattr(workers, "check_file", real)
 
     def stop_while_writing(book, tables, base):
         book.add_worksheet("汇总").write(0, 0, "half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch, "_fill", stop_while_writing)
+    monkeypatch.setattr(summary, "_fill", stop_while_writing)
     with pytest.raises(KeyboardInterrupt):
         batch.run_batch([str(box / "good")], out, jobs=1)
     assert list(out.parent.iterdir()) == []  # neither the summary nor its temporary file

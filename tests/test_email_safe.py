@@ -26,7 +26,7 @@ from lxml import etree
 
 from perfeval_xl.api import check_file, write_annotated
 from perfeval_xl.lo import convert, find_soffice
-from perfeval_xl.model import parse_a1
+from perfeval_xl.a1 import parse_a1
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.write.framework_template import write_framework_template
 from perfeval_xl.write.template import write_template
@@ -194,7 +194,7 @@ def assert_email_safe(pkg: Package) -> None:
 
 def test_every_profile_with_a_layout_has_a_shipped_template():
     expected = {f"{pid}.xlsx" for pid, p in shipped_profiles().items()
-                if p.kind == "project_selfeval" or p.raw.get("tree")}
+                if p.has_template}
     assert expected and {p.name for p in TEMPLATES} == expected
 
 
@@ -235,13 +235,13 @@ FILLED_PROJECT = {
 
 
 @pytest.mark.parametrize("pid", [pid for pid, p in shipped_profiles().items()
-                                 if p.kind == "project_selfeval" or p.raw.get("tree")])
+                                 if p.has_template])
 def test_fresh_templates_leave_a_formula_blank_only_where_the_rules_give_blank(pid, tmp_path):
     profile = get_profile(pid)
     writes = [("blank", {})]
     if profile.kind == "project_selfeval":
         fill = dict(FILLED_PROJECT)
-        if "nature" not in dict(profile.layout["indicators"]):  # national: the sign goes into 年度指标值
+        if "nature" not in dict(profile.layout.indicators):  # national: the sign goes into 年度指标值
             fill["indicators"] = [{k: v for k, v in row.items() if k != "unit"} for row in fill["indicators"]]
         fill["budget"] = {next(iter(profile.budget.lines)): FILLED_PROJECT["budget"]["fiscal"]}
         writes.append(("filled", fill))
@@ -297,11 +297,8 @@ def _wrong_project_template(dst: Path) -> Path:
 
 def _wrong_framework_template(dst: Path) -> Path:
     """A 昆明 (寻甸) framework template with hand scores, one above its row's weight."""
-    from perfeval_xl.tree import parse_tree
-
     profile = get_profile("yunnan.kunming.dept_common")
-    table = profile.raw.get("table") or {}
-    roots = parse_tree(profile.raw["tree"], table.get("deduction") or (), table.get("pick_one") or ())
+    roots = profile.tree
     hand = [x for r in roots for x in r.leaves() if not x.method and not x.deduction and x.weight]
     scores = {"/".join(x.path): x.weight for x in hand}
     scores["/".join(hand[0].path)] = hand[0].weight + 3

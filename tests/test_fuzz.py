@@ -24,7 +24,7 @@ from lxml import etree
 from conftest import SAMPLES
 from perfeval_xl.api import check_file
 from perfeval_xl.cli import main as cli
-from perfeval_xl.model import col_letter
+from perfeval_xl.a1 import col_letter
 from perfeval_xl.values import amount_in_wan, as_fraction, parse
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

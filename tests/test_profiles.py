@@ -85,7 +85,7 @@ def test_the_guide_example_validates_and_reads_a_framework(tmp_path):
     path.write_text(example, encoding="utf-8")
     profile = load_profile_file(path)
     assert (profile.id, profile.kind, profile.total_weight) == ("example.district.dept", "framework", 100)
-    assert [b["min"] for b in profile.grade_bands] == [90, 75, 60, 0]
+    assert [b.min for b in profile.grade_bands] == [90, 75, 60, 0]
     [result] = check_file(SAMPLES / "frameworks" / "yongzhou_2019_special.xlsx", profile).results
     assert result.values["total_score"] == 85
 
@@ -135,6 +135,6 @@ def test_shipped_trees_close_and_null_weights_are_skipped():
     profiles = shipped_profiles()
     for pid in ("yunnan.kunming.dept_common", "yunnan.anning.dept", "yunnan.wuhua.project_eval",
                 "hunan.yongzhou.special_fund", "sichuan.meishan.dept_system", "sichuan.meishan.special_system"):
-        assert profiles[pid].raw["tree"], pid
-    anning = profiles["yunnan.anning.dept"].raw["tree"]
-    assert [n["weight"] for n in anning] == [None, None, None, None, 2]
+        assert profiles[pid].tree, pid
+    anning = profiles["yunnan.anning.dept"].tree
+    assert [n.weight for n in anning] == [None, None, None, None, 2]

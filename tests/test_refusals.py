@@ -186,12 +186,10 @@ def test_hostile_file_is_refused_with_its_code_and_nothing_is_written(corpus, tm
 
 
 def test_every_refusal_code_is_documented():
-    from perfeval_xl.batch import REFUSALS
-    from perfeval_xl.read.preflight import MESSAGES
+    from perfeval_xl.errors import RefusalCode
 
     doc = (hostile.ROOT / "docs" / "security.md").read_text(encoding="utf-8")
-    codes = set(HOSTILE.values()) | set(MESSAGES) | set(REFUSALS) | {"not_found", "unreadable", "internal_error",
-                                                                     "crash", "wrong_password"}
+    codes = set(HOSTILE.values()) | {str(c) for c in RefusalCode}
     missing = {c for c in codes if f"`{c}`" not in doc}
     assert not missing
 

@@ -95,7 +95,7 @@ def test_awkward_text_survives_the_annotated_copy(awkward, tmp_path):
 
 
 def test_annotating_findings_with_long_control_and_formula_like_text(awkward, tmp_path):
-    from perfeval_xl.model import Finding
+    from perfeval_xl.check import Finding
 
     fs = [Finding("C21", "warning", SHEET, "C2", LONG, "=1+1", CONTROL),
           Finding("C09", "error", SHEET, None, "+86", "-5", "@SUM(A1:A3)"),

@@ -32,7 +32,7 @@ SEED_EXECUTION = [
 @pytest.mark.parametrize("budget,executed,score", SEED_EXECUTION)
 def test_execution_score_matches_every_seed_form(budget, executed, score):
     rate = RULES["execution_rate"].evaluate(executed=D(executed), budget=D(budget))
-    got = RULES["execution_score"].evaluate(rate=rate, weight=D(10), digits=SICHUAN.budget_opt("score_digits"))
+    got = RULES["execution_score"].evaluate(rate=rate, weight=D(10), digits=SICHUAN.budget.score_digits)
     assert got == D(score)
 
 
@@ -70,7 +70,7 @@ def test_indicator_rules(rule, target, actual, weight, expected):
 
 
 def test_qualitative_bands_follow_the_completion_text():
-    q, bands = RULES["qualitative"], SICHUAN.qualitative_bands
+    q, bands = RULES["qualitative"], SICHUAN.qualitative
     achieved = q.evaluate(actual="达成年度指标", weight=D(10), bands=bands)
     partial = q.evaluate(actual="部分达成年度指标并具有一定效果", weight=D(10), bands=bands)
     missed = q.evaluate(actual="未达成年度指标且效果较差", weight=D(10), bands=bands)

@@ -21,7 +21,7 @@ import hostile
 from conftest import SAMPLES
 from perfeval_xl.api import check_file
 from perfeval_xl.cli import main as cli
-from perfeval_xl.read import Refused
+from perfeval_xl.errors import Refused
 from perfeval_xl.read.preflight import preflight
 from perfeval_xl.write._ooxml import _PARSER, parse_xml
 from perfeval_xl.write.annotate import annotate

@@ -19,7 +19,8 @@ from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.rules import RULES
 from perfeval_xl.verify import agrees, check_fills, poison
 from conftest import fill_row
-from perfeval_xl.write.template import SHEET, _band_share, regenerate, write_template
+from perfeval_xl.write.template import SHEET, _band_share, write_template
+from perfeval_xl.write.templates import regenerate
 
 SICHUAN = get_profile("sichuan.project_selfeval")
 NATIONAL = get_profile("national.project_selfeval")
@@ -203,7 +204,7 @@ def test_validation_and_input_messages(out):
     assert (by_range["H17:H28"].formula1, by_range["H17:H28"].formula2) == ("0", "90")
     amounts = by_range["C11:E14"]
     assert (amounts.type, amounts.operator, amounts.formula1) == ("decimal", "greaterThanOrEqual", "0")
-    assert by_range["I10:J14"].prompt == SICHUAN.budget_opt("reason_hint")
+    assert by_range["I10:J14"].prompt == SICHUAN.budget.reason_hint
 
 
 def test_print_setup_is_a4_portrait_one_page_wide(out):
@@ -221,7 +222,7 @@ def test_print_setup_is_a4_portrait_one_page_wide(out):
         for c in range(dim.min, dim.max + 1):
             widths[c] = dim.width
     assert [widths[c] for c in range(1, 11)] == pytest.approx(  # xlsxwriter adds the 5-pixel cell padding
-        [w + 0.7109375 for w in SICHUAN.layout["widths"]], abs=0.01)
+        [w + 0.7109375 for w in SICHUAN.layout.widths], abs=0.01)
     assert ws["F10"].number_format == "0.00%" and ws["H10"].number_format == "0.0"
     assert ws["C11"].number_format == "#,##0.00" and ws["I17"].number_format == "0.00"
 
@@ -252,12 +253,12 @@ def _content(path: Path) -> dict:
 def test_shipped_templates_are_current(out):
     fresh = regenerate(out / "regen")
     # project forms, and the frameworks whose profile carries a weight tree (write/framework_template.py)
-    expected = [pid for pid, p in shipped_profiles().items() if p.kind == "project_selfeval" or p.raw.get("tree")]
+    expected = [pid for pid, p in shipped_profiles().items() if p.has_template]
     assert sorted(p.name for p in fresh) == sorted(f"{pid}.xlsx" for pid in expected)
     for path in fresh:
         shipped = REPO / "workbook_templates" / path.name
-        assert shipped.is_file(), f"run python -m perfeval_xl.write.template to create {shipped}"
-        assert _content(shipped) == _content(path), f"{shipped} is stale: python -m perfeval_xl.write.template"
+        assert shipped.is_file(), f"run python -m perfeval_xl.write.templates to create {shipped}"
+        assert _content(shipped) == _content(path), f"{shipped} is stale: python -m perfeval_xl.write.templates"
 
 
 # --- cached values ----------------------------------------------------------------------------------------------
@@ -297,7 +298,7 @@ def test_partial_fill_uses_every_method(out):
 
 
 def test_band_share_matches_the_qualitative_rule():
-    bands = SICHUAN.qualitative_bands
+    bands = SICHUAN.qualitative
     assert _band_share("G17", bands, "high") + "*H17" == RULES["qualitative"].formula(
         actual="G17", weight="H17", bands=bands)
 

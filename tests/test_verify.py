@@ -78,7 +78,7 @@ def test_the_fills_reach_the_edges(run):
     assert any(r.get("target") is not None and r.get("actual") == r.get("target") for r in rows)
     assert any("score" in r for r in rows) and any(set(r) == {"level1", "level2"} for r in rows)
     assert any(isinstance(r.get("target"), str) and "-" in r["target"] for r in rows)
-    bands = {b["label"] for b in sichuan.qualitative_bands}
+    bands = {b.label for b in sichuan.qualitative}
     assert bands <= {r.get("actual") for r in rows}
     lines = [line for f in fills for line in f["budget"].values() if line.get("budget")]
     assert any(line["executed"] == line["budget"] * Decimal("0.705") for line in lines if line.get("executed"))

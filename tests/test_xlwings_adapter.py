@@ -34,8 +34,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from perfeval_xl.api import check_file, write_annotated
-from perfeval_xl.model import parse_a1
-from perfeval_xl.write.annotate import HEADERS, RESULTS_SHEET
+from perfeval_xl.a1 import parse_a1
+from perfeval_xl.present import HEADERS, RESULTS_SHEET
 from perfeval_xl.xl import xlwings_adapter as xa
 from perfeval_xl.xl.xlwings_adapter import (ERROR_COLOR, STATE_HEADERS, WARNING_COLOR, Fill, Message, Note,
                                             ResultsSheet, actions_for, apply)

@@ -20,7 +20,7 @@ import struct
 
 from lxml import etree
 
-from ..model import col_index
+from ..a1 import col_index
 
 MAX_SHEET_CELLS = 2_000_000  # a form is a few hundred cells; a sheet this large is data, not a form
 

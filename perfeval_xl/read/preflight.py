@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from ..a1 import col_letter
+from ..errors import Refused, refuse
+from ..messages import FILE_KINDS
 from .extent import MAX_SHEET_CELLS, PartExtent, SheetScan, sheet_extents, xls_extents
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -61,90 +64,23 @@ _DTD_MARKS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in (
 _OVERLAP = max(len(m) for m in _DTD_MARKS)
 
 
-class Refused(Exception):
-    """The file cannot be checked. `code` is stable; the messages tell the user what to do."""
-
-    def __init__(self, code: str, zh: str, en: str):
-        self.code, self.zh, self.en = code, zh, en
-        super().__init__(f"{zh} / {en}")
-
-
-class TimedOut(BaseException):
-    """A time limit around a check ran out (perfeval batch). A BaseException that every catch-all lets through,
-    like KeyboardInterrupt."""
-
-
-PASS_THROUGH = (KeyboardInterrupt, SystemExit, TimedOut)  # never turned into a refusal by a catch-all
-
-
-RESAVE_ZH = "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再提交"
-RESAVE_EN = "open it in Excel or WPS and save it as an Excel workbook (.xlsx)"
-
-#: code -> (Chinese, English) for the refusals with a fixed wording; documented in docs/security.md.
-MESSAGES = {
-    "not_a_file": ("这是一个文件夹，不是工作簿。", "this is a folder, not a workbook"),
-    "empty": ("文件是空的（0 字节），请向报送单位索要原文件。", "the file is empty (0 bytes); ask the sender for the original file"),
-    "too_large": (
-        "文件（或其解压后的内容）过大，不像一张自评表。请只提交自评表所在的工作簿，删除无关的数据表和图片后另存为 .xlsx。",
-        "the file (or its unpacked content) is too large for a self-evaluation form; send only the workbook with the "
-        "form, without unrelated data sheets or pictures"),
-    "zip_bomb": (
-        "文件解压后体积异常或结构异常（疑似压缩炸弹），已拒绝处理，未解压。请向报送单位索要原文件，或在 Excel/WPS 中另存为 .xlsx 后再提交。",
-        "the file inflates to an abnormal size or has an abnormal structure (zip bomb?); refused without unpacking. "
-        "Ask the sender for the original file, or save it again as .xlsx"),
-    "xml_entities": (
-        "工作簿内部含有 XML 文档类型或实体声明（DOCTYPE/ENTITY）。Excel 和 WPS 不会生成这样的文件，它可能是恶意构造的，已拒绝处理。"
-        "请向报送单位索要原文件，或在 Excel/WPS 中另存为 .xlsx 后再提交。",
-        "the workbook contains an XML document type or entity declaration (DOCTYPE/ENTITY), which Excel and WPS never "
-        "write; it may be crafted to attack the reader and was refused. Ask the sender for the original file, or "
-        "save it again as .xlsx"),
-    "corrupt": (
-        "文件已损坏（压缩包不完整或内容校验失败），无法读取。请向报送单位索要原文件，或在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再提交。",
-        f"the file is damaged (truncated or failing its checksums); ask the sender for the original file, or "
-        f"{RESAVE_EN}"),
-    "encrypted": (
-        "工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存为 .xlsx "
-        "再提交；或在命令中用 --password 给出密码。",
-        "the workbook is protected by an open password; remove the password (File > Info > Protect Workbook > "
-        "Encrypt with Password, clear it) and save as .xlsx, or give it with --password"),
-    "wrong_password": (
-        "工作簿设置了打开密码，而给出的密码不正确。请核对密码（区分大小写），或请报送单位取消密码后重新提交。",
-        "the workbook is password-protected and the password given is wrong (passwords are case-sensitive); check "
-        "it, or ask the sender to remove the password"),
-    "no_form": ("文件中没有找到绩效自评表（未识别到“一级指标/二级指标/三级指标”等表头）。",
-                "no self-evaluation form found in this workbook"),
-}
-
-
-def refuse(code: str, zh: str | None = None, en: str | None = None) -> Refused:
-    """A Refused with the standard wording of `code` (or the wording given)."""
-    std = MESSAGES.get(code, ("", ""))
-    return Refused(code, zh or std[0], en or std[1])
-
-
 def too_large_sheets(oversized: dict[str, tuple[int, int]], searched: bool = True) -> Refused:
     """Sheets too large to read: say which, and how far their content reaches. `searched`: the other sheets were
     read and hold no form (False: nothing was read, as for an .ods, whose reader reads every sheet at once)."""
-    from ..model import col_letter
-
-    where = "、".join(f"“{n}”（内容延伸到 {col_letter(c - 1)}{r}）" for n, (r, c) in list(oversized.items())[:3])
-    where_en = ", ".join(f"'{n}' (content reaches {col_letter(c - 1)}{r})" for n, (r, c) in list(oversized.items())[:3])
-    rest_zh = "未读取，也未在其余工作表中找到自评表" if searched else "整个文件未读取"
-    rest_en = "were not read, and no form was found elsewhere" if searched else "so the file was not read"
-    return Refused("too_large", f"工作表 {where} 有内容的单元格范围过大（超过 {MAX_SHEET_CELLS:,} 个单元格），{rest_zh}。"
-                                "请删除远处单元格中的内容（或只提交自评表所在的工作表）后另存为 .xlsx 再提交。",
-                   f"the sheet(s) {where_en} span more than {MAX_SHEET_CELLS:,} cells and {rest_en}; clear the "
-                   "far-away cells (or send only the form's sheet) and save as .xlsx")
+    shown = list(oversized.items())[:3]
+    return refuse("too_large", "sheets" if searched else "sheets_unread", cells=f"{MAX_SHEET_CELLS:,}",
+                  where_zh="、".join(f"“{n}”（内容延伸到 {col_letter(c - 1)}{r}）" for n, (r, c) in shown),
+                  where_en=", ".join(f"'{n}' (content reaches {col_letter(c - 1)}{r})" for n, (r, c) in shown))
 
 
-def _not_spreadsheet(what_zh: str, what_en: str) -> Refused:
-    return Refused("not_spreadsheet", f"文件不是 Excel 工作簿：{what_zh}。{RESAVE_ZH}。",
-                   f"not an Excel workbook: {what_en}; {RESAVE_EN}")
+def _not_spreadsheet(what: str) -> Refused:
+    zh, en = FILE_KINDS[what]
+    return refuse("not_spreadsheet", what_zh=zh, what_en=en)
 
 
-def _unsupported(what_zh: str, what_en: str) -> Refused:
-    return Refused("unsupported_format", f"{what_zh}，本工具不读取这种格式。{RESAVE_ZH}。",
-                   f"{what_en}, a format this tool does not read; {RESAVE_EN}")
+def _unsupported(what: str) -> Refused:
+    zh, en = FILE_KINDS[what]
+    return refuse("unsupported_format", what_zh=zh, what_en=en)
 
 
 @dataclass
@@ -175,8 +111,7 @@ def preflight(path: str | Path, password: str | None = None) -> Inspected:
             raise refuse("not_a_file")
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a device or a pipe: never read (it could be endless)
-            raise Refused("not_a_file", "这不是普通文件（可能是设备或管道），不是工作簿。",
-                          "not a regular file (a device or a pipe?), not a workbook")
+            raise refuse("not_a_file", "device")
         size = info.st_size
         if size == 0:
             raise refuse("empty")
@@ -193,13 +128,13 @@ def preflight(path: str | Path, password: str | None = None) -> Inspected:
             inspected.sha256 = digest
             return inspected
     except FileNotFoundError:
-        raise Refused("not_found", f"找不到文件 {path}。", f"file not found: {path}") from None
+        raise refuse("not_found", path=path) from None
     except PermissionError:
-        raise Refused("unreadable", "没有读取此文件的权限。", "no permission to read the file") from None
+        raise refuse("unreadable", "permission") from None
     except IsADirectoryError:
         raise refuse("not_a_file") from None
     except OSError as e:
-        raise Refused("unreadable", f"无法读取文件：{e.strerror or e}。", f"cannot read the file: {e.strerror or e}") from None
+        raise refuse("unreadable", why=e.strerror or e) from None
     raise _sniff(data[:8192], size)
 
 
@@ -320,22 +255,17 @@ def _package_kind(fh: BinaryIO, members: dict) -> str:
         if mime in _ODS_TYPES:
             return "ods"
         if mime.startswith("application/vnd.oasis.opendocument."):
-            return _raise(_not_spreadsheet("这是 OpenDocument 文字或演示文档，不是电子表格", "an OpenDocument text or presentation"))
+            raise _not_spreadsheet("odf_other")
     if "[content_types].xml" in members:
         if "xl/workbook.bin" in members:
-            return _raise(_unsupported("这是 Excel 二进制工作簿（.xlsb）", "an Excel binary workbook (.xlsb)"))
+            raise _unsupported("xlsb")
         if any(n.startswith("xl/") for n in members):
             return "xlsx"
         if any(n.startswith("word/") for n in members):
-            return _raise(_not_spreadsheet("这是 Word 文档", "a Word document"))
+            raise _not_spreadsheet("word")
         if any(n.startswith("ppt/") for n in members):
-            return _raise(_not_spreadsheet("这是 PowerPoint 演示文稿", "a PowerPoint presentation"))
-    raise Refused("not_spreadsheet", "文件是一个压缩包，里面不是 Excel 工作簿。请直接提交 .xlsx 工作簿。",
-                  "a zip archive, but not an Excel workbook; send the .xlsx workbook itself")
-
-
-def _raise(e: Exception):
-    raise e
+            raise _not_spreadsheet("powerpoint")
+    raise refuse("not_spreadsheet", "archive")
 
 
 def _data_offset(fh: BinaryIO, info) -> int:
@@ -471,10 +401,10 @@ def _inspect_ole(path: Path, data: bytes, password: str | None) -> Inspected:
                          ("_VBA_PROJECT_CUR",) if macros and "vba" in macros else (), encrypted=encrypted,
                          oversized=_xls_oversized(data))
     if "worddocument" in entries:
-        raise _not_spreadsheet("这是 Word 文档", "a Word document")
+        raise _not_spreadsheet("word")
     if "powerpoint document" in entries:
-        raise _not_spreadsheet("这是 PowerPoint 演示文稿", "a PowerPoint presentation")
-    raise _not_spreadsheet("这是一个 OLE 复合文档，但不含 Excel 工作簿", "an OLE compound file without a workbook")
+        raise _not_spreadsheet("powerpoint")
+    raise _not_spreadsheet("ole_other")
 
 
 def _xls_oversized(data: bytes) -> dict[str, tuple[int, int]]:
@@ -520,9 +450,7 @@ def _decrypt(data: bytes, password: str | None) -> bytes:
         text = str(e).lower()
         if "password" in text or "key" in text:
             raise refuse("wrong_password") from None
-        raise Refused("encrypted", "工作簿设置了打开密码，且使用了本工具无法解密的加密方式。请在 Excel/WPS 中取消密码后另存为 .xlsx 再提交。",
-                      "the workbook is encrypted in a way this tool cannot decrypt; remove the password and save as "
-                      ".xlsx") from None
+        raise refuse("encrypted", "method") from None
     plain = out.getvalue()
     if len(plain) > MAX_FILE_BYTES:
         raise refuse("too_large")
@@ -571,23 +499,22 @@ def _sniff(head: bytes, size: int) -> Refused:
     if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body")) or (
             text.startswith(b"<") and (b"<table" in text or b"<html" in text)
             and b"urn:schemas-microsoft-com:office:spreadsheet" not in text):
-        return _not_spreadsheet("这是网页（HTML）文件，只是扩展名为 .xls（常见于从业务系统“导出 Excel”）",
-                                "an HTML page saved with an Excel extension (common for 'export to Excel')")
+        return _not_spreadsheet("html")
     if b"urn:schemas-microsoft-com:office:spreadsheet" in text or (text.startswith(b"<?xml") and b"<workbook" in text):
-        return _unsupported("这是“XML 电子表格 2003”格式的文件", "an XML Spreadsheet 2003 file")
+        return _unsupported("xml2003")
     if text.startswith(b"mime-version") or b"content-type: multipart/related" in text:
-        return _not_spreadsheet("这是单个文件网页（MHTML），只是扩展名为 .xls", "a single-file web page (MHTML) saved as .xls")
+        return _not_spreadsheet("mhtml")
     if head.startswith(b"%PDF"):
-        return _not_spreadsheet("这是 PDF 文件", "a PDF file")
+        return _not_spreadsheet("pdf")
     if head.startswith(b"{\\rtf"):
-        return _not_spreadsheet("这是 RTF 文档", "an RTF document")
+        return _not_spreadsheet("rtf")
     if head.startswith((b"\x50\x4b\x05\x06", b"\x50\x4b\x07\x08")):
         return refuse("corrupt")
     if head.startswith((b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")):
-        return _not_spreadsheet("这是 RAR/7z/gzip 压缩包", "a RAR/7z/gzip archive")
+        return _not_spreadsheet("archive")
     if _looks_like_text(head):
-        return _not_spreadsheet("这是文本文件（如 CSV 或制表符分隔的文本）", "a text file (CSV or tab-separated?)")
-    return _not_spreadsheet("无法识别文件内容（可能已损坏，或并非表格）", "unrecognised content (damaged, or not a table)")
+        return _not_spreadsheet("text")
+    return _not_spreadsheet("unknown")
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -14,7 +14,9 @@ from decimal import Decimal
 from ..model import Cell, Framework, Node, Question, Questionnaire, Summary
 from ..profile import Profile
 from ..values import GRADE_WORDS, norm_label, parse
-from .locate import _Aliases, cell_at
+from .labels import Aliases, cell_at, labels_for
+from .locate import framework_budget
+from .registry import Reader, register
 from .workbook import Grid
 
 _WEIGHT = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
@@ -35,7 +37,7 @@ def _label_weight(text: str) -> Decimal | None:
     return Decimal(m.group(1)) if m else None
 
 
-def _header(grid: Grid, aliases: _Aliases) -> tuple[int, dict[str, int], list[int]] | None:
+def _header(grid: Grid, aliases: Aliases) -> tuple[int, dict[str, int], list[int]] | None:
     """(last header row, key -> column, weight columns) of the first row (or pair of rows) naming the levels."""
     for r in range(grid.height):
         cols: dict[str, int] = {}
@@ -59,7 +61,7 @@ def _header(grid: Grid, aliases: _Aliases) -> tuple[int, dict[str, int], list[in
 
 def read_framework(grid: Grid, profile: Profile) -> Framework | None:
     """The framework table on this sheet, or None when its header is not there."""
-    aliases = _Aliases.of(profile.table.columns)
+    aliases = labels_for(profile).table_cols
     found = _header(grid, aliases)
     if found is None:
         return None
@@ -77,7 +79,7 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
         pass
     elif leaf_weight is None and weight_cols and not level_weight:
         leaf_weight = weight_cols[-1]
-    deduction = {norm_label(x) for x in profile.table.total}
+    deduction = {norm_label(x) for x in profile.table.deduction}
     total_labels = {norm_label(x) for x in profile.total_labels}
     header_texts = {grid.label(r, c) for r in range(max(0, header - 1), header + 1) for c in range(grid.width)}
     header_texts |= {"指标", "指标名称"}
@@ -251,10 +253,10 @@ def _summaries(grid: Grid, start: int, fw: Framework) -> list[Summary]:
 
 def read_questionnaire(grid: Grid, profile: Profile) -> Questionnaire | None:
     """A questionnaire tally (选项 | 分值 | 份数) on this sheet, with its stated totals, or None."""
-    spec = profile.raw.get("questionnaire")
-    if not spec:
+    spec = profile.questionnaire
+    if spec is None:
         return None
-    aliases = _Aliases.of({k: tuple(v) for k, v in spec["columns"].items()})
+    aliases = Aliases.of(spec.columns)
     header = None
     for r in range(grid.height):
         cols = {}
@@ -269,7 +271,7 @@ def read_questionnaire(grid: Grid, profile: Profile) -> Questionnaire | None:
         return None
     r0, cols = header
     q = Questionnaire(sheet=grid.name)
-    named = {k: {norm_label(x) for x in spec[k]} for k in ("total", "valid", "score")}
+    named = {k: {norm_label(x) for x in getattr(spec, k)} for k in ("total", "valid", "score")}
     qcol = min(cols.values()) - 1
     for r in range(r0 + 1, grid.height):
         label = next((grid.label(r, c) for c in range(grid.width) if grid.label(r, c)), "")
@@ -314,3 +316,25 @@ def read_data_items(grid: Grid) -> dict[str, Cell]:
                     items[name] = cell_at(grid, rr, value_col)
             return items
     return {}
+
+
+def read_sheet(grid: Grid, profile: Profile) -> list[Framework]:
+    """The framework table on this sheet (with the budget block above it, if any), or nothing."""
+    fw = read_framework(grid, profile)
+    if fw is None or not fw.roots:
+        return []
+    fw.budget = framework_budget(grid, profile, fw.header_row)
+    return [fw]
+
+
+def join_workbook(frameworks: list[Framework], grids: list[Grid], profile: Profile) -> None:
+    """Questionnaire tallies and 基础数据 anywhere in the workbook join its first framework."""
+    fw = frameworks[0]
+    for grid in grids:
+        q = read_questionnaire(grid, profile)
+        if q is not None and q.questions:
+            fw.questionnaires.append(q)
+        fw.data.update(read_data_items(grid))
+
+
+register("framework", Reader(sheet=read_sheet, workbook=join_workbook))

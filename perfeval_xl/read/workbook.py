@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..values import norm_label
-from .preflight import (MAX_FILE_BYTES, MAX_RATIO, PASS_THROUGH, Inspected, Refused, preflight,  # noqa: F401
-                        refuse)
-
+from ..errors import PASS_THROUGH, Refused, refuse
 from .extent import MAX_SHEET_CELLS
+from .preflight import Inspected, preflight, too_large_sheets
 
 
 @dataclass
@@ -93,8 +92,6 @@ def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspec
 
     inspected = preflight(path, password)
     if inspected.kind == "ods" and inspected.oversized:  # calamine reads every .ods table when it opens the file
-        from .preflight import too_large_sheets
-
         raise too_large_sheets(inspected.oversized, searched=False)
     data = inspected.data
     try:
@@ -132,9 +129,7 @@ def _unparseable(e: BaseException) -> Refused:
         return refuse("encrypted")
     if "entity" in low or "doctype" in low or "dtd" in low:
         return refuse("xml_entities")
-    return Refused(
-        "corrupt", f"工作簿无法解析（{text[:80]}）。请在 Excel/WPS 中打开后另存为 .xlsx 再提交，或向报送单位索要原文件。",
-        f"cannot parse the workbook ({text[:80]}); save it again as .xlsx in Excel/WPS, or ask for the original")
+    return refuse("corrupt", "parse", why=text[:80])
 
 
 def _xlrd_grids(data: bytes, oversized: dict, calamine_error: BaseException) -> list[Grid]:

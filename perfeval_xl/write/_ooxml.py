@@ -8,20 +8,18 @@ import copy
 import math
 import posixpath
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lxml import etree
 
-from ..model import a1, parse_a1
+from ..a1 import a1, parse_a1, parse_range
+from ..present import FILL_RGB, HEADER_FILL_RGB, LINK_RGB, NOTE_WIDTH_PT, note_height
+from ..severity import Severity
 
 if TYPE_CHECKING:
     from ._zipcopy import ZipSource
 
-FILL_RGB = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
-HEADER_FILL_RGB = "FFD9E1F2"
-LINK_RGB = "FF0563C1"
 
 # -- OOXML names ---------------------------------------------------------------------------------------
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -92,20 +90,6 @@ def insert_in_order(parent, child, order: list[str], ns: str = NS_MAIN) -> None:
 
 
 # -- references and text -------------------------------------------------------------------------------
-def parse_range(ref: str) -> tuple[int, int, int, int]:
-    """'C10' or 'C10:D12' -> (r1, c1, r2, c2), 0-based, normalised."""
-    parts = ref.split(":")
-    if len(parts) > 2:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    r1, c1 = parse_a1(parts[0])
-    r2, c2 = parse_a1(parts[-1])
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
-
-
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 
@@ -121,14 +105,6 @@ def xml_text(s: str, limit: int = 32767) -> str:
 
 def esc(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def display_width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def _note_lines(text: str, units_per_line: int) -> int:
-    return sum(max(1, math.ceil(display_width(line) / units_per_line)) for line in text.split("\n"))
 
 
 # -- XML parts -----------------------------------------------------------------------------------------
@@ -418,7 +394,7 @@ class Styles:
                 xf.set("fontId", str(self._font_cached("link")))
                 xf.set("applyFont", "1")
             if kind in ("error", "warning"):
-                xf.set("fillId", str(self.fill_id(FILL_RGB[kind])))
+                xf.set("fillId", str(self.fill_id(FILL_RGB[Severity(kind)])))
                 xf.set("applyFill", "1")
             if kind == "wrap":
                 align["wrapText"] = "1"
@@ -725,15 +701,7 @@ _VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com
 _NOTE_SHAPETYPE = (
     '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
     '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
-_NOTE_WIDTH_PT = 216.0
-_UNITS_PER_LINE = 40  # half-width characters per note line at 9 pt in _NOTE_WIDTH_PT
-_LINE_PT = 12.0
 _ROW_PT, _COL_PT = 15.0, 48.0  # default row height and column width, to place a new note's anchor
-
-
-def _note_height(text: str, width_pt: float = _NOTE_WIDTH_PT) -> float:
-    units = max(10, int(_UNITS_PER_LINE * width_pt / _NOTE_WIDTH_PT))
-    return _note_lines(text, units) * _LINE_PT + 12.0
 
 
 class Vml:
@@ -780,9 +748,9 @@ class Vml:
             at = layout + len("</o:shapelayout>") if layout >= 0 else re.search(r"<xml\b[^>]*>", self.text).end()
             self.text = self.text[:at] + _NOTE_SHAPETYPE + self.text[at:]
             self.changed = True
-        height = _note_height(text)
+        height = note_height(text)
         top = max(row - 1, 0)
-        n_cols = math.ceil(_NOTE_WIDTH_PT / _COL_PT)
+        n_cols = math.ceil(NOTE_WIDTH_PT / _COL_PT)
         n_rows = math.ceil(height / _ROW_PT)
         anchor = f"{col + 1}, 15, {top}, 10, {col + 1 + n_cols}, 15, {top + n_rows}, 4"
         sid = self._next_id
@@ -790,7 +758,7 @@ class Vml:
         shape = (
             f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;'
             f'margin-left:{(col + 1) * _COL_PT + 11.25:.2f}pt;margin-top:{top * _ROW_PT + 7.5:.2f}pt;'
-            f'width:{_NOTE_WIDTH_PT:.2f}pt;height:{height:.2f}pt;z-index:{sid % 1024};visibility:hidden" '
+            f'width:{NOTE_WIDTH_PT:.2f}pt;height:{height:.2f}pt;z-index:{sid % 1024};visibility:hidden" '
             'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
             '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
             '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
@@ -811,7 +779,7 @@ class Vml:
                 continue
             width = re.search(r"width:\s*([\d.]+)pt", block)
             height = re.search(r"height:\s*([\d.]+)pt", block)
-            need = _note_height(text, float(width.group(1)) if width else _NOTE_WIDTH_PT)
+            need = note_height(text, float(width.group(1)) if width else NOTE_WIDTH_PT)
             if height and float(height.group(1)) < need:
                 new = block[:height.start(1)] + f"{need:.2f}" + block[height.end(1):]
                 a = re.search(r"<x:Anchor>([^<]*)</x:Anchor>", new)

@@ -19,7 +19,6 @@ New members: the 核查结果 worksheet, and comments/VML parts for sheets that 
 from __future__ import annotations
 
 import io
-import math
 import os
 import posixpath
 import re
@@ -29,30 +28,22 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..a1 import a1, col_letter, parse_range, quote_sheet
+from ..check.findings import Finding
 from ..excelmath import fits_a_cell
-from ..model import Finding, a1, col_letter
+from ..present import (FILL_RGB, HEADERS, NOTE_AUTHOR, RESULTS_SHEET, TAB_RGB, WHOLE_SHEET, APPEND_MARK,
+                       column_widths, fmt_value, note_text, summary_line, worst)
 from ..read.preflight import Inspected, preflight
+from ..severity import Severity
 from ._ooxml import (
-    CT_COMMENTS, CT_STYLES, CT_VML, CT_WORKSHEET, FILL_RGB, MAIN_PART_SUFFIX, NS_MAIN, NS_PKG_REL, NS_R, NS_STRICT_MAIN,
+    CT_COMMENTS, CT_STYLES, CT_VML, CT_WORKSHEET, MAIN_PART_SUFFIX, NS_MAIN, NS_PKG_REL, NS_R, NS_STRICT_MAIN,
     RT_COMMENTS, RT_OFFICE_DOCUMENT, RT_SHARED_STRINGS, RT_STYLES, RT_VML, RT_WORKSHEET, WORKBOOK_ORDER, Comments,
-    Package, Rels, Sheet, Styles, Vml, display_width, esc, first_group, insert_in_order, parse_range, parse_xml,
-    q, quote_sheet, serialise, xml_text)
+    Package, Rels, Sheet, Styles, Vml, esc, first_group, insert_in_order, parse_xml, q, serialise,
+    xml_text)
 from ._zipcopy import ZipCopyError, ZipSource
 
 __all__ = ["annotate", "package_suffix", "RESULTS_SHEET", "NOTE_AUTHOR"]
 
-# -- user-visible wording ------------------------------------------------------------------------------
-RESULTS_SHEET = "核查结果"
-HEADERS = ("序号", "检查项", "严重程度", "工作表", "单元格", "填报值", "复核值", "说明")
-SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
-NO_FINDINGS = "未发现问题"
-WHOLE_SHEET = "（整表）"
-BLANK_STATED = "（空白）"
-NO_COMPUTED = "—"
-APPEND_MARK = "【核查】"  # opens the block appended to a note someone else wrote
-NOTE_AUTHOR = "perfeval_xl"  # author of the notes we create; lets a re-check replace them
-
-SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
 _MAX_CELLS_PER_FINDING = 2000  # a finding on a huge range or merge fills at most this many cells
 
 
@@ -85,7 +76,7 @@ def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Find
     src, dst = Path(src), Path(dst)
     findings = list(findings)
     for f in findings:
-        if f.severity not in SEVERITY_RANK:
+        if not isinstance(f.severity, Severity):
             raise ValueError(f"finding {f.check}: unknown severity {f.severity!r}")
         if f.cell is not None:
             parse_range(f.cell)  # raises ValueError
@@ -149,33 +140,6 @@ def _write_atomically(dst: Path, write) -> None:
         except FileNotFoundError:
             pass
         raise
-
-
-def _fmt_value(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, Decimal):
-        if not v.is_finite():
-            return str(v)
-        if v == v.to_integral_value():
-            return format(v.to_integral_value(), "f")
-        return format(v.normalize(), "f")
-    if isinstance(v, float):
-        if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
-            return str(int(v))
-        return format(v, ".15g")
-    return str(v)
-
-
-def _explain(f: Finding) -> str:
-    text = f"[{f.check}] {SEVERITY_LABEL[f.severity]}：{f.message}"
-    if f.stated is not None or f.computed is not None:
-        stated = _fmt_value(f.stated) if f.stated is not None else BLANK_STATED
-        computed = _fmt_value(f.computed) if f.computed is not None else NO_COMPUTED
-        text += f"\n填报值：{stated}；复核值：{computed}"
-    return text
 
 
 # -- the annotator -------------------------------------------------------------------------------------
@@ -271,8 +235,8 @@ class _Annotator:
                 if m[0] <= r2 and r1 <= m[2] and m[1] <= c2 and c1 <= m[3]:
                     r1, c1, r2, c2 = min(r1, m[0]), min(c1, m[1]), max(r2, m[2]), max(c2, m[3])
             notes.setdefault((r1, c1), []).append(f)
-            rank = SEVERITY_RANK[f.severity]
-            if rank >= SEVERITY_RANK["warning"]:
+            rank = f.severity.rank
+            if f.severity.marks_cell:
                 count = 0
                 for r in range(r1, r2 + 1):
                     for c in range(c1, c2 + 1):
@@ -282,7 +246,7 @@ class _Annotator:
                             break
                     if count >= _MAX_CELLS_PER_FINDING:
                         break
-        rgb_of = {SEVERITY_RANK["error"]: FILL_RGB["error"], SEVERITY_RANK["warning"]: FILL_RGB["warning"]}
+        rgb_of = {s.rank: FILL_RGB[s] for s in FILL_RGB}
         for (r, c) in sorted(fill_rank):
             cell = sheet.cell(r, c)
             s = int(cell.get("s", "0") or 0)
@@ -311,7 +275,7 @@ class _Annotator:
         changed = False
         for (r, c), fs in sorted(notes.items()):
             ref = a1(r, c)
-            text = "\n".join(_explain(f) for f in fs)
+            text = "\n".join(note_text(f) for f in fs)
             existing = comments.by_ref.get(ref)
             if existing is None:
                 comments.new_comment(ref, text)
@@ -443,25 +407,19 @@ class _Annotator:
     def _results_xml(self) -> tuple[bytes, int]:
         st = self.styles
         sx = {k: st.extra(k) for k in ("title", "header", "text", "wrap", "link", "error", "warning")}
-        counts = {k: sum(1 for f in self.findings if f.severity == k) for k in SEVERITY_RANK}
-        if self.findings:
-            summary = f"错误 {counts['error']} 项，警告 {counts['warning']} 项"
-            if counts["info"]:
-                summary += f"，提示 {counts['info']} 项"
-        else:
-            summary = NO_FINDINGS
-        title = f"文件：{self.source_name}　{summary}"
-        widths = [display_width(h) for h in HEADERS]
+        title = f"文件：{self.source_name}　{summary_line(self.findings)}"
         rows: list[str] = [f'<row r="1">{_istr("A1", title, sx["title"])}</row>',
                            '<row r="2">' + "".join(_istr(f"{col_letter(i)}2", h, sx["header"])
                                                    for i, h in enumerate(HEADERS)) + "</row>"]
+        shown: list[tuple] = []
         links: list[str] = []
         for n, f in enumerate(self.findings, start=1):
             r = n + 2
             info = self.sheet_by_name(f.sheet)
             cell_text = f.cell.replace("$", "").upper() if f.cell else WHOLE_SHEET
-            values = [n, f.check, SEVERITY_LABEL[f.severity], f.sheet, cell_text, f.stated, f.computed, f.message]
-            styles = [sx["text"], sx["text"], sx.get(f.severity, sx["text"]), sx["text"], sx["text"], sx["text"],
+            values = [n, f.check, f.severity.label, f.sheet, cell_text, f.stated, f.computed, f.message]
+            shown.append(tuple(values))
+            styles = [sx["text"], sx["text"], sx.get(f.severity.value, sx["text"]), sx["text"], sx["text"], sx["text"],
                       sx["text"], sx["wrap"]]
             if info is not None and info.is_worksheet:
                 target = f.cell.replace("$", "").upper() if f.cell else "A1"
@@ -476,18 +434,13 @@ class _Annotator:
                     cells.append(f'<c r="{ref}" s="{s}"/>')
                 elif isinstance(v, (int, float, Decimal)) and fits_a_cell(v):
                     cells.append(f'<c r="{ref}" s="{s}"><v>{_number(v)}</v></c>')
-                    widths[i] = max(widths[i], len(_fmt_value(v)))
                 else:
-                    text = _fmt_value(v)
-                    cells.append(_istr(ref, text, s))
-                    widths[i] = max(widths[i], max(display_width(line) for line in text.split("\n")))
+                    cells.append(_istr(ref, fmt_value(v), s))
             rows.append(f'<row r="{r}">' + "".join(cells) + "</row>")
         last = len(self.findings) + 2
-        caps = [6, 10, 10, 30, 12, 24, 24, 70]
-        cols = "".join(
-            f'<col min="{i + 1}" max="{i + 1}" width="{min(caps[i], max(w + 2, 6)):.2f}" customWidth="1"/>'
-            for i, w in enumerate(widths))
-        tab = "FFC00000" if counts["error"] else ("FFFFC000" if counts["warning"] else "FF00B050")
+        cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:.2f}" customWidth="1"/>'
+                       for i, w in enumerate(column_widths(shown)))
+        tab = TAB_RGB[worst(f for f in self.findings if f.severity.marks_cell)]
         xml = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
             f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'

@@ -38,15 +38,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import xlsxwriter
-
+from ..a1 import a1, absolute, column_ranges
 from ..excelmath import ZERO, excel_round
-from ..model import a1, col_letter
-from ..profile import Profile
+from ..profile import Profile, QuestionSpec
 from ..rules import NOISE_DIGITS, RULES
 from ..tree import (TreeNode, call_arguments, describe_expression, evaluate_expression, expression_formula,
-                    expression_items, parse_tree, rule_arguments)
-from .template import FIXED_DATE, FONT, INPUT_BG, RED_BG, RED_FONT, _cache, _input, _lit, _text_units, print_a4
+                    expression_items, rule_arguments)
+from .registry import TemplateWriter, register
+from .sheet import INPUT, KINDS, SheetWriter, cached, input_value, lit, print_a4, text_units
 
 SHEET = "评价指标表"
 DATA_SHEET = "基础数据"
@@ -57,25 +56,17 @@ TOL = "0.005"
 Q_DEFAULT = (10, 3)  # a questionnaire without questions in the profile: 10 blank questions of 3 options
 Q_POINTS = (10, 5, 0)
 
-_BASE = {"font_name": FONT, "font_size": 11, "valign": "vcenter", "text_wrap": True, "border": 1}
-_INPUT = {"bg_color": INPUT_BG, "locked": False}
 _KINDS = {
-    "title": {"font_size": 16, "bold": True, "align": "center", "border": 0},
-    "year": {"align": "center", "border": 0},
+    **KINDS,
     "note": {"align": "left", "border": 0},
     "head": {"align": "center", "bold": True},
-    "label": {"align": "center"},
     "leaf": {"align": "left"},
     "text": {"align": "left"},
-    "number": {"align": "center"},
     "score": {"align": "center", "num_format": "0.00"},
     "value": {"align": "right", "num_format": "#,##0.00##"},
-    "in_text": {"align": "left", **_INPUT},
-    "in_center": {"align": "center", **_INPUT},
-    "in_number": {"align": "center", **_INPUT},
-    "in_score": {"align": "center", "num_format": "0.00", **_INPUT},
-    "in_value": {"align": "right", "num_format": "#,##0.00##", **_INPUT},
-    "helper": {"border": 0, "text_wrap": False},
+    "in_number": {"align": "center", **INPUT},
+    "in_score": {"align": "center", "num_format": "0.00", **INPUT},
+    "in_value": {"align": "right", "num_format": "#,##0.00##", **INPUT},
 }
 
 
@@ -113,7 +104,7 @@ def write_framework_template(profile: Profile, path: str | Path, *, year: int | 
         year: printed under the title ("（2024年度）"); None prints no year line.
         fill: optional input values, see the module docstring.
     """
-    if profile.kind != "framework" or not profile.raw.get("tree"):
+    if profile.kind != "framework" or not profile.tree:
         raise ValueError(f"profile {profile.id} has no weight tree (tree:) to lay out")
     return _Writer(profile, year, fill or {}).write(Path(path))
 
@@ -123,42 +114,23 @@ def _widths(ncols: int) -> list[float]:
     return [12.0] * (ncols - 1) + [26.0, 7.0, 8.0, 56.0]
 
 
-def _q(sheet: str, ref: str) -> str:
-    return f"{sheet}!{ref}"
+class _Writer(SheetWriter):
+    KINDS = _KINDS
+    QUALIFIED = True
 
-
-def _abs(r: int, c: int) -> str:
-    return f"${col_letter(c)}${r + 1}"
-
-
-def _ranges(col: int, rows: list[int]) -> list[str]:
-    """Rows of one column -> 'E5:E9'-style ranges of consecutive rows."""
-    out, rows = [], sorted(rows)
-    i = 0
-    while i < len(rows):
-        j = i
-        while j + 1 < len(rows) and rows[j + 1] == rows[j] + 1:
-            j += 1
-        out.append(a1(rows[i], col) if i == j else f"{a1(rows[i], col)}:{a1(rows[j], col)}")
-        i = j + 1
-    return out
-
-
-class _Writer:
     def __init__(self, profile: Profile, year, fill: dict):
-        self.p, self.year, self.fill = profile, year, fill
-        table = profile.raw.get("table") or {}
-        self.roots = parse_tree(profile.raw["tree"], table.get("deduction") or (), table.get("pick_one") or ())
+        self.map = FrameworkTemplateMap(profile.id)
+        super().__init__(profile, self.map)
+        self.year, self.fill = year, fill
+        self.roots = profile.tree
         self.leaves = [leaf for r in self.roots for leaf in r.leaves()]
         self.depth = max(len(leaf.path) for leaf in self.leaves)
         self.ncols = max(self.depth, 2)
         self.wcol, self.scol, self.ccol = self.ncols, self.ncols + 1, self.ncols + 2
         self.hcol = self.ccol + 2  # hidden helpers, after one empty column
         self.nhelpers = max((len(rule_arguments(x.method).inputs) for x in self.leaves if x.method), default=0)
-        self.map = FrameworkTemplateMap(profile.id)
         self.names = self._row_names()
-        self.q = profile.raw.get("questionnaire") or None
-        self._formats: dict = {}
+        self.q = profile.questionnaire
         self._check_fill()
 
     # -- names and the fill --------------------------------------------------------------------------------------
@@ -181,7 +153,7 @@ class _Writer:
         for key, value in (self.fill.get("data") or {}).items():
             if key not in typed:
                 problems.append(f"data: no data item '{key}'")
-            elif items[key]["kind"] in ("number", "count") and not isinstance(_input(value), (Decimal, type(None))):
+            elif items[key]["kind"] in ("number", "count") and not isinstance(input_value(value), (Decimal, type(None))):
                 problems.append(f"data: '{key}' takes a number, not {value!r}")
         for key in self.fill.get("scores") or {}:
             row = self.names.get(key)
@@ -195,7 +167,7 @@ class _Writer:
                 problems.append(f"weights: no row '{key}'")
             elif row.weight is not None or row.deduction:
                 problems.append(f"weights: row '{key}' has a fixed weight")
-            elif not isinstance(_input(self.fill["weights"][key]), (Decimal, type(None))):
+            elif not isinstance(input_value(self.fill["weights"][key]), (Decimal, type(None))):
                 problems.append(f"weights: '{key}' takes a number")
         if self.fill.get("questionnaire") and not self.q:
             problems.append("questionnaire: the profile has no questionnaire")
@@ -206,7 +178,7 @@ class _Writer:
         given = self.fill.get(part) or {}
         for key in ("/".join(node.path), node.name):
             if key in given and self.names.get(key) is node:
-                return _input(given[key])
+                return input_value(given[key])
         return None
 
     def data_items(self) -> dict[str, dict]:
@@ -223,48 +195,9 @@ class _Writer:
         return items
 
     # -- cells ---------------------------------------------------------------------------------------------------
-    def fmt(self, kind: str):
-        if kind not in self._formats:
-            self._formats[kind] = self.wb.add_format({**_BASE, **_KINDS[kind]})
-        return self._formats[kind]
-
-    def put(self, ws, r: int, c: int, value=None, kind: str = "label", *, r2=None, c2=None) -> str:
-        """A value (merged over r..r2 × c..c2); returns the qualified reference."""
-        r2, c2 = (r if r2 is None else r2), (c if c2 is None else c2)
-        f = self.fmt(kind)
-        if (r2, c2) != (r, c):
-            ws.merge_range(r, c, r2, c2, "", f)
-        if value is None or value == "":
-            ws.write_blank(r, c, None, f)
-        elif isinstance(value, (int, float, Decimal)):
-            ws.write_number(r, c, _cache(Decimal(str(value))), f)
-        else:
-            ws.write_string(r, c, str(value), f)
-        ref = _q(ws.name, a1(r, c))
-        if kind.startswith("in_"):
-            self.map.inputs.append(ref)
-        return ref
-
-    def calc(self, ws, r: int, c: int, formula: str, value, kind: str, *, r2=None, c2=None) -> str:
-        """A live formula with its cached value (merged over r..r2 × c..c2 when given)."""
-        f = self.fmt(kind)
-        r2, c2 = (r if r2 is None else r2), (c if c2 is None else c2)
-        if (r2, c2) != (r, c):
-            ws.merge_range(r, c, r2, c2, "", f)
-        ws.write_formula(r, c, "=" + formula, f, _cache(value))
-        ref = _q(ws.name, a1(r, c))
-        self.map.computed[ref] = "" if value is None else value
-        return ref
-
-    def red(self, ws, r1: int, c1: int, r2: int, c2: int, formula: str) -> None:
-        ws.conditional_format(r1, c1, r2, c2, {"type": "formula", "criteria": "=" + formula, "format": self.red_format})
-
     # -- the workbook ----------------------------------------------------------------------------------------------
     def write(self, path: Path) -> FrameworkTemplateMap:
-        self.wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
-        self.wb.set_properties({"title": self.p.title, "subject": self.p.name, "author": "perfeval_xl",
-                                "comments": f"profile {self.p.id}", "created": FIXED_DATE})
-        self.red_format = self.wb.add_format({"bg_color": RED_BG, "font_color": RED_FONT})
+        self.open(path)
         self.ws = self.wb.add_worksheet(SHEET)
         self.ds = self.wb.add_worksheet(DATA_SHEET)
         self.qs = self.wb.add_worksheet(Q_SHEET) if self.q else None
@@ -282,10 +215,10 @@ class _Writer:
     # -- 问卷统计 ------------------------------------------------------------------------------------------------
     def questionnaire_sheet(self) -> None:
         ws, spec, given = self.qs, self.q, self.fill.get("questionnaire") or {}
-        cols = spec["columns"]
-        questions = spec.get("questions") or [
-            {"text": "", "options": [["", p] for p in Q_POINTS[:Q_DEFAULT[1]]]} for _ in range(Q_DEFAULT[0])]
-        self.put(ws, 0, 0, spec.get("title") or "满意度调查问卷统计", "title", c2=4)
+        cols = spec.columns
+        questions = spec.questions or [QuestionSpec("", tuple(("", Decimal(p)) for p in Q_POINTS[:Q_DEFAULT[1]]))
+                                       for _ in range(Q_DEFAULT[0])]
+        self.put(ws, 0, 0, spec.title or "满意度调查问卷统计", "title", c2=4)
         ws.set_row(0, 32)
         for c, text in enumerate(("标题序号", "问题内容", cols["option"][0], cols["points"][0], cols["count"][0])):
             self.put(ws, 1, c, text, "head")
@@ -294,45 +227,45 @@ class _Writer:
         points_all, counts_all, qrows, refs = [], [], [], {"counts": [], "points": []}
         full = ZERO
         for i, question in enumerate(questions):
-            opts = question["options"]
+            opts = question.options
             first, last = r, r + len(opts) - 1
             self.put(ws, first, 0, i + 1, "number", r2=last)
-            self.put(ws, first, 1, question.get("text") or None, "in_text", r2=last)
+            self.put(ws, first, 1, question.text or None, "in_text", r2=last)
             qc, qp = [], []
             for j, (option, points) in enumerate(opts):
                 row_counts = counts_given[i] if i < len(counts_given) else []
-                count = _input(row_counts[j]) if j < len(row_counts) else None
+                count = input_value(row_counts[j]) if j < len(row_counts) else None
                 self.put(ws, r, 2, option or None, "in_text")
                 qp.append(self.put(ws, r, 3, points, "in_number"))
                 qc.append(self.put(ws, r, 4, count, "in_number"))
-                points_all.append(Decimal(str(points)))
+                points_all.append(points)
                 counts_all.append(count if isinstance(count, Decimal) else ZERO)
                 r += 1
-            full += max(Decimal(str(p)) for _, p in opts)
+            full += max(p for _, p in opts)
             qrows.append((first, last))
             refs["counts"].append(qc)
             refs["points"].append(qp)
         first_opt, last_opt = 2, r - 1
         pts, cnt = f"D{first_opt + 1}:D{last_opt + 1}", f"E{first_opt + 1}:E{last_opt + 1}"
         total = sum((c * p for c, p in zip(counts_all, points_all)), ZERO)
-        self.put(ws, r, 0, spec["total"][0], c2=2)
+        self.put(ws, r, 0, spec.total[0], c2=2)
         full_f = "+".join(f"MAX(D{a + 1}:D{b + 1})" for a, b in qrows)
         refs["full"] = self.calc(ws, r, 3, full_f, full, "number")
         refs["total"] = self.calc(ws, r, 4, f"SUMPRODUCT({cnt},{pts})", total, "number")
-        valid = _input(given.get("valid"))
-        self.put(ws, r + 1, 0, spec["valid"][0], c2=3)
+        valid = input_value(given.get("valid"))
+        self.put(ws, r + 1, 0, spec.valid[0], c2=3)
         refs["valid"] = self.put(ws, r + 1, 4, valid, "in_number")
         rule = RULES["questionnaire"]
         vnum = valid if isinstance(valid, Decimal) else ZERO
         score = rule.evaluate(counts=counts_all, points=points_all, valid=vnum)
-        self.put(ws, r + 2, 0, spec["score"][0], c2=3)
-        valid_cell = _abs(r + 1, 4)
+        self.put(ws, r + 2, 0, spec.score[0], c2=3)
+        valid_cell = absolute(r + 1, 4)
         refs["score"] = self.calc(ws, r + 2, 4, rule.formula(counts=cnt, points=pts, valid=valid_cell), score, "score")
         self.map.questionnaire = refs
         # satisfaction %: 综合得分 ÷ 满分 × 100, blank until there are valid questionnaires
         self.q_pct = None if not vnum or not full else score / full * 100
-        self.q_pct_formula = (f"IF(OR(N('{Q_SHEET}'!{_abs(r + 1, 4)})=0,N('{Q_SHEET}'!{_abs(r, 3)})=0),\"\","
-                              f"'{Q_SHEET}'!{_abs(r + 2, 4)}/'{Q_SHEET}'!{_abs(r, 3)}*100)")
+        self.q_pct_formula = (f"IF(OR(N('{Q_SHEET}'!{absolute(r + 1, 4)})=0,N('{Q_SHEET}'!{absolute(r, 3)})=0),\"\","
+                              f"'{Q_SHEET}'!{absolute(r + 2, 4)}/'{Q_SHEET}'!{absolute(r, 3)}*100)")
         for a, b in qrows:  # a question's counts must add up to the valid questionnaires
             self.red(ws, a, 4, b, 4, f"AND(N({valid_cell})>0,SUM($E${a + 1}:$E${b + 1})<>N({valid_cell}))")
         ws.data_validation(first_opt, 4, last_opt, 4, {
@@ -369,7 +302,7 @@ class _Writer:
                 self.values[name] = self.q_pct
                 self.map.data[name] = self.calc(ws, r, 1, self.q_pct_formula, self.q_pct, "value")
             else:
-                value = _input(given.get(name))
+                value = input_value(given.get(name))
                 self.values[name] = value
                 self.map.data[name] = self.put(ws, r, 1, value, "in_center" if kind == "answer" else "in_value")
                 dv = ({"validate": "list", "source": ["是", "否"]} if kind == "answer" else
@@ -379,7 +312,7 @@ class _Writer:
                                                 "error_title": "数据有误", "error_message": hints[kind] + "。"})
             note = f"{hints[kind]}。用于：{'、'.join(item['users'])}"
             self.put(ws, r, 2, note, "text")
-            ws.set_row(r, max(20, math.ceil(_text_units(note) / 58) * 14.5 + 6, math.ceil(_text_units(name) / 38) * 14.5 + 6))
+            ws.set_row(r, max(20, math.ceil(text_units(note) / 58) * 14.5 + 6, math.ceil(text_units(name) / 38) * 14.5 + 6))
             r += 1
         for c, w in enumerate((40, 16, 60)):
             ws.set_column(c, c, w)
@@ -459,18 +392,18 @@ class _Writer:
         path = "/".join(node.path)
         kind = "leaf" if node.is_leaf else "label"
         if node.weight is not None or node.is_leaf:
-            text = node.name + (f"({_lit(node.weight)}分)" if node.weight else "")
+            text = node.name + (f"({lit(node.weight)}分)" if node.weight else "")
             ref = self.put(self.ws, r1, c1, text, kind, r2=r2, c2=c2)
         else:  # the weight its children carry, live: "过程(20分)"
             rows, constant = self.weight_terms(node.children)
             total = sum((self.weights[r] for r in rows if self.weights[r] is not None), constant)
-            parts = _ranges(self.wcol, rows)
-            expr = "+".join(([f"SUM({','.join(parts)})"] if parts else []) + ([_lit(constant)] if constant else []))
+            parts = column_ranges(self.wcol, rows)
+            expr = "+".join(([f"SUM({','.join(parts)})"] if parts else []) + ([lit(constant)] if constant else []))
             name = node.name.replace('"', '""')
             # ROUND before joining: a sum such as 1 + 7.5 + 3.13 is 11.629999999999999 in binary, which Excel and
             # LibreOffice print as 11.63 but the `formulas` library as it is
             formula = f'IF(({expr or 0})=0,"{name}","{name}("&ROUND({expr or 0},{NOISE_DIGITS})&"分)")'
-            text = node.name if total == 0 else f"{node.name}({_lit(excel_round(total, NOISE_DIGITS))}分)"
+            text = node.name if total == 0 else f"{node.name}({lit(excel_round(total, NOISE_DIGITS))}分)"
             ref = self.calc(self.ws, r1, c1, formula, text, kind, r2=r2, c2=c2)
         self.need(r1, r2, text, c1, c2)
         if node.is_leaf:
@@ -500,7 +433,7 @@ class _Writer:
 
     def need(self, r1: int, r2: int, text: str, c1: int, c2: int) -> None:
         width = sum(_widths(self.ncols)[c1:c2 + 1]) - 1
-        lines = max(1, math.ceil(_text_units(text) / max(width, 1)))
+        lines = max(1, math.ceil(text_units(text) / max(width, 1)))
         per_row = (lines * 14.5 + 6) / (r2 - r1 + 1)
         for r in range(r1, r2 + 1):
             self.heights[r] = max(self.heights.get(r, 0), per_row)
@@ -532,11 +465,11 @@ class _Writer:
             refs["score"] = self.put(ws, r, self.scol, score, "in_score")
             limit = self.cap(leaf) if leaf.deduction else leaf.weight
             what = "扣分" if leaf.deduction else "得分"
-            dv = ({"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": _cache(limit)}
+            dv = ({"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": cached(limit)}
                   if limit is not None else {"validate": "decimal", "criteria": ">=", "value": 0})
             ws.data_validation(r, self.scol, r, self.scol, {
                 **dv, "input_title": what, "input_message": (
-                    f"按评分细则填写{what}，0 到 {_lit(limit)} 分。" if limit is not None else
+                    f"按评分细则填写{what}，0 到 {lit(limit)} 分。" if limit is not None else
                     f"按评分细则填写{what}，不超过本行分值。"),
                 "error_title": f"{what}有误", "error_message": f"{what}应在 0 和分值之间。"})
             self.scores[r] = score if isinstance(score, Decimal) else None
@@ -556,17 +489,17 @@ class _Writer:
         guards = [f'{h}=""' for h in helper_refs.values()] + ([f'{wref}=""'] if open_weight else [])
         guard = guards[0] if len(guards) == 1 else f"OR({','.join(guards)})"
         cap = self.cap(leaf) if leaf.deduction else None
-        weight_arg = _lit(cap) if leaf.deduction else wref
+        weight_arg = lit(cap) if leaf.deduction else wref
         body = rule.formula(**helper_refs, **call_arguments(leaf.method, leaf.params, weight_arg))
         digits = int(leaf.params.get("digits", 2))
         if leaf.method == "qualitative":
             body = f"ROUND({body},{digits})"
         if leaf.deduction and args.takes_weight:
-            body = f"{_lit(cap)}-({body})"
+            body = f"{lit(cap)}-({body})"
         score = None
         if all(v is not None for v in values.values()) and not (open_weight and w is None):
             weight = cap if leaf.deduction else w
-            call = {k: (_lit(v) if leaf.method == "qualitative" and isinstance(v, Decimal) else v)
+            call = {k: (lit(v) if leaf.method == "qualitative" and isinstance(v, Decimal) else v)
                     for k, v in values.items()}
             got = rule.evaluate(**call, **call_arguments(leaf.method, leaf.params, weight))
             if leaf.method == "qualitative":
@@ -619,13 +552,13 @@ class _Writer:
 
         for root in self.roots:
             weigh(root)
-        parts = _ranges(self.wcol, cells)
-        wformula = "+".join(([f"SUM({','.join(parts)})"] if parts else []) + ([_lit(constant)] if constant else [])) or "0"
+        parts = column_ranges(self.wcol, cells)
+        wformula = "+".join(([f"SUM({','.join(parts)})"] if parts else []) + ([lit(constant)] if constant else [])) or "0"
         wvalue = sum((self.weights[x] for x in cells if self.weights[x] is not None), ZERO) + constant
         self.map.total_weight = self.calc(ws, r, self.wcol, wformula, wvalue, "number")
         # 得分: scored rows minus the points deducted, each 扣分项 block at most its weight
         main = [x for x, leaf in self.rows.items() if not leaf.deduction]
-        formula = f"SUM({','.join(_ranges(self.scol, main))})" if main else "0"
+        formula = f"SUM({','.join(column_ranges(self.scol, main))})" if main else "0"
         value = sum((self.scores[x] for x in main if self.scores[x] is not None), ZERO)
         for root in self.roots:
             if not root.deduction:
@@ -633,15 +566,15 @@ class _Writer:
             rows = [self.leaf_row[id(x)] for x in root.leaves()]
             cap = root.weight
             got = sum((self.scores[x] for x in rows if self.scores[x] is not None), ZERO)
-            rng = ",".join(_ranges(self.scol, rows))
-            formula += f"-MIN({_lit(cap)},SUM({rng}))" if cap is not None else f"-SUM({rng})"
+            rng = ",".join(column_ranges(self.scol, rows))
+            formula += f"-MIN({lit(cap)},SUM({rng}))" if cap is not None else f"-SUM({rng})"
             value -= min(cap, got) if cap is not None else got
         total = excel_round(value, TOTAL_DIGITS)
         self.map.total_score = self.calc(ws, r, self.scol, f"ROUND({formula},{TOTAL_DIGITS})", total, "score")
         self.put(ws, r, self.ccol, None, "text")
         # 评价等次: blank until a score is there
         self.put(ws, r + 1, 0, p.grade_labels[0], "head", c2=label_end)
-        all_scores = ",".join(_ranges(self.scol, list(self.rows)))
+        all_scores = ",".join(column_ranges(self.scol, list(self.rows)))
         total_ref = a1(r, self.scol)
         bands = p.grade_bands
         any_score = any(v is not None for v in self.scores.values())
@@ -650,9 +583,9 @@ class _Writer:
                                    f'IF(COUNT({all_scores})=0,"",{RULES["grade"].formula(total=total_ref, bands=bands)})',
                                    grade, "label", c2=self.ccol)
         # the weights must add up to the total once scoring has started (open weights are typed by the unit)
-        tw = _abs(r, self.wcol)
+        tw = absolute(r, self.wcol)
         self.red(ws, r, self.wcol, r, self.wcol,
-                 f"AND(COUNT({all_scores})>0,ABS(N({tw})-{_lit(p.total_weight)})>{TOL})")
+                 f"AND(COUNT({all_scores})>0,ABS(N({tw})-{lit(p.total_weight)})>{TOL})")
         self.total_row = r
 
     def score_checks(self) -> None:
@@ -666,6 +599,9 @@ class _Writer:
                 runs.append([key, r, r])
         for (kind, cap), r1, r2 in runs:
             s, w = a1(r1, self.scol), a1(r1, self.wcol)
-            limit = _lit(cap) if kind == "deduction" else f"N({w})"
+            limit = lit(cap) if kind == "deduction" else f"N({w})"
             self.red(self.ws, r1, self.scol, r2, self.scol,
                      f"AND(ISNUMBER({s}),OR({s}<0,{s}>{limit}+{TOL}))")
+
+
+register("framework", TemplateWriter(write_framework_template, SHEET))

@@ -170,13 +170,12 @@ def _sha256(path: Path) -> str:
 def regenerate(dirpath: str | Path = "workbook_templates") -> list[Path]:
     """Build `<dirpath>/<profile>.ods` beside each shipped profile's `<dirpath>/<profile>.xlsx`."""
     from ..profile import shipped_profiles
-    from .framework_template import SHEET as FRAMEWORK_SHEET
-    from .template import SHEET as PROJECT_SHEET
+    from .templates import form_sheet
 
     dirpath = Path(dirpath)
     profiles = shipped_profiles()
     files = sorted(p for p in dirpath.glob("*.xlsx") if p.stem in profiles)
-    sheets = {p.stem: FRAMEWORK_SHEET if profiles[p.stem].kind == "framework" else PROJECT_SHEET for p in files}
+    sheets = {p.stem: form_sheet(profiles[p.stem]) for p in files}
     return build_ods(files, dirpath, sheets=sheets)
 
 

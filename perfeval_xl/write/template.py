@@ -23,25 +23,23 @@ Numbers may be int, float, Decimal or plain-number strings ("35.16"). Indicators
 numeric target (≥ + 11 -> "≥11"); hidden helper columns read the sign and the number back from that text.
 
 Regenerate the shipped blank templates (these and the framework templates of write/framework_template.py) with
-`python -m perfeval_xl.write.template [DIR]` (default `workbook_templates`).
+`python -m perfeval_xl.write.templates [DIR]` (default `workbook_templates`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import sys
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import xlsxwriter
-
-from ..excelmath import ZERO, dec, excel_round, half_unit
-from ..model import a1, col_letter
-from ..profile import Profile, shipped_profiles
+from ..a1 import a1, col_letter, make_absolute
+from ..excelmath import ZERO, excel_round, half_unit
+from ..profile import Profile
 from ..rules import RULES, Qualitative
+from .registry import TemplateWriter, register
+from .sheet import INPUT, KINDS, SheetWriter, cached, input_value, lit, print_a4, text_units
 
 SHEET = "绩效自评表"
 NCOLS = 10  # the official forms are ten columns wide, A..J
@@ -50,9 +48,6 @@ SIGNS = ("≥", "≤", "=", ">", "<")
 DEFAULT_NATURE = "≥"  # a national target written without a sign is a 正向 target
 PREFIXES = 9  # longest number prefix read from a target with a unit ("≥50个" -> 50)
 AMOUNTS = ("initial", "budget", "executed")
-FONT = "宋体"
-INPUT_BG, RED_BG, RED_FONT = "#FFFFCC", "#FFC7CE", "#9C0006"
-FIXED_DATE = datetime(2024, 1, 1)  # document properties, so regenerated templates are byte-identical
 
 # Wording that is not in the profiles: the fixed furniture of each official layout style.
 FURNITURE = {
@@ -61,20 +56,12 @@ FURNITURE = {
     "side": {"goals": "年度总体目标", "sub_prefix": "其中：", "sub_mark": "", "signatures": ()},
 }
 
-_BASE = {"font_name": FONT, "font_size": 11, "valign": "vcenter", "text_wrap": True, "border": 1}
-_INPUT = {"bg_color": INPUT_BG, "locked": False}
 _KINDS = {
-    "title": {"font_size": 16, "bold": True, "align": "center", "border": 0},
-    "year": {"align": "center", "border": 0},
-    "label": {"align": "center"},
+    **KINDS,
     "section": {"align": "left", "bold": True},
-    "in_text": {"align": "left", **_INPUT},
-    "in_center": {"align": "center", **_INPUT},
-    "in_amount": {"align": "right", "num_format": "#,##0.00", **_INPUT},
+    "in_amount": {"align": "right", "num_format": "#,##0.00", **INPUT},
     "amount": {"align": "right", "num_format": "#,##0.00"},
     "rate": {"align": "right", "num_format": "0.00%"},
-    "number": {"align": "center"},
-    "helper": {"border": 0, "text_wrap": False},
 }
 
 
@@ -129,7 +116,7 @@ def _check_fill(profile: Profile, fill: dict) -> None:
     extra = set(fill) - {"fields", "narrative", "budget", "reason", "indicators"}
     if extra:
         problems.append(f"unknown keys {sorted(extra)}")
-    sigs = {key for key, _ in FURNITURE[profile.layout["section"]]["signatures"]}
+    sigs = {key for key, _ in FURNITURE[profile.layout.section]["signatures"]}
     for part, known in (("fields", set(profile.fields) | sigs), ("narrative", set(profile.narrative)),
                         ("budget", set(profile.budget.lines))):
         extra = set(fill.get(part) or {}) - known
@@ -145,40 +132,10 @@ def _check_fill(profile: Profile, fill: dict) -> None:
         raise ValueError(f"fill does not fit profile {profile.id}: " + "; ".join(problems))
 
 
-def regenerate(dirpath: str | Path = "workbook_templates") -> list[Path]:
-    """Write every shipped profile's blank template to `<dirpath>/<profile id>.xlsx` (frameworks: those with a
-    weight tree, by write.framework_template)."""
-    from .framework_template import write_framework_template
-
-    out = Path(dirpath)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for profile in shipped_profiles().values():
-        if profile.kind == "framework" and not profile.raw.get("tree"):
-            continue  # nothing to lay out: such a profile only checks
-        path = out / f"{profile.id}.xlsx"
-        (write_framework_template if profile.kind == "framework" else write_template)(profile, path)
-        paths.append(path)
-    return paths
-
-
 # --- values as the sheet sees them ----------------------------------------------------------------------------
 
-_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _VALUE = re.compile(r"\s*([+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)\s*",
                     re.ASCII)
-
-
-def _input(v: object) -> Decimal | str | None:
-    """A fill value as it will sit in its cell: a number (Decimal), a text, or None for blank."""
-    if v is None or isinstance(v, bool):
-        return None if v is None else str(v)
-    if isinstance(v, (int, float, Decimal)):
-        return dec(v)
-    s = str(v).strip()
-    if not s:
-        return None
-    return Decimal(s) if _PLAIN.fullmatch(s) else s
 
 
 def _xl_value(s: str) -> Decimal | None:
@@ -219,20 +176,6 @@ def _leading_number(v: Decimal | str | None, strip_sign: bool) -> Decimal | None
     return None
 
 
-def _cache(v: object) -> object:
-    """A value as xlsxwriter stores it next to a formula."""
-    if v is None:
-        return ""
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
-def _lit(x: object) -> str:
-    """A number as an Excel literal (10, 0.005)."""
-    return format(Decimal(str(x)).normalize(), "f")
-
-
 # --- formula builders -----------------------------------------------------------------------------------------
 
 def _any_eq(ref: str, options) -> str:
@@ -259,15 +202,15 @@ def _number_text_formula(cell: str, text: str) -> str:
     return f'IF(ISNUMBER({cell}),"",LEFT({text},FIND("#",{marked}&"#")-1))'
 
 
-def _band_share(actual: str, bands: list[dict], key: str) -> str:
+def _band_share(actual: str, bands, key: str) -> str:
     """The share (`low` or `high`) of the 定性 band the 完成值 text picks, in the order the qualitative rule uses."""
     out = "0"
-    for band in reversed(Qualitative._ordered(bands)):
-        share = _lit(band[key])
-        if not band["keywords"]:
+    for band in reversed(Qualitative.ordered(bands)):
+        share = lit(getattr(band, key))
+        if not band.keywords:
             out = share
             continue
-        hit = ",".join(f'ISNUMBER(SEARCH("{k}",{actual}))' for k in band["keywords"])
+        hit = ",".join(f'ISNUMBER(SEARCH("{k}",{actual}))' for k in band.keywords)
         out = f"IF(OR({hit}),{share},{out})"
     return out
 
@@ -294,103 +237,59 @@ def _runs(values: list) -> list[tuple[int, int, object]]:
     return out
 
 
-def _text_units(text: str) -> float:
-    """Display width of a text in Excel column units (a CJK character is about two)."""
-    return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
-
-
 # --- the writer -----------------------------------------------------------------------------------------------
 
-class _Writer:
+class _Writer(SheetWriter):
     """Lays out one form; methods write one part each and return the next free row (0-based)."""
 
+    KINDS = _KINDS
+
     def __init__(self, profile: Profile, year, fill: dict):
-        self.p, self.year, self.fill = profile, year, fill
-        self.style = profile.layout["section"]
-        self.furn = FURNITURE[self.style]
-        self.widths = [float(w) for w in profile.layout["widths"]]
-        self.bdigits = int(profile.budget_opt("score_digits"))
-        self.idigits = int(profile.indicator_opt("score_digits"))
-        self.tdigits = max(self.bdigits, self.idigits)
         self.map = TemplateMap(profile.id, SHEET)
-        self._formats: dict = {}
+        super().__init__(profile, self.map)
+        self.year, self.fill = year, fill
+        self.style = profile.layout.section
+        self.furn = FURNITURE[self.style]
+        self.widths = list(profile.layout.widths)
+        self.bdigits = profile.budget.score_digits
+        self.idigits = profile.indicators.score_digits
+        self.tdigits = max(self.bdigits, self.idigits)
         self._heights: dict[int, float] = {}
-        methods = profile.methods
         self.groups: dict[str, list[str]] = {}
-        for nature, method in methods.items():
+        for nature, method in profile.indicators.methods.items():
             self.groups.setdefault(method, []).append(nature)
 
     # -- cells ------------------------------------------------------------------------------------------------
-    def fmt(self, kind: str):
-        """The cell format of a kind (shared, created once)."""
-        if kind not in self._formats:
-            if kind == "exec_score":
-                props = {"align": "center", "num_format": _digits_format(self.bdigits)}
-            elif kind == "score":  # indicator score: formula, but unlocked (a 定性 score may be adjusted)
-                props = {"align": "center", "num_format": _digits_format(self.idigits), "locked": False}
-            elif kind == "total":
-                props = {"align": "center", "num_format": _digits_format(self.tdigits)}
-            else:
-                props = _KINDS[kind]
-            self._formats[kind] = self.wb.add_format({**_BASE, **props})
-        return self._formats[kind]
+    def format_props(self, kind: str) -> dict:
+        if kind == "exec_score":
+            return {"align": "center", "num_format": _digits_format(self.bdigits)}
+        if kind == "score":  # indicator score: formula, but unlocked (a 定性 score may be adjusted)
+            return {"align": "center", "num_format": _digits_format(self.idigits), "locked": False}
+        if kind == "total":
+            return {"align": "center", "num_format": _digits_format(self.tdigits)}
+        return self.KINDS[kind]
 
-    def put(self, r: int, c: int, value=None, kind: str = "label", *, r2: int | None = None,
-            c2: int | None = None) -> str:
-        """Write a value into a cell (merged over r..r2 x c..c2); return its A1 reference."""
-        r2, c2 = (r if r2 is None else r2), (c if c2 is None else c2)
-        f = self.fmt(kind)
-        if (r2, c2) != (r, c):
-            self.ws.merge_range(r, c, r2, c2, "", f)
-        if value is None or value == "":
-            self.ws.write_blank(r, c, None, f)
-        elif isinstance(value, (int, float, Decimal)):
-            self.ws.write_number(r, c, _cache(dec(value)), f)
-        else:
-            self.ws.write_string(r, c, str(value), f)
-            if r == r2 and kind != "helper":
-                self.need(r, str(value), c, c2)
-        ref = a1(r, c)
-        if kind.startswith("in_"):
-            self.map.inputs.append(ref)
-        return ref
-
-    def calc(self, r: int, c: int, formula: str, value, kind: str, *, c2: int | None = None) -> str:
-        """Write a live formula with its cached value; remember the value the rules give."""
-        f = self.fmt(kind)
-        if c2 is not None and c2 != c:
-            self.ws.merge_range(r, c, r, c2, "", f)
-        self.ws.write_formula(r, c, "=" + formula, f, _cache(value))
-        ref = a1(r, c)
-        self.map.computed[ref] = "" if value is None else value
-        return ref
+    def wrote_text(self, r: int, c1: int, c2: int, text: str) -> None:
+        self.need(r, text, c1, c2)
 
     def need(self, r: int, text: str, c1: int, c2: int, minimum: float = 0) -> None:
         """Make row r tall enough for `text` wrapped in columns c1..c2."""
         width = sum(self.widths[c1:c2 + 1]) - 1
-        lines = max(1, math.ceil(_text_units(text) / max(width, 1)))
+        lines = max(1, math.ceil(text_units(text) / max(width, 1)))
         self._heights[r] = max(self._heights.get(r, 0), lines * 14.5 + 6, minimum)
-
-    def red(self, r1: int, c1: int, r2: int, c2: int, formula: str) -> None:
-        """Conditional format: the range turns red where `formula` (relative to its top-left cell) is TRUE."""
-        self.ws.conditional_format(r1, c1, r2, c2, {"type": "formula", "criteria": "=" + formula,
-                                                    "format": self.red_format})
 
     def field(self, key: str) -> str | None:
         return self.fill.get("fields", {}).get(key)
 
     def narr(self, r: int, c: int, key: str, c2: int, minimum: float) -> None:
         """A narrative input cell (goal, 评价结论, ...)."""
-        self.map.narrative[key] = self.put(r, c, self.fill.get("narrative", {}).get(key), "in_text", c2=c2)
+        self.map.narrative[key] = self.put(self.ws, r, c, self.fill.get("narrative", {}).get(key), "in_text", c2=c2)
         self._heights[r] = max(self._heights.get(r, 0), minimum)
 
     # -- the whole sheet --------------------------------------------------------------------------------------
     def write(self, path: Path) -> TemplateMap:
-        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": False, "in_memory": True})
-        self.wb.set_properties({"title": self.p.title, "subject": self.p.name, "author": "perfeval_xl",
-                                "comments": f"profile {self.p.id}", "created": FIXED_DATE})
+        self.open(path)
         self.ws = self.wb.add_worksheet(SHEET)
-        self.red_format = self.wb.add_format({"bg_color": RED_BG, "font_color": RED_FONT})
         r = self.head_row_style() if self.style == "row" else self.head_side_style()
         r = self.budget_block(r)
         if self.style == "side":
@@ -408,44 +307,44 @@ class _Writer:
     def head_row_style(self) -> int:
         """Sichuan export: title with year; 项目名称; 主管部门 | 实施单位; 项目基本情况 (goals, content)."""
         p, nar = self.p, self.p.narrative
-        self.put(0, 0, p.title + self.title(), "title", c2=9)
+        self.put(self.ws, 0, 0, p.title + self.title(), "title", c2=9)
         self._heights[0] = 32
-        self.put(1, 0, p.fields["project"][0], c2=1)
-        self.map.fields["project"] = self.put(1, 2, self.field("project"), "in_text", c2=9)
-        self.put(2, 0, p.fields["department"][0], c2=1)
-        self.map.fields["department"] = self.put(2, 2, self.field("department"), "in_text", c2=4)
-        self.put(2, 5, p.fields["unit"][0], c2=6)
-        self.map.fields["unit"] = self.put(2, 7, self.field("unit"), "in_text", c2=9)
-        self.put(3, 0, self.furn["basic"], r2=6)
-        self.put(3, 1, self.furn["goals"], c2=9)
-        self.put(4, 1, nar["goal"][0], c2=4)
-        self.put(4, 5, nar["goal_done"][0], c2=9)
+        self.put(self.ws, 1, 0, p.fields["project"][0], c2=1)
+        self.map.fields["project"] = self.put(self.ws, 1, 2, self.field("project"), "in_text", c2=9)
+        self.put(self.ws, 2, 0, p.fields["department"][0], c2=1)
+        self.map.fields["department"] = self.put(self.ws, 2, 2, self.field("department"), "in_text", c2=4)
+        self.put(self.ws, 2, 5, p.fields["unit"][0], c2=6)
+        self.map.fields["unit"] = self.put(self.ws, 2, 7, self.field("unit"), "in_text", c2=9)
+        self.put(self.ws, 3, 0, self.furn["basic"], r2=6)
+        self.put(self.ws, 3, 1, self.furn["goals"], c2=9)
+        self.put(self.ws, 4, 1, nar["goal"][0], c2=4)
+        self.put(self.ws, 4, 5, nar["goal_done"][0], c2=9)
         self.narr(5, 1, "goal", 4, 60)
         self.narr(5, 5, "goal_done", 9, 60)
-        self.put(6, 1, nar["content"][0], c2=2)
+        self.put(self.ws, 6, 1, nar["content"][0], c2=2)
         self.narr(6, 3, "content", 9, 45)
         return 7
 
     def head_side_style(self) -> int:
         """National form: title, （    年度）, 项目名称, 主管部门 | 实施单位."""
         p = self.p
-        self.put(0, 0, p.title, "title", c2=9)
+        self.put(self.ws, 0, 0, p.title, "title", c2=9)
         self._heights[0] = 32
-        self.put(1, 0, self.title(), "year", c2=9)
-        self.put(2, 0, p.fields["project"][0], c2=1)
-        self.map.fields["project"] = self.put(2, 2, self.field("project"), "in_text", c2=9)
-        self.put(3, 0, p.fields["department"][0], c2=1)
-        self.map.fields["department"] = self.put(3, 2, self.field("department"), "in_text", c2=5)
-        self.put(3, 6, p.fields["unit"][0], c2=7)
-        self.map.fields["unit"] = self.put(3, 8, self.field("unit"), "in_text", c2=9)
+        self.put(self.ws, 1, 0, self.title(), "year", c2=9)
+        self.put(self.ws, 2, 0, p.fields["project"][0], c2=1)
+        self.map.fields["project"] = self.put(self.ws, 2, 2, self.field("project"), "in_text", c2=9)
+        self.put(self.ws, 3, 0, p.fields["department"][0], c2=1)
+        self.map.fields["department"] = self.put(self.ws, 3, 2, self.field("department"), "in_text", c2=5)
+        self.put(self.ws, 3, 6, p.fields["unit"][0], c2=7)
+        self.map.fields["unit"] = self.put(self.ws, 3, 8, self.field("unit"), "in_text", c2=9)
         return 4
 
     def goals_side_style(self, r: int) -> int:
         """National form: 年度总体目标 | 预期目标 | 实际完成情况, then the two texts."""
         nar = self.p.narrative
-        self.put(r, 0, self.furn["goals"], r2=r + 1)
-        self.put(r, 1, nar["goal"][0], c2=5)
-        self.put(r, 6, nar["goal_done"][0], c2=9)
+        self.put(self.ws, r, 0, self.furn["goals"], r2=r + 1)
+        self.put(self.ws, r, 1, nar["goal"][0], c2=5)
+        self.put(self.ws, r, 6, nar["goal_done"][0], c2=9)
         self.narr(r + 1, 1, "goal", 5, 60)
         self.narr(r + 1, 6, "goal_done", 9, 60)
         return r + 2
@@ -453,56 +352,56 @@ class _Writer:
     # -- 预算执行情况 / 项目资金 ------------------------------------------------------------------------------------
     def budget_block(self, r: int) -> int:
         """Header, 总额 line (SUM of the sub-lines, rate, weight, score), sub-lines (inputs, rate), 原因."""
-        b, cols = self.p.budget, _spans(self.p.layout["budget"])
+        b, cols = self.p.budget, _spans(self.p.layout.budget)
         if self.style == "row":
-            self.put(r, 0, b.section, "section", c2=9)
+            self.put(self.ws, r, 0, b.section, "section", c2=9)
             r += 1
         head = r
         for key, (c1, c2) in cols.items():
             if key != "side":
-                self.put(head, c1, b.corner if key == "corner" else b.columns[key][0], c2=c2)
+                self.put(self.ws, head, c1, b.corner if key == "corner" else b.columns[key][0], c2=c2)
         keys = ["total", *b.lines]
         labels = [b.total[0]] + [(self.furn["sub_prefix"] if i == 0 else "") + b.lines[k][0]
                                  for i, k in enumerate(b.lines)]
         first_sub, last = head + 2, head + len(keys)
         if "side" in cols:
-            self.put(head, cols["side"][0], b.section, r2=last, c2=cols["side"][1])
+            self.put(self.ws, head, cols["side"][0], b.section, r2=last, c2=cols["side"][1])
         given = self.fill.get("budget", {})
-        amounts = {k: {c: _input(given.get(k, {}).get(c)) for c in AMOUNTS} for k in b.lines}
+        amounts = {k: {c: input_value(given.get(k, {}).get(c)) for c in AMOUNTS} for k in b.lines}
         amounts["total"] = {c: sum((v[c] for v in amounts.values() if isinstance(v[c], Decimal)), ZERO)
                             for c in AMOUNTS}
         weight, mark = self.p.execution_weight, self.furn["sub_mark"]
         rate_rule, score_rule = RULES["execution_rate"], RULES["execution_score"]
         for i, (key, label) in enumerate(zip(keys, labels, strict=True)):
             row, refs, vals = head + 1 + i, {}, amounts[key]
-            self.put(row, cols["corner"][0], label, c2=cols["corner"][1])
+            self.put(self.ws, row, cols["corner"][0], label, c2=cols["corner"][1])
             for col in AMOUNTS:
                 if col not in cols:
                     continue
                 c1, c2 = cols[col]
                 if key == "total":
                     rng = f"{col_letter(c1)}{first_sub + 1}:{col_letter(c1)}{last + 1}"
-                    refs[col] = self.calc(row, c1, f"SUM({rng})", vals[col], "amount", c2=c2)
+                    refs[col] = self.calc(self.ws, row, c1, f"SUM({rng})", vals[col], "amount", c2=c2)
                 else:
-                    refs[col] = self.put(row, c1, vals[col], "in_amount", c2=c2)
+                    refs[col] = self.put(self.ws, row, c1, vals[col], "in_amount", c2=c2)
             num = {c: v if isinstance(v, Decimal) else ZERO for c, v in vals.items()}
             rate = rate_rule.evaluate(executed=num["executed"], budget=num["budget"])
-            refs["rate"] = self.calc(row, cols["rate"][0], rate_rule.formula(executed=refs["executed"],
+            refs["rate"] = self.calc(self.ws, row, cols["rate"][0], rate_rule.formula(executed=refs["executed"],
                                                                                 budget=refs["budget"]), rate, "rate")
             if key == "total":
-                refs["weight"] = self.put(row, cols["weight"][0], weight, "number")
+                refs["weight"] = self.put(self.ws, row, cols["weight"][0], weight, "number")
                 score = score_rule.evaluate(rate=rate, weight=weight, digits=self.bdigits)
-                refs["score"] = self.calc(row, cols["score"][0], score_rule.formula(
-                    rate=refs["rate"], weight=_lit(weight), digits=self.bdigits), score, "exec_score")
+                refs["score"] = self.calc(self.ws, row, cols["score"][0], score_rule.formula(
+                    rate=refs["rate"], weight=lit(weight), digits=self.bdigits), score, "exec_score")
                 self.exec_weight, self.exec_score = weight, score
             else:
-                self.put(row, cols["weight"][0], mark)
-                self.put(row, cols["score"][0], mark)
+                self.put(self.ws, row, cols["weight"][0], mark)
+                self.put(self.ws, row, cols["score"][0], mark)
             self.map.budget[key] = refs
         if "reason" in cols:
             c1, c2 = cols["reason"]
-            self.map.reason = self.put(head + 1, c1, self.fill.get("reason"), "in_text", r2=last, c2=c2)
-            hint = self.p.budget_opt("reason_hint") or "预算执行率偏低或年中调整预算的，请说明原因。"
+            self.map.reason = self.put(self.ws, head + 1, c1, self.fill.get("reason"), "in_text", r2=last, c2=c2)
+            hint = self.p.budget.reason_hint or "预算执行率偏低或年中调整预算的，请说明原因。"
             self.ws.data_validation(head + 1, c1, last, c2, {"validate": "any", "input_title": "原因",
                                                              "input_message": hint})
         self.ws.data_validation(first_sub, cols["initial" if "initial" in cols else "budget"][0], last,
@@ -520,55 +419,55 @@ class _Writer:
         total = self.map.budget["total"]
         rate_rule, score_rule = RULES["execution_rate"], RULES["execution_score"]
         rate_expr = rate_rule.formula(executed=total["executed"], budget=total["budget"])
-        rate_tol = _lit(half_unit(int(self.p.budget_opt("rate_digits"))))
+        rate_tol = lit(half_unit(self.p.budget.rate_digits))
         rc = cols["rate"][0]  # relative to the 总额 line, so the rule applies to every line
-        self.red(head + 1, rc, last, rc, f"ABS(N({total['rate']})-{rate_expr})>{rate_tol}")
-        score_expr = score_rule.formula(rate=rate_expr, weight=_lit(self.exec_weight), digits=self.bdigits)
+        self.red(self.ws, head + 1, rc, last, rc, f"ABS(N({total['rate']})-{rate_expr})>{rate_tol}")
+        score_expr = score_rule.formula(rate=rate_expr, weight=lit(self.exec_weight), digits=self.bdigits)
         sc = cols["score"][0]
-        self.red(head + 1, sc, head + 1, sc,
-                 f"ABS(N({total['score']})-{score_expr})>{_lit(half_unit(self.bdigits))}")
+        self.red(self.ws, head + 1, sc, head + 1, sc,
+                 f"ABS(N({total['score']})-{score_expr})>{lit(half_unit(self.bdigits))}")
         for col in AMOUNTS:
             if col in total:
                 c = cols[col][0]
                 rng = f"{col_letter(c)}{first_sub + 1}:{col_letter(c)}{last + 1}"
-                self.red(head + 1, c, head + 1, cols[col][1], f"ABS(N({total[col]})-SUM({rng}))>0.005")
-        below = self.p.budget_opt("reason_below")
+                self.red(self.ws, head + 1, c, head + 1, cols[col][1], f"ABS(N({total[col]})-SUM({rng}))>0.005")
+        below = self.p.budget.reason_below
         if self.map.reason and below is not None:
             c1, c2 = cols["reason"]
-            budget, fixed_rate = _abs(total["budget"]), rate_rule.formula(executed=_abs(total["executed"]),
-                                                                          budget=_abs(total["budget"]))
-            why = f"AND(N({budget})>0,{fixed_rate}<{_lit(below)})"
-            if self.p.budget_opt("reason_on_adjustment") and "initial" in total:
-                why = f"OR({why},ABS(N({_abs(total['initial'])})-N({budget}))>0.005)"
-            self.red(head + 1, c1, last, c2, f"AND({why},LEN({_abs(self.map.reason)})=0)")
+            budget, fixed_rate = make_absolute(total["budget"]), rate_rule.formula(executed=make_absolute(total["executed"]),
+                                                                          budget=make_absolute(total["budget"]))
+            why = f"AND(N({budget})>0,{fixed_rate}<{lit(below)})"
+            if self.p.budget.reason_on_adjustment and "initial" in total:
+                why = f"OR({why},ABS(N({make_absolute(total['initial'])})-N({budget}))>0.005)"
+            self.red(self.ws, head + 1, c1, last, c2, f"AND({why},LEN({make_absolute(self.map.reason)})=0)")
 
     # -- 绩效指标 ------------------------------------------------------------------------------------------------
     def indicator_rows(self) -> list[dict]:
         given = self.fill.get("indicators")
         if given:
             return [dict(row) for row in given]
-        return [{"level1": l1, "level2": l2} for l1, l2 in self.p.indicator_opt("template_rows") or []]
+        return [{"level1": l1, "level2": l2} for l1, l2 in self.p.indicators.template_rows]
 
     def indicator_block(self, r: int) -> int:
         """Header, one row per indicator (level1/level2 merged over equal neighbours), hidden helper columns."""
-        ind, cols = self.p.indicators, _spans(self.p.layout["indicators"])
+        ind, cols = self.p.indicators, _spans(self.p.layout.indicators)
         if self.style == "row":
-            self.put(r, 0, ind.section, "section", c2=9)
+            self.put(self.ws, r, 0, ind.section, "section", c2=9)
             r += 1
         head = r
         for key, (c1, c2) in cols.items():
             if key != "side":
-                self.put(head, c1, ind.columns[key][0], c2=c2)
+                self.put(self.ws, head, c1, ind.columns[key][0], c2=c2)
         rows = self.indicator_rows()
         first, last = head + 1, head + len(rows)
         if "side" in cols:
-            self.put(head, cols["side"][0], ind.section, r2=last, c2=cols["side"][1])
+            self.put(self.ws, head, cols["side"][0], ind.section, r2=last, c2=cols["side"][1])
         for key in ("level1", "level2"):
             if key in cols:
                 names = [(row.get("level1") or "", row.get("level2") or "") for row in rows]
                 depth = 1 if key == "level1" else 2
                 for i, j, name in _runs([n[:depth] for n in names]):
-                    self.put(first + i, cols[key][0], name[-1] or None, "in_center", r2=first + j, c2=cols[key][1])
+                    self.put(self.ws, first + i, cols[key][0], name[-1] or None, "in_center", r2=first + j, c2=cols[key][1])
         # hidden helpers; a form without a 指标性质 column reads sign and nature from the 年度指标值 text
         helpers = {"sign": "符号", "target_num": "指标数值", "actual_num": "完成数值", "nature": "性质",
                    "rule_score": "规则得分", "score_low": "得分下限", "target_text": "指标数字文本",
@@ -577,7 +476,7 @@ class _Writer:
             del helpers["sign"], helpers["nature"]
         self.helpers = {k: HELPER_COL + i for i, k in enumerate(helpers)}
         for k, c in self.helpers.items():
-            self.put(head, c, helpers[k], "helper")
+            self.put(self.ws, head, c, helpers[k], "helper")
         self.weights, self.scores = [], []
         for i, row in enumerate(rows):
             self.map.indicators.append(self.indicator_row(first + i, row, cols))
@@ -588,14 +487,14 @@ class _Writer:
 
     def indicator_row(self, r: int, row: dict, cols: dict) -> dict[str, str]:
         """One indicator: inputs, helpers and the score formula, with the values the rules give."""
-        vals = {k: _input(row.get(k)) for k in ("level3", "nature", "target", "unit", "actual", "weight", "reason")}
+        vals = {k: input_value(row.get(k)) for k in ("level3", "nature", "target", "unit", "actual", "weight", "reason")}
         if "nature" not in cols and isinstance(vals["target"], Decimal) and vals["nature"] in SIGNS:
-            vals["target"] = f"{vals['nature']}{_lit(vals['target'])}"
+            vals["target"] = f"{vals['nature']}{lit(vals['target'])}"
         kinds = {"level3": "in_text", "reason": "in_text"}
         refs = {k: a1(r, cols[k][0]) for k in ("level1", "level2") if k in cols}
         for key in ("level3", "nature", "target", "unit", "actual", "weight", "reason"):
             if key in cols:
-                refs[key] = self.put(r, cols[key][0], vals[key], kinds.get(key, "in_center"), c2=cols[key][1])
+                refs[key] = self.put(self.ws, r, cols[key][0], vals[key], kinds.get(key, "in_center"), c2=cols[key][1])
         self._heights[r] = max(self._heights.get(r, 0), 24)
         h = {k: a1(r, c) for k, c in self.helpers.items()}
         t, a, w = refs["target"], refs["actual"], refs["weight"]
@@ -603,18 +502,18 @@ class _Writer:
         # helpers: sign and nature (forms without a 指标性质 column), the numbers, the rule's score and lower bound
         sign = tv[:1] if isinstance(tv, str) and tv[:1] in SIGNS else ""
         if "sign" in h:
-            self.calc(r, self.helpers["sign"], f'IF({_any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign, "helper")
+            self.calc(self.ws, r, self.helpers["sign"], f'IF({_any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign, "helper")
         signed = "sign" in h
         text = f"MID({t},LEN({h['sign']})+1,99)" if signed else t
-        self.calc(r, self.helpers["target_text"], _number_text_formula(t, text), _number_text(tv, signed), "helper")
+        self.calc(self.ws, r, self.helpers["target_text"], _number_text_formula(t, text), _number_text(tv, signed), "helper")
         tn = _leading_number(tv, strip_sign=signed)
-        self.calc(r, self.helpers["target_num"], _num_formula(t, h["target_text"]), tn, "helper")
-        self.calc(r, self.helpers["actual_text"], _number_text_formula(a, a), _number_text(av, False), "helper")
+        self.calc(self.ws, r, self.helpers["target_num"], _num_formula(t, h["target_text"]), tn, "helper")
+        self.calc(self.ws, r, self.helpers["actual_text"], _number_text_formula(a, a), _number_text(av, False), "helper")
         an = _leading_number(av, strip_sign=False)
-        self.calc(r, self.helpers["actual_num"], _num_formula(a, h["actual_text"]), an, "helper")
+        self.calc(self.ws, r, self.helpers["actual_num"], _num_formula(a, h["actual_text"]), an, "helper")
         if "nature" in h:
             nature = "" if tv is None else sign or (DEFAULT_NATURE if tn is not None else self.qual_nature())
-            self.calc(r, self.helpers["nature"], f'IF({t}="","",IF({h["sign"]}<>"",{h["sign"]},'
+            self.calc(self.ws, r, self.helpers["nature"], f'IF({t}="","",IF({h["sign"]}<>"",{h["sign"]},'
                                                  f'IF(ISNUMBER({h["target_num"]}),"{DEFAULT_NATURE}",'
                                                  f'"{self.qual_nature()}")))', nature, "helper")
             n = h["nature"]
@@ -622,19 +521,19 @@ class _Writer:
             nature, n = vals["nature"], refs["nature"]
         rule, low = self.rule_values(nature, tn, an, av, wv)
         score_formula = self.dispatch(n, h["target_num"], h["actual_num"], a, w)
-        self.calc(r, self.helpers["rule_score"], score_formula, rule, "helper")
+        self.calc(self.ws, r, self.helpers["rule_score"], score_formula, rule, "helper")
         q = self.groups.get("qualitative", [])
         low_formula = (f'IF({_any_eq(n, q)},IF(AND(ISNUMBER({w}),{a}<>""),'
-                       f'ROUND({_band_share(a, self.p.qualitative_bands, "low")}*{w},{self.idigits}),""),'
+                       f'ROUND({_band_share(a, self.p.qualitative, "low")}*{w},{self.idigits}),""),'
                        f'{h["rule_score"]})') if q else h["rule_score"]
-        self.calc(r, self.helpers["score_low"], low_formula, low, "helper")
+        self.calc(self.ws, r, self.helpers["score_low"], low_formula, low, "helper")
         sc = cols["score"][0]
-        typed = _input(row.get("score"))
+        typed = input_value(row.get("score"))
         if typed is not None:
-            refs["score"] = self.put(r, sc, typed, "score", c2=cols["score"][1])
+            refs["score"] = self.put(self.ws, r, sc, typed, "score", c2=cols["score"][1])
             score = typed
         else:
-            refs["score"] = self.calc(r, sc, score_formula, rule, "score", c2=cols["score"][1])
+            refs["score"] = self.calc(self.ws, r, sc, score_formula, rule, "score", c2=cols["score"][1])
             score = rule
         self.weights.append(wv)
         self.scores.append(score)
@@ -648,7 +547,7 @@ class _Writer:
         d, expr = self.idigits, '""'
         for method, natures in reversed(self.groups.items()):
             if method == "qualitative":
-                rule = RULES["qualitative"].formula(actual=a_text, weight=w, bands=self.p.qualitative_bands)
+                rule = RULES["qualitative"].formula(actual=a_text, weight=w, bands=self.p.qualitative)
                 body = f'IF({a_text}="","",ROUND({rule},{d}))'
             else:
                 rule = RULES[method].formula(target=t, actual=a, weight=w, digits=d)
@@ -658,14 +557,14 @@ class _Writer:
 
     def rule_values(self, nature, tn, an, actual, weight) -> tuple[Decimal | None, Decimal | None]:
         """Python twin of `dispatch` and of the lower-bound helper: (score, lowest acceptable score)."""
-        method = self.p.methods.get(nature) if isinstance(nature, str) else None
+        method = self.p.indicators.methods.get(nature) if isinstance(nature, str) else None
         if not isinstance(weight, Decimal) or method is None:
             return None, None
         if method == "qualitative":
             if actual is None:
                 return None, None
-            text = _lit(actual) if isinstance(actual, Decimal) else actual
-            band = RULES["qualitative"].evaluate(actual=text, weight=weight, bands=self.p.qualitative_bands)
+            text = lit(actual) if isinstance(actual, Decimal) else actual
+            band = RULES["qualitative"].evaluate(actual=text, weight=weight, bands=self.p.qualitative)
             return excel_round(band.high, self.idigits), excel_round(band.low, self.idigits)
         if tn is None or an is None:
             return None, None
@@ -674,14 +573,14 @@ class _Writer:
 
     def indicator_validation(self, first: int, last: int, cols: dict) -> None:
         """Lists for 指标性质 / 一级 / 二级, weight bounds, and input messages in Chinese."""
-        ind, dv = self.p.raw["indicators"], self.ws.data_validation
+        ind, dv = self.p.indicators, self.ws.data_validation
         total = self.p.indicator_weight_total
         if "nature" in cols:
             dv(first, cols["nature"][0], last, cols["nature"][0], {
-                "validate": "list", "source": list(ind["natures"]), "input_title": "指标性质",
+                "validate": "list", "source": list(ind.natures), "input_title": "指标性质",
                 "input_message": "≥ 正向指标（完成越多越好）；≤ 反向指标（如成本、时限）；= 等于；定性 定性指标。",
-                "error_title": "指标性质", "error_message": "请从下拉列表中选择：" + "、".join(ind["natures"])})
-        tree = ind.get("tree") or {}
+                "error_title": "指标性质", "error_message": "请从下拉列表中选择：" + "、".join(ind.natures)})
+        tree = ind.levels
         if tree and "level1" in cols:
             dv(first, cols["level1"][0], last, cols["level1"][1], {
                 "validate": "list", "source": list(tree), "error_type": "warning",
@@ -693,16 +592,16 @@ class _Writer:
         target_msg = ("填写数字，单位填在“度量单位”栏。" if "nature" in cols else
                       "写明方向和数值，如 ≥50个、≤90万元、=100%；不写方向的按 ≥ 计分，写文字的按定性指标计分。")
         dv(first, cols["target"][0], last, cols["target"][1], {
-            "validate": "any", "input_title": ind["columns"]["target"][0], "input_message": target_msg})
-        bands = self.p.qualitative_bands
+            "validate": "any", "input_title": ind.columns["target"][0], "input_message": target_msg})
+        bands = self.p.qualitative
         dv(first, cols["actual"][0], last, cols["actual"][1], {
-            "validate": "any", "input_title": ind["columns"]["actual"][0],
-            "input_message": "定量指标填数字；定性指标填“" + "”“".join(b["label"] for b in bands) + "”之一。"})
+            "validate": "any", "input_title": ind.columns["actual"][0],
+            "input_message": "定量指标填数字；定性指标填“" + "”“".join(b.label for b in bands) + "”之一。"})
         dv(first, cols["weight"][0], last, cols["weight"][1], {
-            "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": _cache(total),
-            "input_title": "权重", "input_message": f"各指标权重之和应为 {_lit(total)} 分。",
-            "error_title": "权重有误", "error_message": f"权重应为 0 到 {_lit(total)} 之间的数字。"})
-        shares = "，".join(f"{b['label']} {_lit(Decimal(str(b['low'])) * 100)}%–{_lit(Decimal(str(b['high'])) * 100)}%"
+            "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": cached(total),
+            "input_title": "权重", "input_message": f"各指标权重之和应为 {lit(total)} 分。",
+            "error_title": "权重有误", "error_message": f"权重应为 0 到 {lit(total)} 之间的数字。"})
+        shares = "，".join(f"{b.label} {lit(b.low * 100)}%–{lit(b.high * 100)}%"
                           for b in bands)
         dv(first, cols["score"][0], last, cols["score"][1], {
             "validate": "any", "input_title": "得分",
@@ -712,9 +611,9 @@ class _Writer:
         """Red when a score is outside [0, weight] or outside what the rule allows (a band for 定性 rows)."""
         top = self.map.indicators[0]
         s, w, rule, low = top["score"], top["weight"], top["rule_score"], top["score_low"]
-        tol = _lit(half_unit(self.idigits))
+        tol = lit(half_unit(self.idigits))
         sc = cols["score"][0]
-        self.red(first, sc, last, cols["score"][1],
+        self.red(self.ws, first, sc, last, cols["score"][1],
                  f"OR(AND(ISNUMBER({s}),OR({s}<0,{s}>N({w})+{tol})),"
                  f"AND(ISNUMBER({rule}),OR(ISNUMBER({s})=FALSE,{s}<{low}-{tol},{s}>{rule}+{tol})))")
 
@@ -726,34 +625,34 @@ class _Writer:
         ws_rng = f"{col_letter(wc)}{self.ind_first + 1}:{col_letter(wc)}{self.ind_last + 1}"
         ss_rng = f"{col_letter(sc)}{self.ind_first + 1}:{col_letter(sc)}{self.ind_last + 1}"
         ex = self.map.budget["total"]
-        self.put(r, 0, self.p.total_labels[0], c2=wc - 1)
+        self.put(self.ws, r, 0, self.p.total_labels[0], c2=wc - 1)
         weight = self.exec_weight + sum((w for w in self.weights if isinstance(w, Decimal)), ZERO)
-        self.map.total_weight = self.calc(r, wc, f"{ex['weight']}+SUM({ws_rng})", weight, "number",
+        self.map.total_weight = self.calc(self.ws, r, wc, f"{ex['weight']}+SUM({ws_rng})", weight, "number",
                                           c2=cols["weight"][1])
         score = excel_round(self.exec_score + sum((s for s in self.scores if isinstance(s, Decimal)), ZERO),
                             self.tdigits)
-        self.map.total_score = self.calc(r, sc, f"ROUND({ex['score']}+SUM({ss_rng}),{self.tdigits})", score,
+        self.map.total_score = self.calc(self.ws, r, sc, f"ROUND({ex['score']}+SUM({ss_rng}),{self.tdigits})", score,
                                          "total", c2=cols["score"][1])
         if cols["score"][1] < NCOLS - 1:
-            self.put(r, cols["score"][1] + 1, None, c2=NCOLS - 1)
+            self.put(self.ws, r, cols["score"][1] + 1, None, c2=NCOLS - 1)
         bands = self.p.grade_bands
         # a blank form has no grade yet: 差 would only alarm the person who opens the template
         has_weights = any(isinstance(w, Decimal) for w in self.weights)
         grade = RULES["grade"].evaluate(total=score, bands=bands) if has_weights else ""
-        self.put(r + 1, 0, self.p.grade_labels[0], c2=wc - 1)
+        self.put(self.ws, r + 1, 0, self.p.grade_labels[0], c2=wc - 1)
         grade_formula = RULES["grade"].formula(total=self.map.total_score, bands=bands)
-        self.map.grade = self.calc(r + 1, wc, f'IF(SUM({ws_rng})=0,"",{grade_formula})', grade, "number",
+        self.map.grade = self.calc(self.ws, r + 1, wc, f'IF(SUM({ws_rng})=0,"",{grade_formula})', grade, "number",
                                    c2=NCOLS - 1)
         # checks: weights add up, score total = its formula, grade = its formula
-        tw, ts, g = (_abs(x) for x in (self.map.total_weight, self.map.total_score, self.map.grade))
-        wsum = f"SUM({_abs_range(ws_rng)})"
-        self.red(r, wc, r, cols["weight"][1],
-                 f"AND({wsum}>0,OR(ABS(N({tw})-{_lit(self.p.total_weight)})>0.005,"
-                 f"ABS({wsum}-{_lit(self.p.indicator_weight_total)})>0.005))")
-        self.red(r, sc, r, cols["score"][1],
-                 f"ABS(N({ts})-ROUND(N({_abs(ex['score'])})+SUM({_abs_range(ss_rng)}),{self.tdigits}))"
-                 f">{_lit(half_unit(self.tdigits))}")
-        self.red(r + 1, wc, r + 1, NCOLS - 1,
+        tw, ts, g = (make_absolute(x) for x in (self.map.total_weight, self.map.total_score, self.map.grade))
+        wsum = f"SUM({make_absolute(ws_rng)})"
+        self.red(self.ws, r, wc, r, cols["weight"][1],
+                 f"AND({wsum}>0,OR(ABS(N({tw})-{lit(self.p.total_weight)})>0.005,"
+                 f"ABS({wsum}-{lit(self.p.indicator_weight_total)})>0.005))")
+        self.red(self.ws, r, sc, r, cols["score"][1],
+                 f"ABS(N({ts})-ROUND(N({make_absolute(ex['score'])})+SUM({make_absolute(ss_rng)}),{self.tdigits}))"
+                 f">{lit(half_unit(self.tdigits))}")
+        self.red(self.ws, r + 1, wc, r + 1, NCOLS - 1,
                  f"AND({wsum}>0,{g}<>{RULES['grade'].formula(total=ts, bands=bands)})")
         return r + 2
 
@@ -762,7 +661,7 @@ class _Writer:
         placed = {"goal", "goal_done", "content"}
         for key, labels in self.p.narrative.items():
             if key not in placed:
-                self.put(r, 0, labels[0], c2=1)
+                self.put(self.ws, r, 0, labels[0], c2=1)
                 self.narr(r, 2, key, 9, 45)
                 r += 1
         sigs = self.furn["signatures"]
@@ -771,7 +670,7 @@ class _Writer:
             for i, (key, label) in enumerate(sigs):
                 value = self.field(key) or ""
                 text = value if value.startswith(label) else label + value
-                self.map.signatures[key] = self.put(r, i * half, text, "in_text", c2=(i + 1) * half - 1)
+                self.map.signatures[key] = self.put(self.ws, r, i * half, text, "in_text", c2=(i + 1) * half - 1)
             self._heights[r] = 24
             r += 1
         return r
@@ -789,27 +688,4 @@ class _Writer:
         self.map.last_row = last + 1
 
 
-def print_a4(ws, last_row: int, last_col: int) -> None:
-    """Every template sheet prints the same way: A4 portrait, one page wide, centred, narrow margins, A1 to
-    (last_row, last_col)."""
-    ws.set_paper(9)
-    ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.print_area(0, 0, last_row, last_col)
-
-
-def _abs(ref: str) -> str:
-    """'H10' -> '$H$10'."""
-    m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    return f"${m.group(1)}${m.group(2)}" if m else ref
-
-
-def _abs_range(rng: str) -> str:
-    return ":".join(_abs(x) for x in rng.split(":"))
-
-
-if __name__ == "__main__":  # python -m perfeval_xl.write.template [DIR]
-    for written in regenerate(sys.argv[1] if len(sys.argv) > 1 else "workbook_templates"):
-        print(written)
+register("project_selfeval", TemplateWriter(write_template, SHEET))

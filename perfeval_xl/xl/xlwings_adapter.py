@@ -33,28 +33,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Union
 
+from ..a1 import parse_range, quote_sheet
 from ..api import MACRO_CHECK, Report, check_file
+from ..check.findings import Finding
 from ..excelmath import fits_a_cell
-from ..model import Finding
-from ..write._ooxml import (FILL_RGB, HEADER_FILL_RGB, LINK_RGB, _note_height, display_width, parse_range,
-                            quote_sheet)
-from ..write.annotate import (APPEND_MARK, HEADERS, NO_FINDINGS, RESULTS_SHEET, SEVERITY_LABEL, SEVERITY_RANK,
-                              WHOLE_SHEET, _explain, _fmt_value)
+from ..present import (APPEND_MARK, FILL_RGB, HEADER_FILL_RGB, HEADERS, LINK_RGB, NO_FINDINGS, RESULTS_SHEET,
+                       WHOLE_SHEET, column_widths, fmt_value, hex_colour, note_height, note_text, summary_line)
+from ..severity import Severity
 
 __all__ = ["Fill", "Note", "ResultsSheet", "Message", "Action", "Applied", "actions_for", "apply", "main",
            "ERROR_COLOR", "WARNING_COLOR", "STATE_HEADERS"]
 
 
-def _hex(argb: str) -> str:
-    return "#" + argb[-6:].upper()
-
-
-ERROR_COLOR = _hex(FILL_RGB["error"])  # '#FFC7CE'
-WARNING_COLOR = _hex(FILL_RGB["warning"])  # '#FFEB9C'
-HEADER_COLOR = _hex(HEADER_FILL_RGB)
-LINK_COLOR = _hex(LINK_RGB)
-_COLOR_OF_RANK = {SEVERITY_RANK["error"]: ERROR_COLOR, SEVERITY_RANK["warning"]: WARNING_COLOR}
-_OUR_COLORS = frozenset(_COLOR_OF_RANK.values())
+ERROR_COLOR = hex_colour(FILL_RGB[Severity.ERROR])  # '#FFC7CE'
+WARNING_COLOR = hex_colour(FILL_RGB[Severity.WARNING])  # '#FFEB9C'
+HEADER_COLOR = hex_colour(HEADER_FILL_RGB)
+LINK_COLOR = hex_colour(LINK_RGB)
+_COLOR_OF = {s: hex_colour(rgb) for s, rgb in FILL_RGB.items()}
+_OUR_COLORS = frozenset(_COLOR_OF.values())
 
 # The hidden state columns of 核查结果 (I:J), one value per finding row.
 STATE_HEADERS = ("原底色", "批注")
@@ -64,8 +60,7 @@ NOTE_NEW = "新建"  # we created the note: the next click deletes it
 NOTE_APPENDED = "追加"  # we appended our block to the user's note: the next click removes the block
 NOTE_NOT_WRITTEN = "未写"  # the engine cannot add notes, or could not read the existing one
 
-_WIDTH_CAPS = (6, 10, 10, 30, 12, 24, 24, 70)  # as the annotated copy's 核查结果 columns
-_OUR_NOTE = re.compile(r"^\[[^\]\s]+\] (?:%s)：" % "|".join(SEVERITY_LABEL.values()))
+_OUR_NOTE = re.compile(r"^\[[^\]\s]+\] (?:%s)：" % "|".join(s.label for s in Severity))
 _CELL = re.compile(r"^[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?$")
 _RETYPED = re.compile(r"^[=+\-@]|^[\d\s.,:/%()-]+$")  # text Excel would turn into a formula, number or date
 _UNKNOWN = object()
@@ -97,7 +92,7 @@ class ResultsSheet:
     name: str
     title: str
     rows: tuple[tuple, ...]  # in HEADERS order: 序号, 检查项, 严重程度, 工作表, 单元格, 填报值, 复核值, 说明
-    severities: tuple[str, ...]  # per row: 'error' | 'warning' | 'info'
+    severities: tuple[Severity, ...]  # per row
 
 
 @dataclass(frozen=True)
@@ -121,21 +116,20 @@ def actions_for(report: Report, *, source_name: str | None = None) -> list[Actio
     if report.refusal is not None:
         return [Message(f"未能核查“{name}”：{report.refusal.zh}")]
     findings: list[Finding] = report.findings
-    fill_rank: dict[tuple[str, str], int] = {}
+    fill_of: dict[tuple[str, str], Severity] = {}
     notes: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
-        rank = SEVERITY_RANK[f.severity]  # KeyError for a severity the writers do not know
         if f.cell is None:
             continue
         cell = _norm(f.cell)
-        if rank >= SEVERITY_RANK["warning"]:
-            fill_rank[(f.sheet, cell)] = max(fill_rank.get((f.sheet, cell), 0), rank)
+        if f.severity.marks_cell and f.severity.rank > getattr(fill_of.get((f.sheet, cell)), "rank", 0):
+            fill_of[(f.sheet, cell)] = f.severity
         notes.setdefault((f.sheet, _top_left(cell)), []).append(f)
-    actions: list[Action] = [Fill(sheet, cell, _COLOR_OF_RANK[rank])
-                             for (sheet, cell), rank in sorted(fill_rank.items(), key=lambda kv: kv[1])]
-    actions += [Note(sheet, cell, "\n".join(_explain(f) for f in fs)) for (sheet, cell), fs in notes.items()]
-    summary = _summary(findings)
-    rows = tuple((n, f.check, SEVERITY_LABEL[f.severity], f.sheet, _norm(f.cell) if f.cell else WHOLE_SHEET,
+    actions: list[Action] = [Fill(sheet, cell, _COLOR_OF[severity])
+                             for (sheet, cell), severity in sorted(fill_of.items(), key=lambda kv: kv[1].rank)]
+    actions += [Note(sheet, cell, "\n".join(note_text(f) for f in fs)) for (sheet, cell), fs in notes.items()]
+    summary = summary_line(findings)
+    rows = tuple((n, f.check, f.severity.label, f.sheet, _norm(f.cell) if f.cell else WHOLE_SHEET,
                   _plain(f.stated), _plain(f.computed), f.message) for n, f in enumerate(findings, start=1))
     actions.append(ResultsSheet(RESULTS_SHEET, f"文件：{name}　{summary}", rows,
                                 tuple(f.severity for f in findings)))
@@ -146,15 +140,6 @@ def actions_for(report: Report, *, source_name: str | None = None) -> list[Actio
     else:
         actions.append(Message(f"核查完成{forms}：{NO_FINDINGS}。"))
     return actions
-
-
-def _summary(findings: list[Finding]) -> str:
-    """The annotated copy's wording: '错误 1 项，警告 6 项[，提示 n 项]' or '未发现问题'."""
-    if not findings:
-        return NO_FINDINGS
-    counts = {k: sum(1 for f in findings if f.severity == k) for k in SEVERITY_RANK}
-    text = f"错误 {counts['error']} 项，警告 {counts['warning']} 项"
-    return text + (f"，提示 {counts['info']} 项" if counts["info"] else "")
 
 
 def _norm(ref: str) -> str:
@@ -171,12 +156,12 @@ def _plain(v):
     if v is None:
         return None
     if isinstance(v, bool):
-        return _fmt_value(v)
+        return fmt_value(v)
     if isinstance(v, Decimal):
-        return float(v) if fits_a_cell(v) else _fmt_value(v)
+        return float(v) if fits_a_cell(v) else fmt_value(v)
     if isinstance(v, (int, float)):
-        return v if fits_a_cell(v) else _fmt_value(v)
-    return _fmt_value(v)
+        return v if fits_a_cell(v) else fmt_value(v)
+    return fmt_value(v)
 
 
 # -- apply -----------------------------------------------------------------------------------------------
@@ -429,7 +414,7 @@ def _fit(note, text: str) -> None:
     try:
         shape = getattr(note, "api", note).Shape
         shape.Width = 216
-        shape.Height = _note_height(text)
+        shape.Height = note_height(text)
     except Exception:  # noqa: BLE001 - the remote engine has no shapes for notes; size is cosmetic
         pass
 
@@ -465,13 +450,13 @@ def _write_results(book, sheets, name, previous, results: ResultsSheet, fill_sta
     header.font.bold = True
     header.color = HEADER_COLOR
     for first, stop, severity in _runs(results.severities):
-        if severity in ("error", "warning"):
-            sheet.range((first + 3, 3), (stop + 2, 3)).color = _COLOR_OF_RANK[SEVERITY_RANK[severity]]
+        if severity.marks_cell:
+            sheet.range((first + 3, 3), (stop + 2, 3)).color = _COLOR_OF[severity]
     for first, stop, linked in _runs([r + 3 in links for r in range(len(results.rows))]):
         if linked:
             sheet.range((first + 3, 5), (stop + 2, 5)).font.color = LINK_COLOR
     scale = _width_unit(book)
-    for i, width in enumerate(_widths(results.rows)):
+    for i, width in enumerate(column_widths(results.rows)):
         sheet.range((2, i + 1)).column_width = round(width * scale, 1)
     if results.rows:
         sheet.range((3, 8), (last, 8)).wrap_text = True
@@ -486,16 +471,6 @@ def _runs(items):
             out.append((start, i, items[start]))
             start = i
     return out
-
-
-def _widths(rows) -> list[float]:
-    widths = [display_width(h) for h in HEADERS]
-    for row in rows:
-        for i, v in enumerate(row):
-            if v is not None:
-                text = _fmt_value(v)
-                widths[i] = max(widths[i], max(display_width(line) for line in text.split("\n")))
-    return [min(cap, max(w + 2, 6)) for cap, w in zip(_WIDTH_CAPS, widths)]
 
 
 def _width_unit(book) -> float:

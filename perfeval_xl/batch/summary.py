@@ -1,0 +1,250 @@
+"""The batch's results as one JSON document and one summary workbook (pandas + xlsxwriter): 汇总 (one row per
+form), 问题明细 (every finding, linked to its annotated copy), 无法读取, 跨表不一致 (the same project with different
+figures in several files), 按部门 and 分布 (charts). Written to a temporary file beside the output and moved into
+place only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from numbers import Real
+from pathlib import Path
+
+from ..excelmath import fits_a_cell
+from ..present import FILL_RGB, FONT_RGB, HEADER_FILL_RGB, WHOLE_SHEET, check_title, hex_colour
+from ..severity import Severity
+from ..values import norm_label
+from .collect import Item
+
+UNSPENT_LIMIT = 0.10  # 结余率 above this counts on 按部门
+_CODE = re.compile(r"^\s*([0-9A-Za-z]{12,})(?=[\s\-—－_:：、.]|$)")  # 51140022T000000289349-项目名
+
+SUMMARY_COLUMNS = ("单位", "主管部门", "项目", "预算数", "执行数", "执行率", "自评得分", "复核得分", "等次", "错误数", "警告数",
+                   "文件", "工作表", "发件人", "日期", "配置")
+FINDING_COLUMNS = ("文件", "工作表", "单元格", "检查项", "检查内容", "严重程度", "填报值", "复核值", "说明", "单位", "项目")
+REFUSED_COLUMNS = ("文件", "代码", "原因", "Reason", "发件人", "日期")
+MISMATCH_COLUMNS = ("项目编码", "项目", "不一致项", "值", "文件", "工作表", "单位")
+
+
+def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
+    """The JSON document and the summary's rows, in input order."""
+    reports, rows, findings, refused = [], [], [], []
+    for item, res in zip(items, results):
+        annotated = Path(res["annotated"]) if res.get("annotated") else None
+        reports.append({**res["report"], "file": item.display, "sender": item.sender, "date": item.date,
+                        "annotated": str(annotated) if annotated else None})
+        if res["refusal"]:
+            r = res["refusal"]
+            refused.append((item.display, r["code"], r["zh"], r["en"], item.sender, item.date))
+        for form, facts in zip(res["report"]["forms"], res["facts"]):
+            v, fs = form["values"], form["findings"]
+            rows.append({"单位": facts["unit"], "主管部门": facts["department"], "项目": v.get("project"),
+                         "预算数": v.get("budget_adjusted"), "执行数": v.get("budget_executed"),
+                         "执行率": v.get("execution_rate"), "自评得分": facts["stated_total"], "复核得分": v.get("total_score"),
+                         "等次": v.get("grade"), "错误数": _count(fs, Severity.ERROR),
+                         "警告数": _count(fs, Severity.WARNING), "文件": item.display,
+                         "工作表": form["sheet"], "发件人": item.sender, "日期": item.date, "配置": form["profile"],
+                         "_stated_rate": facts["stated_rate"]})
+            for f in fs:
+                link = (annotated, f["sheet"], (f["cell"] or "A1").split(":")[0]) if annotated else None
+                findings.append(((item.display, f["sheet"], f["cell"] or WHOLE_SHEET, f["check"],
+                                  check_title(f["check"]), Severity(f["severity"]).label,
+                                  f["stated"], f["computed"], f["message"], facts["unit"], v.get("project")), link))
+    mismatches = reconcile(rows)
+    doc = {"files": len(items), "forms": len(rows), "refused": len(refused),
+           "errors": sum(r["错误数"] for r in rows), "warnings": sum(r["警告数"] for r in rows),
+           "reports": reports, "mismatches": mismatches}
+    return doc, {"rows": rows, "findings": findings, "refused": refused, "mismatches": mismatches}
+
+
+def _count(findings: list[dict], severity: Severity) -> int:
+    return sum(Severity(f["severity"]) is severity for f in findings)
+
+
+def project_key(project: str | None, unit: str | None) -> tuple[str, str] | None:
+    """(项目编码, '') when the name starts with a code, else ('', unit + normalised name); None without a name."""
+    if not project:
+        return None
+    m = _CODE.match(project)
+    if m and sum(ch.isdigit() for ch in m.group(1)) >= 8:
+        return m.group(1).upper(), ""
+    return "", f"{norm_label(unit)}|{norm_label(project)}"
+
+
+COMPARED = (("预算数", "预算数", 2), ("执行数", "执行数", 2), ("执行率", "_stated_rate", 4), ("自评得分", "自评得分", 2))
+
+
+def reconcile(rows: list[dict]) -> list[dict]:
+    """The same project in several files or sheets with different figures: one entry per project and figure."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        key = project_key(row["项目"], row["单位"] or row["主管部门"])
+        if key is not None:
+            groups.setdefault(key, []).append(row)
+    out = []
+    for key, group in groups.items():
+        if len(group) < 2:
+            continue
+        for label, column, digits in COMPARED:
+            seen = [(r, r[column]) for r in group if isinstance(r[column], Real)]
+            if len({round(x, digits) for _, x in seen}) > 1:
+                out.append({"code": key[0] or None, "project": group[0]["项目"], "field": label,
+                            "occurrences": [{"file": r["文件"], "sheet": r["工作表"], "unit": r["单位"], "value": x}
+                                            for r, x in seen]})
+    return out
+
+
+MAX_ROWS = 1_048_575  # data rows per sheet; more spill onto 问题明细(2), …
+MAX_LINKS = 65_530  # Excel's hyperlinks per worksheet
+LOW_MEMORY_ROWS = 100_000  # findings above which the summary is streamed to disk
+
+
+class _Writer:
+    """Tables onto xlsxwriter sheets: typed cells, text never a formula, header, filter, frozen row, widths."""
+
+    def __init__(self, book, base: Path):
+        self.book, self.base = book, base  # base: the summary's folder, for relative links
+        f = book.add_format
+        self.fmt = {"text": None, "amount": f({"num_format": "#,##0.00"}), "rate": f({"num_format": "0.00%"}),
+                    "score": f({"num_format": "0.00"}), "int": f({"num_format": "0"}),
+                    "link": f({"font_color": "blue", "underline": 1})}
+        self.header = f({"bold": True, "bg_color": hex_colour(HEADER_FILL_RGB), "border": 1, "text_wrap": True, "valign": "vcenter"})
+        self.quoted = f({"quote_prefix": True})  # a leading = + - @ stays text even when the cell is edited
+        self.red = f({"bg_color": hex_colour(FILL_RGB[Severity.ERROR]), "font_color": hex_colour(FONT_RGB[Severity.ERROR])})
+        self.amber = f({"bg_color": hex_colour(FILL_RGB[Severity.WARNING]),
+                        "font_color": hex_colour(FONT_RGB[Severity.WARNING])})
+
+    def put(self, ws, r: int, c: int, v, fmt) -> None:
+        t = type(v)
+        if t is str:
+            s = v[:32_000]
+            ws.write_string(r, c, s, self.quoted if s[:1] in "=+-@" else fmt)
+        elif v is None or t is float and v != v:
+            return
+        elif t is bool:
+            ws.write_boolean(r, c, v, fmt)
+        elif isinstance(v, Real) and fits_a_cell(v):
+            ws.write_number(r, c, v, fmt)
+        else:
+            self.put(ws, r, c, str(v), fmt)
+
+    def table(self, name: str, columns: list[tuple[str, float, str]], rows, links=None, alert: dict | None = None):
+        """Write rows (tuples) under `columns` [(header, width, kind)]; `links` gives, per row, (file, sheet, cell)
+        for the column headed 单元格 or None. Returns the (last) worksheet."""
+        rows = list(rows)
+        per_sheet = MAX_LINKS if links else MAX_ROWS
+        chunks = [rows[i:i + per_sheet] for i in range(0, len(rows), per_sheet)] or [[]]
+        link_col = next((i for i, (h, _, _) in enumerate(columns) if h == "单元格"), None)
+        for k, chunk in enumerate(chunks):
+            ws = self.book.add_worksheet(name if k == 0 else f"{name}({k + 1})")
+            for c, (head, width, kind) in enumerate(columns):
+                ws.set_column(c, c, width)
+            ws.write_row(0, 0, [h for h, _, _ in columns], self.header)
+            ws.freeze_panes(1, 0)
+            kinds = [self.fmt[kind] for _, _, kind in columns]
+            for r, row in enumerate(chunk, start=1):
+                target = links[k * per_sheet + r - 1] if links else None
+                for c, v in enumerate(row):
+                    if c == link_col and target is not None and self._link(ws, r, c, target, v):
+                        continue
+                    self.put(ws, r, c, v, kinds[c])
+            ws.autofilter(0, 0, max(len(chunk), 1), len(columns) - 1)
+            for col, fmt in (alert or {}).items():
+                ws.conditional_format(1, col, max(len(chunk), 1), col,
+                                      {"type": "cell", "criteria": ">", "value": 0, "format": fmt})
+        return ws
+
+    def _link(self, ws, r, c, target, text) -> bool:
+        path, sheet, cell = target
+        try:
+            rel = os.path.relpath(path, self.base)
+        except ValueError:  # another drive
+            rel = str(path)
+        anchor = "'" + sheet.replace("'", "''") + "'!" + cell
+        return ws.write_url(r, c, f"external:{rel}#{anchor}", self.fmt["link"], string=str(text),
+                            tip="打开核查副本中的单元格 / open the cell in the annotated copy") == 0
+
+
+def _bands(values, edges, labels):
+    import pandas as pd
+
+    counts = pd.cut(pd.Series(values, dtype="float64").dropna(), edges, labels=labels, right=False).value_counts()
+    return [(label, int(counts.get(label, 0))) for label in labels]
+
+
+SCORE_BANDS = ([float("-inf"), 60, 70, 80, 90, float("inf")], ["<60", "60–70", "70–80", "80–90", "≥90"])
+RATE_BANDS = ([float("-inf"), 0.5, 0.7, 0.8, 0.9, 1.0000001, float("inf")],
+              ["<50%", "50%–70%", "70%–80%", "80%–90%", "90%–100%", ">100%"])
+
+
+def write_summary(output: Path, tables: dict) -> Path:
+    """The summary workbook, atomically: a temporary file in the output folder, then os.replace. Large batches
+    are written row by row to disk (xlsxwriter's constant_memory), small ones in memory (faster)."""
+    import pandas as pd
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".~{output.stem}.{secrets.token_hex(4)}.tmp.xlsx")
+    try:
+        writer = pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "nan_inf_to_errors": True, "constant_memory": len(tables["findings"]) > LOW_MEMORY_ROWS}})
+        try:
+            _fill(writer.book, tables, output.parent.resolve())
+        finally:
+            writer.close()
+        os.replace(tmp, output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return output
+
+
+def _fill(book, tables: dict, base: Path) -> None:
+    import pandas as pd
+
+    w = _Writer(book, base)
+    T, A, R, S, I = "text", "amount", "rate", "score", "int"  # noqa: N806
+    summary = pd.DataFrame(tables["rows"], columns=[*SUMMARY_COLUMNS, "_stated_rate"])
+    widths = (24, 24, 40, 12, 12, 9, 9, 9, 6, 7, 7, 40, 18, 24, 17, 26)
+    kinds = (T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T)
+    w.table("汇总", list(zip(SUMMARY_COLUMNS, widths, kinds)),
+            summary[list(SUMMARY_COLUMNS)].itertuples(index=False, name=None), alert={9: w.red, 10: w.amber})
+
+    findings = tables["findings"]
+    links = [link for _, link in findings] if any(link for _, link in findings) else None
+    w.table("问题明细", list(zip(FINDING_COLUMNS, (40, 18, 9, 7, 14, 8, 12, 12, 70, 24, 40), (T,) * 11)),
+            (row for row, _ in findings), links)
+
+    w.table("无法读取", list(zip(REFUSED_COLUMNS, (50, 16, 60, 50, 24, 17), (T,) * 6)), tables["refused"])
+
+    mism = [(m["code"], m["project"], m["field"], o["value"], o["file"], o["sheet"], o["unit"])
+            for m in tables["mismatches"] for o in m["occurrences"]]
+    w.table("跨表不一致", list(zip(MISMATCH_COLUMNS, (24, 40, 10, 12, 40, 18, 24), (T, T, T, S, T, T, T))), mism)
+
+    for col in ("预算数", "执行数", "执行率", "复核得分"):
+        summary[col] = pd.to_numeric(summary[col], errors="coerce")
+    summary["部门"] = summary["主管部门"].fillna(summary["单位"]).fillna("（未填写）")
+    summary["_unspent"] = (summary["预算数"] > 0) & ((1 - summary["执行率"]).round(6) > UNSPENT_LIMIT)
+    g = summary.groupby("部门", sort=True)
+    dept = pd.DataFrame({"项目数": g.size(), "预算数合计": g["预算数"].sum(min_count=1),
+                         "执行数合计": g["执行数"].sum(min_count=1), "结余超10%项目数": g["_unspent"].sum(),
+                         "平均复核得分": g["复核得分"].mean(), "错误数": g["错误数"].sum()}).reset_index()
+    dept.insert(4, "执行率", dept["执行数合计"] / dept["预算数合计"].where(dept["预算数合计"] > 0))
+    dept["平均复核得分"] = dept["平均复核得分"].round(2)
+    w.table("按部门", list(zip(dept.columns, (30, 7, 14, 14, 9, 10, 10, 7), (T, I, A, A, R, I, S, I))),
+            dept.itertuples(index=False, name=None), alert={7: w.red})
+
+    scores = _bands(summary["复核得分"], *SCORE_BANDS)
+    rates = _bands(summary["执行率"], *RATE_BANDS)
+    ws = w.table("分布", [("复核得分 / 执行率", 16, T), ("表数", 8, I)],
+                 [*scores, ("", None), ("执行率", None), *rates])
+    for title, first, n, cell in (("复核得分分布", 1, len(scores), "D2"), ("执行率分布", len(scores) + 3, len(rates), "D20")):
+        chart = book.add_chart({"type": "column"})
+        chart.add_series({"name": title, "categories": [ws.name, first, 0, first + n - 1, 0],
+                          "values": [ws.name, first, 1, first + n - 1, 1], "data_labels": {"value": True}})
+        chart.set_title({"name": title})
+        chart.set_legend({"none": True})
+        chart.set_y_axis({"name": "表数"})
+        ws.insert_chart(cell, chart)

@@ -1,0 +1,171 @@
+"""The budget block (预算执行情况 / 项目资金), wherever a form carries one: lines add up to the total (C01), each
+execution rate is what the amounts give (C02), the execution score follows the rule (C03, C07, C08, C10), spending
+beyond the budget (C04), reasons owed for low execution and adjustments (C05, C06), amounts precise to 0.01 (C29).
+Tolerances follow what the form displays, so a correctly rounded form raises nothing. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..excelmath import ZERO, excel_round, half_unit, plain
+from ..model import NO_CELL, BudgetLine, Cell, Form
+from ..profile import BudgetSpec, Profile
+from ..rules import RULES
+from ..values import amount_in_wan, as_fraction
+from .findings import Findings, fmt, pct, stated_value
+
+AMOUNT_DIGITS = 2  # amounts are printed to 0.01 of their unit
+AMOUNT_TOL = half_unit(AMOUNT_DIGITS)  # official in 万元 to 0.01; a form typed in 元 is held to the same precision
+REASON_HINT_START = "预算执行率=预算执行数"  # the printed instruction in the reason cell is not a reason
+_TINY = Decimal("1e-12")
+
+
+class BudgetCheck:
+    """Checks one form's budget block into `findings`; `values` holds what it recomputed."""
+
+    def __init__(self, form: Form, spec: BudgetSpec, findings: Findings):
+        self.form, self.spec, self.findings = form, spec, findings
+        self.values: dict = {}
+        self.rate: Decimal | None = None  # the total line's execution rate, recomputed
+        self.score: Decimal | None = None  # the execution score, recomputed (forms that score execution)
+        self.executed: Decimal | None = None  # the total line's 执行数 in 万元
+        self.names = {k: v[0] for k, v in spec.columns.items()}
+
+    def amount(self, cell: Cell) -> Decimal | None:
+        return amount_in_wan(cell.p, self.form.amount_unit)
+
+    def run(self) -> None:
+        self.precision()
+        self.sums()
+        self.rates()
+        total = self.form.budget_total
+        if total is None or self.rate is None:
+            return
+        self.values["budget_initial"] = plain(self.amount(total["initial"]))
+        self.values["budget_adjusted"] = plain(self.amount(total["budget"]))
+        self.executed = self.amount(total["executed"])
+        self.values["budget_executed"] = plain(self.executed)
+        self.values["execution_rate"] = plain(excel_round(self.rate, self.spec.rate_digits))
+        if self.spec.weight is not None:  # frameworks (五华) score execution inside their tree
+            self.execution_score(total)
+        self.reasons(total)
+
+    def precision(self) -> None:
+        """C29: an amount with more than two decimals: what the form shows is not what adds up."""
+        for b in self.form.budget:
+            for col in ("initial", "budget", "executed"):
+                cell = b[col]
+                if cell.number is not None and not cell.p.percent and cell.p.decimals > AMOUNT_DIGITS:
+                    self.findings.add("C29.amount", cell, plain(cell.number), None, line=b.label,
+                                      column=self.names.get(col, col), stated=fmt(cell.number))
+
+    def sums(self) -> None:
+        """C01: the lines under the total add up to it, column by column."""
+        total = self.form.budget_total
+        lines = [b for b in self.form.budget if b.key != "total"]
+        line = total.label if total is not None else self.spec.total_name
+        for col in ("initial", "budget", "executed"):
+            parts = [self.amount(b[col]) for b in lines]
+            if not lines or all(x is None for x in parts):
+                continue
+            s = sum((x for x in parts if x is not None), ZERO)
+            cell = total[col] if total else NO_CELL
+            stated = self.amount(cell) if total else None
+            if stated is None:
+                self.findings.add("C01.total_blank", cell, None, plain(s), line=line, column=self.names[col],
+                                  computed=fmt(s))
+            elif abs(stated - s) > AMOUNT_TOL * (len(lines) + 1):
+                self.findings.add("C01.sum", cell, stated_value(cell), plain(s), line=line, column=self.names[col],
+                                  computed=fmt(s), stated=fmt(stated))
+
+    def rates(self) -> None:
+        """C02 for every line with amounts, C04 for spending beyond the budget, C10 for a total without them."""
+        rule, digits = RULES["execution_rate"], self.spec.rate_digits
+        for b in self.form.budget:
+            B, E = self.amount(b["budget"]), self.amount(b["executed"])  # noqa: N806 - the DOMAIN notation
+            if B is None or E is None:
+                if b.key == "total" and not self.findings.at("C01", b["budget"].ref, b["executed"].ref):
+                    self.findings.add("C10.budget", b["budget"] if B is None else b["executed"], None, None,
+                                      line=b.label, budget=self.names["budget"], executed=self.names["executed"])
+                continue
+            rate = rule.evaluate(executed=E, budget=B)
+            if b.key == "total":
+                self.rate = rate
+            self.stated_rate(b, rate, B, E, digits)
+            if E > B and B > 0:
+                self.findings.add("C04.over", b["executed"], plain(E), plain(B), line=b.label, executed=fmt(E),
+                                  budget=fmt(B))
+
+    def stated_rate(self, b: BudgetLine, rate: Decimal, B: Decimal, E: Decimal, digits: int) -> None:  # noqa: N803
+        cell = b["rate"]
+        computed = plain(excel_round(rate, digits))
+        words = dict(line=b.label, executed=fmt(E), budget=fmt(B), computed=pct(rate, digits))
+        if cell.blank or cell.p.not_applicable:
+            if b.key == "total" and cell.row is not None:
+                self.findings.add("C02.blank", cell, None, computed, **words)
+            return
+        stated, shown = as_fraction(cell.p, near=rate)
+        if stated is None:
+            self.findings.add("C02.rate", cell, cell.text, computed, stated=cell.text, **words)
+            return
+        # the stated rate may be rounded to what it shows, and the amounts to 0.01
+        tol = half_unit(shown) + (AMOUNT_TOL / B + AMOUNT_TOL * E / (B * B) if B else ZERO)
+        if abs(stated - rate) > tol + _TINY:
+            self.findings.add("C02.rate", cell, plain(stated), computed, stated=pct(stated, max(shown, 2)), **words)
+
+    def execution_score(self, total: BudgetLine) -> None:
+        """C07 (the weight), C10 (blank), C08 (beyond the weight), C03 (not what the rule gives)."""
+        rule, w, digits = RULES["execution_score"], self.spec.weight, self.spec.score_digits
+        score = rule.evaluate(rate=self.rate, weight=w, digits=digits)
+        self.values["execution_score"] = plain(score)
+        self.score = score
+        wcell, scell = total["weight"], total["score"]
+        if wcell.number is not None and wcell.number != w:
+            self.findings.add("C07.exec", wcell, plain(wcell.number), plain(w), stated=fmt(wcell.number),
+                              computed=fmt(w))
+        s = scell.number
+        if s is None:
+            if scell.row is not None:
+                self.findings.add("C10.score", scell, scell.text or None, plain(score), name="预算执行率")
+            return
+        precise(self.findings, scell, digits, "预算执行率")
+        if s > w or s < 0:
+            self.findings.add("C08.above" if s > w else "C08.negative", scell, plain(s), plain(w), stated=fmt(s),
+                              computed=fmt(w))
+            return
+        tol = half_unit(digits) + Decimal("1e-9")
+        stated_rate, _ = as_fraction(total["rate"].p, near=self.rate)
+        alt = rule.evaluate(rate=stated_rate, weight=w, digits=digits) if stated_rate is not None else score
+        if abs(s - score) > tol and abs(s - alt) > tol:
+            self.findings.add("C03.score", scell, plain(s), plain(score), computed=fmt(score), rate=pct(self.rate),
+                              weight=fmt(w), digits=digits, stated=fmt(s))
+
+    def reasons(self, total: BudgetLine) -> None:
+        """C05 / C06: a low rate or an adjusted budget needs a reason in the reason cell."""
+        reason, spec = total["reason"], self.spec
+        if "reason" not in spec.columns or reason.row is None:
+            return
+        if reason.text and REASON_HINT_START not in reason.text:
+            return
+        if spec.reason_below is not None and self.rate < spec.reason_below:
+            self.findings.add("C05.reason", reason, reason.text or None, None, rate=pct(self.rate),
+                              threshold=pct(spec.reason_below, 2))
+        initial, adjusted = self.amount(total["initial"]), self.amount(total["budget"])
+        if spec.reason_on_adjustment and initial is not None and adjusted is not None and initial != adjusted:
+            self.findings.add("C06.reason", reason, reason.text or None, None, initial=fmt(initial),
+                              budget=fmt(adjusted))
+
+
+def precise(findings: Findings, cell: Cell, digits: int, name: str) -> None:
+    """C29: a score with more decimals than the profile rounds to."""
+    if cell.number is not None and cell.p.decimals > digits:
+        findings.add("C29.score", cell, plain(cell.number), None, name=name, stated=fmt(cell.number), digits=digits)
+
+
+def check_budget(form: Form, profile: Profile, findings: Findings) -> BudgetCheck:
+    """Check the budget block of `form` under `profile` into `findings`."""
+    check = BudgetCheck(form, profile.budget, findings)
+    check.run()
+    return check
+

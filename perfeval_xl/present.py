@@ -1,0 +1,120 @@
+"""How findings look wherever a user sees them — the annotated copy, the xlwings button, the batch summary and the
+console: the fill of each severity, the text of a note, how a value is written, the 核查结果 sheet's columns and
+summary line. One place, so that every front end says and colours the same thing."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal
+
+from .check.findings import Finding
+from .messages import CHECKS
+from .severity import Severity
+
+# -- colours (ARGB) -------------------------------------------------------------------------------------------
+FILL_RGB = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}  # light red, amber; info: no fill
+FONT_RGB = {Severity.ERROR: "FF9C0006", Severity.WARNING: "FF9C5700"}  # the darker text that goes with each fill
+HEADER_FILL_RGB = "FFD9E1F2"
+LINK_RGB = "FF0563C1"
+TAB_RGB = {Severity.ERROR: "FFC00000", Severity.WARNING: "FFFFC000", None: "FF00B050"}  # the 核查结果 tab
+
+
+def hex_colour(argb: str) -> str:
+    """'FFFFC7CE' -> '#FFC7CE'."""
+    return "#" + argb[-6:].upper()
+
+
+# -- the 核查结果 sheet -----------------------------------------------------------------------------------------
+RESULTS_SHEET = "核查结果"
+HEADERS = ("序号", "检查项", "严重程度", "工作表", "单元格", "填报值", "复核值", "说明")
+WIDTH_CAPS = (6, 10, 10, 30, 12, 24, 24, 70)  # characters, per column of 核查结果
+NO_FINDINGS = "未发现问题"
+WHOLE_SHEET = "（整表）"  # the cell of a finding about the whole sheet
+BLANK_STATED = "（空白）"
+NO_COMPUTED = "—"
+APPEND_MARK = "【核查】"  # opens the block appended to a note someone else wrote
+NOTE_AUTHOR = "perfeval_xl"  # author of the notes we create; lets a re-check replace them
+
+
+def summary_line(findings: Iterable[Finding]) -> str:
+    """'错误 1 项，警告 6 项[，提示 n 项]' or '未发现问题'."""
+    findings = list(findings)
+    if not findings:
+        return NO_FINDINGS
+    counts = {s: sum(f.severity is s for f in findings) for s in Severity}
+    text = f"错误 {counts[Severity.ERROR]} 项，警告 {counts[Severity.WARNING]} 项"
+    return text + (f"，提示 {counts[Severity.INFO]} 项" if counts[Severity.INFO] else "")
+
+
+def worst(findings: Iterable[Finding]) -> Severity | None:
+    """The most serious severity among the findings (None for none)."""
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+
+
+def check_title(check: str) -> str | None:
+    """The short Chinese name of a check id ('C08' -> '得分超出范围')."""
+    info = CHECKS.get(check)
+    return info.title if info else None
+
+
+def fmt_value(v) -> str:
+    """A stated or recomputed value as text: integers without '.0', decimals as written, 是/否 for booleans."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, Decimal):
+        if not v.is_finite():
+            return str(v)
+        if v == v.to_integral_value():
+            return format(v.to_integral_value(), "f")
+        return format(v.normalize(), "f")
+    if isinstance(v, float):
+        if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
+            return str(int(v))
+        return format(v, ".15g")
+    return str(v)
+
+
+def note_text(f: Finding) -> str:
+    """The note a finding leaves on its cell: '[C08] 错误：…' and, when known, the stated and recomputed values."""
+    text = f"[{f.check}] {f.severity.label}：{f.message}"
+    if f.stated is not None or f.computed is not None:
+        stated = fmt_value(f.stated) if f.stated is not None else BLANK_STATED
+        computed = fmt_value(f.computed) if f.computed is not None else NO_COMPUTED
+        text += f"\n填报值：{stated}；复核值：{computed}"
+    return text
+
+
+def console_line(f: Finding) -> str:
+    return f"  {f.severity.label} {f.check} {f.cell or '-'}: {f.message}"
+
+
+# -- text measures ----------------------------------------------------------------------------------------------
+NOTE_WIDTH_PT = 216.0
+_UNITS_PER_LINE = 40  # half-width characters per note line at 9 pt in NOTE_WIDTH_PT
+_LINE_PT = 12.0
+
+
+def display_width(s: str) -> int:
+    """Width in half-width characters: CJK counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def note_height(text: str, width_pt: float = NOTE_WIDTH_PT) -> float:
+    """Points a note box needs to show `text` at `width_pt` wide."""
+    units = max(10, int(_UNITS_PER_LINE * width_pt / NOTE_WIDTH_PT))
+    lines = sum(max(1, math.ceil(display_width(line) / units)) for line in text.split("\n"))
+    return lines * _LINE_PT + 12.0
+
+
+def column_widths(rows: Iterable[tuple]) -> list[float]:
+    """Widths of the 核查结果 columns for these rows (values as fmt_value writes them), capped per column."""
+    widths = [display_width(h) for h in HEADERS]
+    for row in rows:
+        for i, v in enumerate(row):
+            if v is not None:
+                widths[i] = max(widths[i], max(display_width(line) for line in fmt_value(v).split("\n")))
+    return [min(cap, max(w + 2, 6)) for cap, w in zip(WIDTH_CAPS, widths)]
