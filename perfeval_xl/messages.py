@@ -50,36 +50,26 @@ CHECKS: dict[str, CheckInfo] = {
 
 #: S01, by what the pre-flight found. The macros are never run: nothing in this toolkit can run them.
 MACRO_MESSAGES = {
-    "vba": "工作簿含有 VBA 宏（已检测到，未运行）。本工具只读取单元格的值；如无必要，请报送单位删除宏后另存为 .xlsx 再提交，"
-           "打开此文件时不要启用宏。",
-    "xlm": "工作簿含有 Excel 4.0 宏表（XLM 宏，已检测到，未运行）。这类宏常被用于恶意文件；请报送单位删除宏表后另存为 .xlsx 再提交，"
-           "打开此文件时不要启用宏。",
-    "vba+xlm": "工作簿含有 VBA 宏和 Excel 4.0 宏表（已检测到，未运行）。请报送单位删除宏后另存为 .xlsx 再提交，打开此文件时不要启用宏。",
-    "ods": "工作簿含有 LibreOffice 宏或脚本（已检测到，未运行）。本工具只读取单元格的值；打开来源不明的文件时不要启用宏。",
-    "ods_template": "工作簿带有本工具 .ods 模板的「核查」按钮脚本（Scripts/python/perfeval.py，未运行）。如非用本工具模板填写，"
-                    "打开时不要启用宏。",
+    "vba": "工作簿含有 VBA 宏（已检测到，未运行）。本工具只读取单元格的值；如无必要，请报送单位删除宏后另存为 .xlsx "
+           "再提交，打开此文件时不要启用宏。",
+    "xlm": "工作簿含有 Excel 4.0 宏表（XLM 宏，已检测到，未运行）。这类宏常被用于恶意文件；请报送单位删除宏表后另存为"
+           " .xlsx 再提交，打开此文件时不要启用宏。",
+    "vba+xlm": "工作簿含有 VBA 宏和 Excel 4.0 宏表（已检测到，未运行）。请报送单位删除宏后另存为 .xlsx 再提交，打开此"
+               "文件时不要启用宏。",
+    "ods": "工作簿含有 LibreOffice 宏或脚本（已检测到，未运行）。本工具只读取单元格的值；打开来源不明的文件时不要启用"
+           "宏。",
+    "ods_template": "工作簿带有本工具 .ods 模板的「核查」按钮脚本（Scripts/python/perfeval.py，未运行）。如非用本工具"
+                    "模板填写，打开时不要启用宏。",
 }
 
 #: the sentence of each finding, keyed "<check>.<case>"
-MESSAGES = {
-    "vba": "工作簿含有 VBA 宏（已检测到，未运行）。本工具只读取单元格的值；如无必要，请报送单位删除宏后另存为 .xlsx 再提交，"
-           "打开此文件时不要启用宏。",
-    "xlm": "工作簿含有 Excel 4.0 宏表（XLM 宏，已检测到，未运行）。这类宏常被用于恶意文件；请报送单位删除宏表后另存为 .xlsx 再提交，"
-           "打开此文件时不要启用宏。",
-    "vba+xlm": "工作簿含有 VBA 宏和 Excel 4.0 宏表（已检测到，未运行）。请报送单位删除宏后另存为 .xlsx 再提交，打开此文件时不要启用宏。",
-    "ods": "工作簿含有 LibreOffice 宏或脚本（已检测到，未运行）。本工具只读取单元格的值；打开来源不明的文件时不要启用宏。",
-    "ods_template": "工作簿带有本工具 .ods 模板的「核查」按钮脚本（Scripts/python/perfeval.py，未运行）。如非用本工具模板填写，"
-                    "打开时不要启用宏。",
-}
-
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-
 MESSAGES = {
     "C01.sum": "{line}以下各资金来源的{column}合计为 {computed}，与{line}行填报的 {stated} 不一致。",
     "C01.total_blank": "{line}行的{column}未填写，各资金来源合计为 {computed}。",
     "C02.rate": "{line}的预算执行率应为 {computed}（{executed}÷{budget}），表中填报 {stated}。",
     "C02.blank": "{line}的预算执行率未填写，按{executed}÷{budget}应为 {computed}。",
-    "C03.score": "预算执行率得分应为 {computed}（执行率 {rate} × 权重 {weight}，保留 {digits} 位小数），表中填报 {stated}。",
+    "C03.score": "预算执行率得分应为 {computed}（执行率 {rate} × 权重 {weight}，保留 {digits} 位小数），表中填报 {sta"
+                 "ted}。",
     "C04.over": "{line}的执行数 {executed} 超过预算数 {budget}，执行率按 100% 计分。",
     "C05.reason": "预算执行率 {rate} 低于 {threshold}，应在“原因”中说明未执行原因。",
     "C06.reason": "年初预算 {initial} 与调整后预算数 {budget} 不同，应在“原因”中说明预算调整理由。",
@@ -97,7 +87,8 @@ MESSAGES = {
     "C10.actual": "“{name}”的完成值未填写，无法复核得分。",
     "C10.nature": "“{name}”的指标性质未填写，已按“{nature}”复核。",
     "C10.budget": "{line}行的{budget}或{executed}未填写，无法计算执行率。",
-    "C11.score": "“{name}”按{rule}（{nature}，指标值 {target}，完成值 {actual}，权重 {weight}）应得 {computed} 分，表中填报 {stated}。",
+    "C11.score": "“{name}”按{rule}（{nature}，指标值 {target}，完成值 {actual}，权重 {weight}）应得 {computed} 分，表"
+                 "中填报 {stated}。",
     "C11.rule": "“{name}”按{rule}（{inputs}）应得 {computed} 分，表中填报 {stated}。",
     "C12.reason": "“{name}”得分 {stated} 低于权重 {weight}，应填写未完成原因分析。",
     "C12.full": "“{name}”未达到指标值（指标值 {target}，完成值 {actual}）却得满分 {stated}。",
@@ -124,8 +115,10 @@ MESSAGES = {
     "C21.blank": "“{name}”未填写。",
     "C23.cost": "成本指标“{name}”的完成值 {actual} 万元与预算执行数 {executed} 万元不一致。",
     "C24.full_marks": "预算执行率仅 {rate}，但绩效指标全部得满分，请核实自评是否客观。",
-    "C28.full": "“{name}”的完成值为“{actual}”（不适用），却得满分 {stated} 分；不适用的指标应按规定调整权重或说明理由。",
-    "C29.amount": "{line}的{column}填报 {stated}，超过两位小数；金额应精确到 0.01，否则表中显示的数与参与计算的数不同。",
+    "C28.full": "“{name}”的完成值为“{actual}”（不适用），却得满分 {stated} 分；不适用的指标应按规定调整权重或说明理由"
+                "。",
+    "C29.amount": "{line}的{column}填报 {stated}，超过两位小数；金额应精确到 0.01，否则表中显示的数与参与计算的数不同"
+                  "。",
     "C29.score": "“{name}”的得分填报 {stated}，超过本地区规则保留的 {digits} 位小数。",
 }
 
@@ -146,9 +139,11 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "not_a_file": ("这是一个文件夹，不是工作簿。", "this is a folder, not a workbook"),
     "not_a_file.device": ("这不是普通文件（可能是设备或管道），不是工作簿。",
                           "not a regular file (a device or a pipe?), not a workbook"),
-    "empty": ("文件是空的（0 字节），请向报送单位索要原文件。", "the file is empty (0 bytes); ask the sender for the original file"),
+    "empty": ("文件是空的（0 字节），请向报送单位索要原文件。", "the file is empty (0 bytes); ask the sender for the "
+                                          "original file"),
     "too_large": (
-        "文件（或其解压后的内容）过大，不像一张自评表。请只提交自评表所在的工作簿，删除无关的数据表和图片后另存为 .xlsx。",
+        "文件（或其解压后的内容）过大，不像一张自评表。请只提交自评表所在的工作簿，删除无关的数据表和图片后另存为 .xl"
+        "sx。",
         "the file (or its unpacked content) is too large for a self-evaluation form; send only the workbook with the "
         "form, without unrelated data sheets or pictures"),
     "too_large.member": ("文件过大，未处理。", "the file is too large; not processed"),
@@ -163,26 +158,29 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "the sheet(s) {where_en} span more than {cells} cells and so the file was not read; "
         "clear the far-away cells (or send only the form's sheet) and save as .xlsx"),
     "zip_bomb": (
-        "文件解压后体积异常或结构异常（疑似压缩炸弹），已拒绝处理，未解压。请向报送单位索要原文件，或在 Excel/WPS 中另存为 .xlsx 后再提交。",
+        "文件解压后体积异常或结构异常（疑似压缩炸弹），已拒绝处理，未解压。请向报送单位索要原文件，或在 Excel/WPS 中"
+        "另存为 .xlsx 后再提交。",
         "the file inflates to an abnormal size or has an abnormal structure (zip bomb?); refused without unpacking. "
         "Ask the sender for the original file, or save it again as .xlsx"),
     "zip_bomb.member": ("压缩包内文件解压后体积异常（疑似压缩炸弹），未解压。",
                         "the member inflates to an abnormal size (zip bomb?); not extracted"),
     "xml_entities": (
-        "工作簿内部含有 XML 文档类型或实体声明（DOCTYPE/ENTITY）。Excel 和 WPS 不会生成这样的文件，它可能是恶意构造的，已拒绝处理。"
-        "请向报送单位索要原文件，或在 Excel/WPS 中另存为 .xlsx 后再提交。",
-        "the workbook contains an XML document type or entity declaration (DOCTYPE/ENTITY), which Excel and WPS never "
-        "write; it may be crafted to attack the reader and was refused. Ask the sender for the original file, or "
+        "工作簿内部含有 XML 文档类型或实体声明（DOCTYPE/ENTITY）。Excel 和 WPS 不会生成这样的文件，它可能是恶意构造的"
+        "，已拒绝处理。请向报送单位索要原文件，或在 Excel/WPS 中另存为 .xlsx 后再提交。",
+        "the workbook contains an XML document type or entity declaration (DOCTYPE/ENTITY), which Excel and WPS never"
+        " write; it may be crafted to attack the reader and was refused. Ask the sender for the original file, or "
         "save it again as .xlsx"),
     "corrupt": (
-        "文件已损坏（压缩包不完整或内容校验失败），无法读取。请向报送单位索要原文件，或在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再提交。",
+        "文件已损坏（压缩包不完整或内容校验失败），无法读取。请向报送单位索要原文件，或在 Excel 或 WPS 中打开后“另存"
+        "为”Excel 工作簿（.xlsx）再提交。",
         f"the file is damaged (truncated or failing its checksums); ask the sender for the original file, or "
         f"{RESAVE_EN}"),
     "corrupt.parse": ("工作簿无法解析（{why}）。请在 Excel/WPS 中打开后另存为 .xlsx 再提交，或向报送单位索要原文件。",
-                      "cannot parse the workbook ({why}); save it again as .xlsx in Excel/WPS, or ask for the original"),
+                      "cannot parse the workbook ({why}); save it again as .xlsx in Excel/WPS, or ask for the origina"
+                      "l"),
     "encrypted": (
-        "工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存为 .xlsx "
-        "再提交；或在命令中用 --password 给出密码。",
+        "工作簿设置了打开密码，无法读取。请在 Excel/WPS 中取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密"
+        "码）后另存为 .xlsx 再提交；或在命令中用 --password 给出密码。",
         "the workbook is protected by an open password; remove the password (File > Info > Protect Workbook > "
         "Encrypt with Password, clear it) and save as .xlsx, or give it with --password"),
     "encrypted.method": (
@@ -193,27 +191,32 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "工作簿设置了打开密码，而给出的密码不正确。请核对密码（区分大小写），或请报送单位取消密码后重新提交。",
         "the workbook is password-protected and the password given is wrong (passwords are case-sensitive); check "
         "it, or ask the sender to remove the password"),
-    "not_spreadsheet": (f"文件不是 Excel 工作簿：{{what_zh}}。{RESAVE_ZH}。", f"not an Excel workbook: {{what_en}}; {RESAVE_EN}"),
+    "not_spreadsheet": ("文件不是 Excel 工作簿：{what_zh}。" + RESAVE_ZH + "。",
+                        "not an Excel workbook: {what_en}; " + RESAVE_EN),
     "not_spreadsheet.archive": ("文件是一个压缩包，里面不是 Excel 工作簿。请直接提交 .xlsx 工作簿。",
                                 "a zip archive, but not an Excel workbook; send the .xlsx workbook itself"),
-    "unsupported_format": (f"{{what_zh}}，本工具不读取这种格式。{RESAVE_ZH}。",
-                           f"{{what_en}}, a format this tool does not read; {RESAVE_EN}"),
+    "unsupported_format": ("{what_zh}，本工具不读取这种格式。" + RESAVE_ZH + "。",
+                           "{what_en}, a format this tool does not read; " + RESAVE_EN),
     "no_form": ("文件中没有找到绩效自评表（未识别到“一级指标/二级指标/三级指标”等表头）。",
                 "no self-evaluation form found in this workbook"),
     "internal_error": ("核查此文件时程序出错（{why}），请把文件转给维护人员。",
                        "the checker failed on this file ({why}); please report it with the file"),
     "crash": ("核查此文件时程序出错（{why}），请把文件转给维护人员。", "the checker failed on this file ({why})"),
-    "timeout": ("核查此文件超过 {seconds} 秒，已中止（其余文件照常核查）。请在 Excel/WPS 中另存为 .xlsx 后单独核查，或把文件转给维护人员。",
+    "timeout": ("核查此文件超过 {seconds} 秒，已中止（其余文件照常核查）。请在 Excel/WPS 中另存为 .xlsx 后单独核查，"
+                "或把文件转给维护人员。",
                 "checking this file took over {seconds} s and was stopped (the other files were checked); save "
                 "it again as .xlsx and check it alone, or report it with the file"),
     "unsafe_path": ("压缩包成员的路径不安全（含“..”或绝对路径），未解压。",
                     "unsafe member path in the archive (.. or absolute); not extracted"),
     "corrupt_archive": ("压缩包已损坏，无法解压，请重新发送。", "the archive is damaged and cannot be unpacked"),
-    "unsupported": ("压缩包使用了不支持的压缩方式，请用普通 zip 重新压缩。", "unsupported compression method in the archive"),
+    "unsupported": ("压缩包使用了不支持的压缩方式，请用普通 zip 重新压缩。", "unsupported compression method in the a"
+                                                     "rchive"),
     "too_many_members": ("压缩包内文件过多，未处理。", "too many members in the archive; not processed"),
     "too_deep": ("压缩包嵌套层数过多，未处理。", "archives nested too deep; not processed"),
-    "no_workbook": ("压缩包中没有 Excel 工作簿（.xlsx/.xlsm/.xls/.ods）。", "no workbook (.xlsx/.xlsm/.xls/.ods) in the archive"),
-    "no_attachment": ("邮件中没有 Excel 附件（.xlsx/.xlsm/.xls/.ods）。", "no workbook attachment (.xlsx/.xlsm/.xls/.ods) in the e-mail"),
+    "no_workbook": ("压缩包中没有 Excel 工作簿（.xlsx/.xlsm/.xls/.ods）。", "no workbook (.xlsx/.xlsm/.xls/.ods) in t"
+                                                                "he archive"),
+    "no_attachment": ("邮件中没有 Excel 附件（.xlsx/.xlsm/.xls/.ods）。", "no workbook attachment (.xlsx/.xlsm/.xls/."
+                                                                "ods) in the e-mail"),
     "bad_email": ("邮件无法解析，请重新导出。", "the e-mail cannot be parsed"),
 }
 
@@ -234,3 +237,83 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
     "xlsb": ("这是 Excel 二进制工作簿（.xlsb）", "an Excel binary workbook (.xlsb)"),
     "xml2003": ("这是“XML 电子表格 2003”格式的文件", "an XML Spreadsheet 2003 file"),
 }
+
+
+# -- the command line: each line Chinese first, English beside it -------------------------------------------------
+CLI: dict[str, str] = {
+    "description": "预算绩效自评表：生成模板、核查、标注 / self-evaluation forms: templates, checks, annotated copies",
+    "help.check": "核查工作簿 / check a workbook",
+    "help.output_copy": "核查副本路径 / annotated copy (default: <name>_核查.xlsx beside the input)",
+    "help.json": "输出 JSON / print one JSON object",
+    "help.profile": "指定配置 / force a profile (id or .yaml file)",
+    "help.password": "工作簿的打开密码（只在内存中解密；核查副本用同一密码加密）/ the workbook's open password (decry"
+                     "pted in memory only; the annotated copy is encrypted with it again)",
+    "help.batch": "批量核查并生成汇总表 / check many workbooks and write a summary workbook",
+    "help.batch_description": "文件、文件夹（递归）、.zip 压缩包、.eml 邮件 / files, folders (recursive), .zip archiv"
+                              "es, "
+                              ".eml e-mails. Exit codes: 0 no error found, 1 error findings, 2 usage error, 3 no inpu"
+                              "t could be read",
+    "help.summary": "汇总工作簿 / summary workbook (.xlsx); optional with --json",
+    "help.annotated": "在此文件夹写出各文件的核查副本 / write annotated copies into DIR",
+    "help.jobs": "并行进程数，默认为 CPU 核数 / worker processes (default: CPU count)",
+    "help.batch_password": "加密工作簿的打开密码（对所有加密的文件使用）/ open password for the encrypted workbooks "
+                           "(tried on every encrypted file)",
+    "help.template": "生成空白模板，或验证模板公式 / write a blank template, or verify the templates' formulas",
+    "help.template_description": "perfeval template PROFILE [-o FILE] [--year YYYY]  |  "
+                                 "perfeval template --verify [PROFILE] [--fills N] [--seed N] [--json]",
+    "help.verify": "随机填写模板，用 LibreOffice 和 formulas 重算，逐格与规则比对（不写模板）/ fill the template at r"
+                   "andom, "
+                   "recalculate it in LibreOffice and in formulas and compare every computed cell with the rules "
+                   "(every profile when none is given)",
+    "help.fills": "每个配置随机填写的份数，默认 100 / random fills per profile (default 100)",
+    "help.seed": "随机种子，默认 0 / random seed (default 0)",
+    "help.json_array": "输出一个 JSON 数组 / print one JSON array",
+    "help.profiles": "列出或校验配置 / list or validate profiles",
+    "help.demo": "用样例演示 / run on a bundled sample",
+    "usage_error": "用法错误 / usage error: {why}",
+    "copy_over_input": "核查副本不能覆盖原文件 / the annotated copy must not overwrite the input",
+    "cannot_annotate_format": "提示：.xls/.ods 文件不能直接标注，请另存为 .xlsx 后再核查 / note: .xls/.ods files cann"
+                              "ot be annotated; save as .xlsx to get an annotated copy",
+    "copy_failed": "无法写出核查副本 / could not write the annotated copy: {why}",
+    "copy_crashed": "无法写出核查副本（程序错误）/ could not write the annotated copy (internal error): {why}",
+    "refused": "无法核查 / refused [{code}]: {zh}\n  {en}",
+    "file": "文件 / file: {path}",
+    "form_framework": "  分值合计 {weight}  扣分 {deductions}  总分 {total}  等次 {grade}",
+    "form_project": "  执行率 {rate}  执行率得分 {execution}  指标得分 {indicators}  总分 {total}  等次 {grade}",
+    "report_totals": "\n共 {forms} 张表，错误 {errors} 项，警告 {warnings} 项 / {forms} form(s), {errors} error(s), "
+                     "{warnings} warning(s)",
+    "annotated_copy": "核查副本 / annotated copy: {path}",
+    "summary_needed": "请用 -o 指定汇总工作簿，例如 -o 汇总.xlsx / give the summary workbook with -o",
+    "summary_xlsx": "汇总工作簿须为 .xlsx / the summary workbook must be an .xlsx file",
+    "jobs_at_least_1": "--jobs 至少为 1 / --jobs must be at least 1",
+    "summary_over_input": "汇总工作簿不能覆盖输入文件 / the summary must not overwrite an input",
+    "batch_totals": "文件 {files} 个，表 {forms} 张，无法读取 {refused} 个，错误 {errors} 项，警告 {warnings} 项，跨"
+                    "表不一致 "
+                    "{mismatches} 项 / {files} file(s), {forms} form(s), {refused} refused, {errors} error(s), "
+                    "{warnings} warning(s), {mismatches} cross-workbook mismatch(es)",
+    "batch_summary": "汇总 / summary: {path}",
+    "no_workbook_found": "没有找到可核查的文件 / no workbook found in the given paths",
+    "verify_only": "{flag} 只能与 --verify 一起使用 / {flag} goes with --verify",
+    "profile_needed": "请给出配置，可用 perfeval profiles 列出 / give a profile (perfeval profiles lists them)",
+    "no_tree": "“{id}” 没有配置指标树 (tree)，只能用于核查 / no weight tree in this profile (check only)",
+    "no_tree_to_verify": "“{id}” 没有配置指标树 (tree)，没有模板可验证 / no weight tree, so no template to verify",
+    "template_written": "已生成模板 / template written: {path}",
+    "verify_no_output": "--verify 不写模板，不能与 -o / --year 同用 / --verify writes no template: drop -o and --year",
+    "fills_at_least_1": "--fills 至少为 1 / --fills must be at least 1",
+    "verify_all_agree": "全部一致 / no mismatch",
+    "verify_error": "无法验证 / could not verify: {why}",
+    "verify_tolerated": "；另有 {n} 个仅因 formulas 的 ROUND 缺陷不同 / {n} differ only by formulas' ROUND",
+    "verify_entry": "填写 {fills} 份 / fills, 比对 {cells} 个单元格 / cells, 不一致 {mismatches} / mismatches{extra}  "
+                    "({seconds} s)",
+    "verify_mismatch": "    第 {fill} 份 / fill {fill} {cell}: 应为 / expected {expected}, 得到 / got {got}",
+    "verify_bad": "发现不一致或无法验证：{n} 项 / {n} {entries} with mismatches or errors",
+    "validate_needs_file": "请给出要校验的配置文件 / give the profile file to validate",
+    "profile_valid": "配置有效 / profile is valid: {id} ({name})",
+    "sample_missing": "找不到样例 {path}（请在源码目录中运行）/ bundled sample not found",
+    "blank_template": "空白模板 / blank template: {path}",
+}
+
+
+def cli_text(key: str, **kw) -> str:
+    """The command line's sentence `key`, filled."""
+    return CLI[key].format(**kw)

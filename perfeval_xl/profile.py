@@ -20,8 +20,16 @@ import yaml
 from .errors import ProfileError
 from .excelmath import dec
 from .rules import FRAMEWORK_METHODS, INDICATOR_METHODS, RULES, GradeBand, QualitativeBand
-from .tree import (NODE_KEYS, TreeNode, call_arguments, expression_items, expression_problems, names_any, parse_tree,
-                   rule_arguments)
+from .tree import (
+    NODE_KEYS,
+    TreeNode,
+    call_arguments,
+    expression_items,
+    expression_problems,
+    names_any,
+    parse_tree,
+    rule_arguments,
+)
 from .values import norm_label
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
@@ -44,7 +52,7 @@ def _number(x) -> Decimal | None:
     return None if x is None else dec(x)
 
 
-# --- the specs ---------------------------------------------------------------------------------------------------------
+# --- the specs ----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BudgetSpec:
     """The budget block (预算执行情况 / 项目资金): its columns and lines, and how execution is scored."""
@@ -170,7 +178,7 @@ class Profile:
         return {tuple(norm_label(x) for x in n.path): n for r in self.tree for n in r.walk()}
 
 
-# --- validation --------------------------------------------------------------------------------------------------------
+# --- validation ---------------------------------------------------------------------------------------------------
 _COMMON = ("id", "kind", "name", "title", "total", "grade")
 _WEIGHT_IN_LABEL = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 
@@ -215,7 +223,8 @@ def _project_problems(data: dict) -> list[str]:
     for nature, method in (ind.get("methods") or {}).items():
         if method not in INDICATOR_METHODS:
             problems.append(
-                f"指标性质 “{nature}” 的计分方法 “{method}” 不存在，可选：{', '.join(INDICATOR_METHODS)} / unknown method"
+                f"指标性质 “{nature}” 的计分方法 “{method}” 不存在，可选：{', '.join(INDICATOR_METHODS)}"
+                " / unknown method"
             )
     if not ind.get("methods"):
         problems.append("indicators.methods 为空 / no scoring methods")
@@ -230,7 +239,8 @@ def _project_problems(data: dict) -> list[str]:
     for label, expected in ((b.get("section", ""), b.get("weight")), (ind.get("section", ""), ind.get("weight_total"))):
         m = _WEIGHT_IN_LABEL.search(norm_label(label))
         if m and expected is not None and Decimal(m.group(1)) != dec(expected):
-            problems.append(f"标题 “{label}” 中的分值 {m.group(1)} 与配置的权重 {expected} 不一致 / label weight differs")
+            problems.append(f"标题 “{label}” 中的分值 {m.group(1)} 与配置的权重 {expected} 不一致"
+                            " / label weight differs")
     for q in data["qualitative"] or []:
         if not {"label", "low", "high", "keywords"} <= set(q):
             problems.append(f"qualitative 档次 {q} 须有 label, low, high, keywords / band incomplete")
@@ -276,7 +286,8 @@ def _tree_problems(data: dict) -> list[str]:
                 shape.append(f"指标 “{label}” 有未知的键 {sorted(extra)}，可用：{', '.join(NODE_KEYS)} / unknown keys")
             w = item.get("weight")
             if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0):
-                shape.append(f"指标 “{label}” 的分值 {w!r} 应为不小于 0 的数字或 null / weight must be a number or null")
+                shape.append(f"指标 “{label}” 的分值 {w!r} 应为不小于 0 的数字或 null"
+                             " / weight must be a number or null")
             children = item.get("children")
             if children is not None and not isinstance(children, list):
                 shape.append(f"指标 “{label}” 的 children 应为列表 / children must be a list")
@@ -320,7 +331,8 @@ def _closure_problems(node: TreeNode, label: str) -> list[str]:
         return []  # a weight the form does not print: nothing to close
     if node.pick_one:  # alternatives: each carries the whole block's weight
         return [f"权重不闭合：备选指标 “{label}/{c.name}” 的分值 {_fmt(w)} ≠ “{label}” 的分值 {_fmt(node.weight)}"
-                " / an alternative must carry the block's weight" for c, w in zip(node.children, got) if w != node.weight]
+                " / an alternative must carry the block's weight"
+                for c, w in zip(node.children, got) if w != node.weight]
     total = sum(got, Decimal(0))
     if total != node.weight:
         return [f"权重不闭合：“{label}” 的下级指标分值合计 {_fmt(total)} ≠ 本级分值 {_fmt(node.weight)}"
@@ -334,11 +346,13 @@ def _leaf_problems(node: TreeNode, label: str, has_questionnaire: bool, kinds: d
             return [f"指标 “{label}” 没有 method，却给了 params/inputs / params or inputs without a method"]
         return []
     if node.method not in FRAMEWORK_METHODS:
-        return [f"指标 “{label}” 的计分方法 “{node.method}” 不存在，可选：{', '.join(FRAMEWORK_METHODS)} / unknown method"]
+        return [f"指标 “{label}” 的计分方法 “{node.method}” 不存在，可选：{', '.join(FRAMEWORK_METHODS)}"
+                " / unknown method"]
     args = rule_arguments(node.method)
     problems = []
     for key in sorted(set(node.params) - args.params):
-        problems.append(f"指标 “{label}” 的参数 “{key}” 不是 {node.method} 的参数，可用：{', '.join(sorted(args.params))}"
+        problems.append(f"指标 “{label}” 的参数 “{key}” 不是 {node.method} 的参数，"
+                        f"可用：{', '.join(sorted(args.params))}"
                         f" / unknown parameter '{key}'")
     for key in sorted(args.required - set(node.params)):
         problems.append(f"指标 “{label}” 缺少 {node.method} 的参数 “{key}” / parameter '{key}' missing")
@@ -365,10 +379,12 @@ def _leaf_problems(node: TreeNode, label: str, has_questionnaire: bool, kinds: d
     if tiers is not None:
         if not isinstance(tiers, list) or not all(
                 isinstance(t, dict) and "score" in t and ("min" in t) != ("max" in t) for t in tiers):
-            return [f"指标 “{label}” 的 tiers 应为 [{{min: 下限, score: 分}} …] 或 [{{max: 上限, score: 分}} …] / bad tiers"]
+            return [f"指标 “{label}” 的 tiers 应为 [{{min: 下限, score: 分}} …] 或 [{{max: 上限, score: 分}} …]"
+                    " / bad tiers"]
         top = max([dec(t["score"]) for t in tiers] + [dec(node.params.get("otherwise", 0))])
         if node.weight is not None and not node.deduction and top > node.weight:
-            return [f"指标 “{label}” 的分档得分 {_fmt(top)} 超过分值 {_fmt(node.weight)} / a tier scores above the weight"]
+            return [f"指标 “{label}” 的分档得分 {_fmt(top)} 超过分值 {_fmt(node.weight)}"
+                    " / a tier scores above the weight"]
     try:  # the parameters must work in both renderings: try them once
         rule = RULES[node.method]
         sample = {k: ("是" if node.method == "yes_no" else "达成" if node.method == "qualitative" else Decimal(50))
@@ -412,8 +428,9 @@ def _project(data: dict, source: str) -> Profile:
         **_common(data, source),
         budget=_budget_spec(data["budget"]),
         indicators=IndicatorSpec(
-            section=ind.get("section", ""), columns=_label_map(ind.get("columns")), weight_total=dec(ind["weight_total"]),
-            score_digits=int(ind["score_digits"]), methods=dict(ind["methods"]), natures=tuple(ind.get("natures") or ()),
+            section=ind.get("section", ""), columns=_label_map(ind.get("columns")),
+            weight_total=dec(ind["weight_total"]), score_digits=int(ind["score_digits"]), methods=dict(ind["methods"]),
+            natures=tuple(ind.get("natures") or ()),
             levels={k: tuple(v) for k, v in (ind.get("tree") or {}).items()},
             template_rows=tuple((str(a), str(b)) for a, b in ind.get("template_rows") or ()),
             cost_levels=tuple(ind.get("cost_level") or ()), over_target=_number(ind.get("over_target")),
@@ -423,7 +440,8 @@ def _project(data: dict, source: str) -> Profile:
         full_marks_rate_below=_number((data.get("plausibility") or {}).get("full_marks_rate_below")),
         layout=LayoutSpec(budget=tuple((k, int(n)) for k, n in layout.get("budget", ())),
                           indicators=tuple((k, int(n)) for k, n in layout.get("indicators", ())),
-                          section=layout.get("section", "row"), widths=tuple(float(w) for w in layout.get("widths", ()))),
+                          section=layout.get("section", "row"),
+                          widths=tuple(float(w) for w in layout.get("widths", ()))),
     )
 
 
@@ -435,7 +453,8 @@ def _framework(data: dict, source: str) -> Profile:
     questionnaire = None if not q else QuestionnaireSpec(
         columns=_label_map(q.get("columns")), total=_labels(q.get("total")), valid=_labels(q.get("valid")),
         score=_labels(q.get("score")), title=q.get("title") or "",
-        questions=tuple(QuestionSpec(str(x.get("text") or ""), tuple((str(o), dec(p)) for o, p in x.get("options") or ()))
+        questions=tuple(QuestionSpec(str(x.get("text") or ""),
+                                     tuple((str(o), dec(p)) for o, p in x.get("options") or ()))
                         for x in q.get("questions") or ()))
     budget = data.get("budget")
     return Profile(

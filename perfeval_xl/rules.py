@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from .excelmath import ONE, ZERO, dec, excel_round
 
-RULES: dict[str, "Rule"] = {}
+RULES: dict[str, Rule] = {}
 NOISE_DIGITS = 10  # binary noise of a spreadsheet's arithmetic on the figures of a form stays far below this
 
 
@@ -29,7 +29,7 @@ def _noise_free(x: Decimal, digits: int) -> Decimal:
     return excel_round(excel_round(x, NOISE_DIGITS), digits)
 
 
-def register(rule: "Rule") -> "Rule":
+def register(rule: Rule) -> Rule:
     RULES[rule.name] = rule
     return rule
 
@@ -223,7 +223,8 @@ class ThresholdDeduct(Rule):
 
     `direction` 'at_least' (a rate that must reach the threshold) or 'at_most' (a rate that must not exceed it);
     `per_point` points deducted per percentage point, or `share` of the weight per point; `whole_points` counts
-    every started percentage point as a whole one; `zero_at` instead makes the score fall linearly to 0 at that rate (三公 ≥120%).
+    every started percentage point as a whole one; `zero_at` instead makes the score fall linearly to 0 at that rate
+    (三公 ≥120%).
     """
 
     name, title = "threshold_deduct", "达标满分、每差1个百分点扣分"
@@ -345,7 +346,8 @@ for _rule in (
 #: methods an indicator row of a project form can name in a profile (the others are form-level rules)
 INDICATOR_METHODS = ("positive", "reverse_linear", "equal", "qualitative")
 #: methods a framework row can name
-FRAMEWORK_METHODS = ("ratio", "threshold_deduct", "tiers", "yes_no", "per_issue", "qualitative", "positive", "reverse_linear")
+FRAMEWORK_METHODS = ("ratio", "threshold_deduct", "tiers", "yes_no", "per_issue", "qualitative", "positive",
+                     "reverse_linear")
 #: the data each framework method scores; its other evaluate() arguments are the row's weight and parameters
 FRAMEWORK_INPUTS = {
     "ratio": ("ratio",), "threshold_deduct": ("rate",), "tiers": ("value",), "yes_no": ("answer",),

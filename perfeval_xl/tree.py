@@ -183,7 +183,7 @@ class TreeNode:
     def is_leaf(self) -> bool:
         return not self.children
 
-    def leaves(self) -> list["TreeNode"]:
+    def leaves(self) -> list[TreeNode]:
         return [self] if self.is_leaf else [x for c in self.children for x in c.leaves()]
 
     def walk(self):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from .excelmath import ZERO, decimals_of, dec
+from .excelmath import ZERO, dec, decimals_of
 
 # Signs NFKC leaves alone but people use for the same thing.
 _SIGNS = str.maketrans({"≧": "≥", "≦": "≤", "﹥": ">", "﹤": "<", "\u3000": " ", "﹪": "%"})
@@ -71,7 +71,8 @@ class Parsed:
 BLANK = Parsed(raw=None)
 
 #: how grades are written in words, to the grade labels of the bands
-GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差", "优": "优", "良": "良", "中": "中", "差": "差"}
+GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差",
+               "优": "优", "良": "良", "中": "中", "差": "差"}
 
 
 def parse(raw: object) -> Parsed:
@@ -81,7 +82,8 @@ def parse(raw: object) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(raw=raw, text=str(raw))
     if isinstance(raw, (int, float, Decimal)):
-        if not (math.isfinite(raw) if isinstance(raw, float) else raw.is_finite() if isinstance(raw, Decimal) else True):
+        finite = math.isfinite(raw) if isinstance(raw, float) else raw.is_finite() if isinstance(raw, Decimal) else True
+        if not finite:
             return Parsed(raw=raw, text=str(raw))  # NaN and infinities are not numbers a form can hold
         d = dec(raw)
         return Parsed(raw=raw, text=format(d, "f"), number=d, decimals=decimals_of(d))

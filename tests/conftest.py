@@ -10,6 +10,20 @@ sys.path.insert(0, str(ROOT))  # sample_data is a package of the repository, not
 SAMPLES = ROOT / "sample_data"
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test marked `libreoffice` is slow, and skipped where LibreOffice is not installed."""
+    missing = None
+    for item in items:
+        if item.get_closest_marker("libreoffice"):
+            item.add_marker(pytest.mark.slow)
+            if missing is None:
+                from perfeval_xl.lo import find_soffice
+
+                missing = find_soffice() is None
+            if missing:
+                item.add_marker(pytest.mark.skip(reason="LibreOffice (soffice) is not installed"))
+
+
 def fill_row(level1, level2, level3, nature, target, unit, actual, weight, score=None) -> dict:
     """One indicator row of a template fill (perfeval_xl.write.template); a score only when typed over the formula."""
     row = {"level1": level1, "level2": level2, "level3": level3, "nature": nature, "target": target,

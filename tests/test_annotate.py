@@ -482,6 +482,7 @@ def test_namespace_prefixes_and_mc_ignorable_survive(tmp_path):
 
 
 # -- re-check, no findings, other producers -------------------------------------------------------------
+@pytest.mark.slow
 def test_annotating_the_annotated_copy_again_still_works(annotated, tmp_path):
     second = tmp_path / "again.xlsx"
     fs = findings()[:3] + [Finding("C08", "error", SHEET1, "E6", 40, 30, "第二次核查。")]
@@ -516,6 +517,7 @@ def test_no_findings_still_writes_the_results_sheet(rich, tmp_path):
     assert changed <= {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
 
 
+@pytest.mark.slow
 def test_openpyxl_written_workbook_with_existing_comments(tmp_path):
     """Another producer's layout: comments under xl/comments/, VML named commentsDrawing, no spans."""
     wb = openpyxl.Workbook()
@@ -687,7 +689,7 @@ def test_xlsm_keeps_its_vba_project_and_macro_content_type(rich_xlsm, tmp_path):
 
 
 # -- LibreOffice -----------------------------------------------------------------------------------------
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("kind", ["xlsx", "xlsm"])
 def test_libreoffice_opens_the_annotated_copy(kind, annotated, rich_xlsm, tmp_path):
     if kind == "xlsx":

@@ -24,6 +24,8 @@ from sample_data.seed004 import FORMS
 
 from conftest import SAMPLES
 
+pytestmark = pytest.mark.slow  # batches of files, worker processes and time limits
+
 BY_SLUG = {f["slug"]: f for f in FORMS}
 CODE_04 = "51140022T000000289349"
 FORMULA_NAME = "=1+2 格式化项目"

@@ -57,7 +57,7 @@ MACRO_NAMES = re.compile(r"^(_xlnm\.)?auto_(open|close|activate|deactivate)", re
 ABSOLUTE = [re.compile(p) for p in (rb"file:/", rb"(?<![A-Za-z])[A-Za-z]:\\", rb"(?<![A-Za-z])[A-Za-z]:/(?!/)",
                                     rb"\\\\[A-Za-z0-9_.-]+\\", rb"/home/", rb"/tmp/", rb"/work/", rb"/Users/",
                                     rb"/root/", rb"/private/var/", rb"absPath")]
-needs_lo = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed")
+needs_lo = pytest.mark.libreoffice
 EXTERNAL_BOOK = re.compile(r"\[\d+\]")  # '[1]Sheet1!A1': a formula reading another workbook
 
 

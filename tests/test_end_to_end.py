@@ -213,7 +213,7 @@ def test_two_forms_stacked_on_one_sheet_are_both_read(tmp_path, expected):
     assert report.errors == 0
 
 
-@pytest.mark.skipif(__import__("perfeval_xl.lo", fromlist=["x"]).find_soffice() is None, reason="LibreOffice not installed")
+@pytest.mark.libreoffice
 def test_legacy_xls_saved_by_a_spreadsheet_reads_the_same(tmp_path, expected):
     from perfeval_xl import lo
 

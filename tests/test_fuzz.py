@@ -55,6 +55,7 @@ cell_values = st.one_of(
 finite = st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**12, max_value=10**12)
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(cell_values, st.one_of(st.none(), finite), st.sampled_from(["万元", "元", "亿元", "yuan", ""]))
 def test_value_coercion_never_raises_and_gives_finite_decimals(raw, near, column_unit):
@@ -200,6 +201,7 @@ def _cli(*argv) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(damaged_workbooks())
 def test_a_damaged_workbook_is_read_or_refused_cleanly(workdir, case):
@@ -228,6 +230,7 @@ def test_a_damaged_workbook_is_read_or_refused_cleanly(workdir, case):
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(BASE)), st.randoms(use_true_random=False),
        st.lists(st.tuples(st.integers(60, 500), st.integers(15, 40), st.text(max_size=40)), max_size=5))
+@pytest.mark.slow
 def test_row_order_in_the_file_and_cells_far_from_the_form_change_nothing(workdir, name, rnd, junk):
     """A correct reading, not just no crash: rows stored out of order and stray cells well away from the form
     (rows 60+, columns P+) give exactly the original's values and findings."""

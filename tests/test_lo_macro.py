@@ -239,6 +239,7 @@ def _content(path: Path) -> bytes:
         return z.read("content.xml")
 
 
+@pytest.mark.libreoffice
 @needs_lo_python
 def test_clicking_the_button_marks_the_planted_error_in_the_open_document(clicks):
     first = clicks["first"]
@@ -265,6 +266,7 @@ def test_clicking_the_button_marks_the_planted_error_in_the_open_document(clicks
     assert results["C3"]["background"] == RED
 
 
+@pytest.mark.libreoffice
 @needs_lo_python
 def test_the_saved_ods_keeps_its_button_and_macro(clicks):
     path = clicks["out"] / "clicked.ods"
@@ -283,6 +285,7 @@ def _protection(content) -> tuple:
     return table.get(_q("table:protected")), {etree.QName(k).localname: v for k, v in options.attrib.items()}
 
 
+@pytest.mark.libreoffice
 @needs_lo_python
 def test_a_second_click_takes_back_the_marks_of_the_first(clicks):
     second = clicks["second"]
@@ -298,6 +301,7 @@ def test_a_second_click_takes_back_the_marks_of_the_first(clicks):
     assert [row[1] for row in _results(_cells(content, "核查结果"))] == ["C13", "C23"]
 
 
+@pytest.mark.libreoffice
 @needs_lo_python
 def test_every_shipped_ods_runs_its_button_and_reports_what_the_checker_reports(clicks):
     assert len(clicks["shipped"]) == len([p for p in shipped_profiles().values()
@@ -309,12 +313,14 @@ def test_every_shipped_ods_runs_its_button_and_reports_what_the_checker_reports(
         assert not line["result"].startswith("failed"), line
 
 
+@pytest.mark.libreoffice
 @needs_lo_python
 def test_the_interpreter_may_be_named_in_the_document_property(clicks):
     assert clicks["property"]["result"].startswith("findings: 核查完成：错误 1 项，警告 2 项")
     assert _cells(_content(clicks["out"] / "by_property.ods"), SHEET)[PLANTED_CELL]["background"] == RED
 
 
+@pytest.mark.libreoffice
 @needs_lo_python
 def test_without_a_checker_the_click_reports_why_on_the_results_sheet(clicks):
     if shutil.which("perfeval", path="/usr/bin:/bin"):
@@ -327,6 +333,7 @@ def test_without_a_checker_the_click_reports_why_on_the_results_sheet(clicks):
     assert _cells(content, SHEET)[PLANTED_CELL]["background"] is None  # nothing marked
 
 
+@pytest.mark.libreoffice
 @needs_lo_python
 def test_one_click_takes_about_a_second(clicks):
     seconds = [clicks["first"]["seconds"]["click"], clicks["second"]["seconds"]["click"],

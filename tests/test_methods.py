@@ -53,7 +53,7 @@ def _write(path):
     return cells
 
 
-@pytest.mark.skipif(lo.find_soffice() is None, reason="LibreOffice not installed")
+@pytest.mark.libreoffice
 def test_every_method_formula_equals_python_in_libreoffice(tmp_path):
     from python_calamine import CalamineWorkbook
 
@@ -67,6 +67,7 @@ def test_every_method_formula_equals_python_in_libreoffice(tmp_path):
     assert len(got) == 8 * N
 
 
+@pytest.mark.slow
 def test_every_method_formula_equals_python_in_formulas(tmp_path):
     formulas = pytest.importorskip("formulas")
     expected = _write(tmp_path / "methods.xlsx")

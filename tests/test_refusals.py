@@ -154,6 +154,7 @@ def _run(capsys, *argv):
     return code, out, err
 
 
+@pytest.mark.slow
 def test_the_report_names_the_file_by_the_hash_of_its_bytes_as_received(corpus, tmp_path):
     """From the pre-flight's bytes when it read them (the encrypted file's own bytes, not the decrypted ones), from
     the file otherwise; a file beyond the size limit is never read at length, so it has none."""

@@ -28,7 +28,7 @@ from perfeval_xl.write.annotate import annotate
 
 GOOD = hostile.GOOD
 SOFFICE = shutil.which("soffice")
-needs_lo = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+needs_lo = pytest.mark.libreoffice
 
 
 def sha(path: Path) -> str:
@@ -54,6 +54,7 @@ def bombs(tmp_path_factory):
 
 
 # -- zip bombs -----------------------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["honest", "lying", "giant_string"])
 def test_a_zip_bomb_is_refused_in_milliseconds_with_bounded_memory(bombs, kind):
     check_file(GOOD)  # imports and profiles loaded: measure only the file
@@ -210,6 +211,7 @@ def test_batch_opens_encrypted_workbooks_with_the_password(encrypted, tmp_path, 
     assert [(r["error"] or {}).get("code") for r in doc["reports"]] == ["wrong_password", None]
 
 
+@pytest.mark.slow
 @needs_lo
 def test_an_encrypted_xls_is_recognised_and_opened_with_its_password(tmp_path):
     if hostile.uno_python() is None:
@@ -269,6 +271,7 @@ def test_nothing_is_run_while_checking_or_annotating_a_macro_workbook(tmp_path, 
     annotate(src, tmp_path / "宏_核查.xlsm", report.findings)
 
 
+@pytest.mark.slow
 @needs_lo
 def test_macros_in_a_legacy_xls_are_found_by_oletools(tmp_path):
     vba = hostile.vba_project()
@@ -303,6 +306,7 @@ def converted(tmp_path_factory):
     return out
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("kind", ["xls", "ods"])
 def test_xls_and_ods_read_exactly_as_the_xlsx(converted, kind):
     for src in FIDELITY:
@@ -312,6 +316,7 @@ def test_xls_and_ods_read_exactly_as_the_xlsx(converted, kind):
         assert forms(report) == forms(check_file(src)), (src.name, kind)
 
 
+@pytest.mark.libreoffice
 def test_calamine_reads_xls_as_xlrd_does(converted):
     """xlrd 2 (the reference .xls reader) as an oracle for what calamine gives: every value and merged range."""
     xlrd = pytest.importorskip("xlrd")
@@ -335,6 +340,7 @@ def test_calamine_reads_xls_as_xlrd_does(converted):
                         assert got == want, (src.name, r, c)
 
 
+@pytest.mark.libreoffice
 def test_an_xls_calamine_cannot_parse_is_read_through_xlrd(converted, monkeypatch):
     """calamine rejects some legacy files (older BIFF versions, odd records): xlrd then reads them, to the same
     check results; a file neither can parse is refused with calamine's reason."""
@@ -357,6 +363,7 @@ def test_an_xls_calamine_cannot_parse_is_read_through_xlrd(converted, monkeypatc
     assert report.refusal.code == "corrupt" and "BIFF" in report.refusal.en
 
 
+@pytest.mark.libreoffice
 def test_ods_merged_ranges_are_read_from_content_xml(converted):
     from perfeval_xl.read.workbook import open_workbook
 

@@ -25,7 +25,7 @@ from perfeval_xl.write.templates import regenerate
 SICHUAN = get_profile("sichuan.project_selfeval")
 NATIONAL = get_profile("national.project_selfeval")
 REPO = Path(__file__).resolve().parents[1]
-needs_lo = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed")
+needs_lo = pytest.mark.libreoffice
 
 
 # seed 004, form 4: “一窗进出”改革前台岗位外包服务经费 (眉山 2023). Printed: 71.38%, 7.1, 合计 97.1.
@@ -334,6 +334,7 @@ def test_libreoffice_recalculates_to_the_rules_values(out):
     assert (national["G19"], national["H19"], national["G20"]) == (100, 92.26, "优")
 
 
+@pytest.mark.slow
 def test_formulas_library_agrees_with_the_rules(out):
     """The fixed fills in the `formulas` library (random ones: tests/test_verify.py). These have no exact .5 ties, so
     nothing needs the one-unit tolerance for formulas' ROUND."""

@@ -43,6 +43,7 @@ def run(tmp_path_factory):
     return verify(None, fills=FILLS, workdir=workdir), workdir
 
 
+@pytest.mark.slow
 def test_every_shipped_profile_is_verified_with_both_engines(run):
     entries, _ = run
     assert len(PROFILES) == 8
@@ -51,6 +52,7 @@ def test_every_shipped_profile_is_verified_with_both_engines(run):
         assert set(e) == KEYS, e
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("pid", PROFILES)
 def test_the_template_computes_what_the_rules_compute(run, pid, engine):
@@ -68,6 +70,7 @@ def test_the_template_computes_what_the_rules_compute(run, pid, engine):
         assert entry["tolerated"] == 0  # nothing is excused for LibreOffice
 
 
+@pytest.mark.slow
 def test_the_fills_reach_the_edges(run):
     """The generator is what makes the proof worth something: it puts execution rates on rounding ties, actual values
     on their targets, every nature and band, blank rows, typed scores, texts that look like dates."""
@@ -91,12 +94,14 @@ def test_the_fills_reach_the_edges(run):
     assert any(Decimal(str(d["部门支出决算数"])) == Decimal(str(d["部门支出预算数"])) * Decimal("0.95") for d in exact)
 
 
+@pytest.mark.slow
 def test_fills_do_not_depend_on_how_many(run):
     sichuan = get_profile("sichuan.project_selfeval")
     assert fills_for(sichuan, 3) == fills_for(sichuan, 10)[:3]
     assert fills_for(sichuan, 3, seed=1) != fills_for(sichuan, 3)
 
 
+@pytest.mark.slow
 def test_a_rule_that_is_off_by_a_cent_is_caught_by_both_engines(monkeypatch, tmp_path):
     positive = RULES["positive"]
     right = positive.evaluate
@@ -127,6 +132,7 @@ def test_agreement_is_at_excel_precision():
     assert agrees("优", "优") and not agrees("良", "优")
 
 
+@pytest.mark.slow
 def test_a_verification_on_given_fills(tmp_path):
     pytest.importorskip("formulas")
     wuhua = get_profile("yunnan.wuhua.project_eval")
@@ -143,6 +149,7 @@ def _cli(*args):
                           timeout=600)
 
 
+@pytest.mark.slow
 def test_cli_json_is_one_array_of_entries_and_exit_0():
     run = _cli("--verify", "yunnan.wuhua.project_eval", "--fills", "2", "--json")
     entries = json.loads(run.stdout)
@@ -152,6 +159,7 @@ def test_cli_json_is_one_array_of_entries_and_exit_0():
     assert run.returncode == (0 if all(e["error"] is None and e["mismatches"] == 0 for e in entries) else 1)
 
 
+@pytest.mark.slow
 def test_cli_text_names_profiles_engines_fills_and_mismatches():
     run = _cli("--verify", "national.project_selfeval", "--fills", "1")
     assert run.returncode in (0, 1), run.stderr
@@ -169,6 +177,7 @@ def test_cli_usage_errors_exit_2(args):
     assert "用法错误 / usage error" in run.stderr
 
 
+@pytest.mark.slow
 def test_cli_exit_1_when_a_mismatch_is_found(monkeypatch, capsys):
     positive = RULES["positive"]
     right = positive.evaluate

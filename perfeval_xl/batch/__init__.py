@@ -19,6 +19,7 @@ from .collect import collect
 from .summary import assemble, write_summary
 from .workers import check_all, load_profile, refused_result
 
+
 def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_dir: str | Path | None = None,
               jobs: int = 1, profile: str | None = None, progress: bool = False, password: str | None = None) -> dict:
     """Check everything under `paths`; write the summary workbook to `output` (when given) and return the JSON

@@ -165,7 +165,7 @@ class _Collector:
                 msg = email.message_from_binary_file(fh, policy=email.policy.default)
             sender, date = _header(msg, "From"), _mail_date(msg)
             parts = [p for p in msg.walk() if not p.is_multipart() and p.get_filename()]
-        except Exception:  # the parser is lenient; this is for truly broken input
+        except Exception:  # noqa: BLE001 - the parser is lenient; this is for truly broken input
             return self.refused(display, rel, "bad_email")
         found = False
         for part in parts:
@@ -206,7 +206,7 @@ def _header(msg, name: str) -> str | None:
     try:
         value = msg[name]
         return str(value).strip() or None if value is not None else None
-    except Exception:
+    except Exception:  # noqa: BLE001 - a header the parser cannot render is no header
         return None
 
 

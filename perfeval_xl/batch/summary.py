@@ -21,9 +21,11 @@ from .collect import Item
 UNSPENT_LIMIT = 0.10  # 结余率 above this counts on 按部门
 _CODE = re.compile(r"^\s*([0-9A-Za-z]{12,})(?=[\s\-—－_:：、.]|$)")  # 51140022T000000289349-项目名
 
-SUMMARY_COLUMNS = ("单位", "主管部门", "项目", "预算数", "执行数", "执行率", "自评得分", "复核得分", "等次", "错误数", "警告数",
+SUMMARY_COLUMNS = ("单位", "主管部门", "项目", "预算数", "执行数", "执行率", "自评得分", "复核得分", "等次", "错误数",
+                   "警告数",
                    "文件", "工作表", "发件人", "日期", "配置")
-FINDING_COLUMNS = ("文件", "工作表", "单元格", "检查项", "检查内容", "严重程度", "填报值", "复核值", "说明", "单位", "项目")
+FINDING_COLUMNS = ("文件", "工作表", "单元格", "检查项", "检查内容", "严重程度", "填报值", "复核值", "说明", "单位",
+                   "项目")
 REFUSED_COLUMNS = ("文件", "代码", "原因", "Reason", "发件人", "日期")
 MISMATCH_COLUMNS = ("项目编码", "项目", "不一致项", "值", "文件", "工作表", "单位")
 
@@ -42,7 +44,8 @@ def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
             v, fs = form["values"], form["findings"]
             rows.append({"单位": facts["unit"], "主管部门": facts["department"], "项目": v.get("project"),
                          "预算数": v.get("budget_adjusted"), "执行数": v.get("budget_executed"),
-                         "执行率": v.get("execution_rate"), "自评得分": facts["stated_total"], "复核得分": v.get("total_score"),
+                         "执行率": v.get("execution_rate"), "自评得分": facts["stated_total"],
+                         "复核得分": v.get("total_score"),
                          "等次": v.get("grade"), "错误数": _count(fs, Severity.ERROR),
                          "警告数": _count(fs, Severity.WARNING), "文件": item.display,
                          "工作表": form["sheet"], "发件人": item.sender, "日期": item.date, "配置": form["profile"],
@@ -73,7 +76,8 @@ def project_key(project: str | None, unit: str | None) -> tuple[str, str] | None
     return "", f"{norm_label(unit)}|{norm_label(project)}"
 
 
-COMPARED = (("预算数", "预算数", 2), ("执行数", "执行数", 2), ("执行率", "_stated_rate", 4), ("自评得分", "自评得分", 2))
+COMPARED = (("预算数", "预算数", 2), ("执行数", "执行数", 2), ("执行率", "_stated_rate", 4),
+            ("自评得分", "自评得分", 2))
 
 
 def reconcile(rows: list[dict]) -> list[dict]:
@@ -110,9 +114,11 @@ class _Writer:
         self.fmt = {"text": None, "amount": f({"num_format": "#,##0.00"}), "rate": f({"num_format": "0.00%"}),
                     "score": f({"num_format": "0.00"}), "int": f({"num_format": "0"}),
                     "link": f({"font_color": "blue", "underline": 1})}
-        self.header = f({"bold": True, "bg_color": hex_colour(HEADER_FILL_RGB), "border": 1, "text_wrap": True, "valign": "vcenter"})
+        self.header = f({"bold": True, "bg_color": hex_colour(HEADER_FILL_RGB), "border": 1, "text_wrap": True,
+                         "valign": "vcenter"})
         self.quoted = f({"quote_prefix": True})  # a leading = + - @ stays text even when the cell is edited
-        self.red = f({"bg_color": hex_colour(FILL_RGB[Severity.ERROR]), "font_color": hex_colour(FONT_RGB[Severity.ERROR])})
+        self.red = f({"bg_color": hex_colour(FILL_RGB[Severity.ERROR]),
+                      "font_color": hex_colour(FONT_RGB[Severity.ERROR])})
         self.amber = f({"bg_color": hex_colour(FILL_RGB[Severity.WARNING]),
                         "font_color": hex_colour(FONT_RGB[Severity.WARNING])})
 
@@ -139,7 +145,7 @@ class _Writer:
         link_col = next((i for i, (h, _, _) in enumerate(columns) if h == "单元格"), None)
         for k, chunk in enumerate(chunks):
             ws = self.book.add_worksheet(name if k == 0 else f"{name}({k + 1})")
-            for c, (head, width, kind) in enumerate(columns):
+            for c, (_, width, _) in enumerate(columns):
                 ws.set_column(c, c, width)
             ws.write_row(0, 0, [h for h, _, _ in columns], self.header)
             ws.freeze_panes(1, 0)
@@ -205,7 +211,7 @@ def _fill(book, tables: dict, base: Path) -> None:
     import pandas as pd
 
     w = _Writer(book, base)
-    T, A, R, S, I = "text", "amount", "rate", "score", "int"  # noqa: N806
+    T, A, R, S, I = "text", "amount", "rate", "score", "int"  # noqa: E741 - the kinds by initial
     summary = pd.DataFrame(tables["rows"], columns=[*SUMMARY_COLUMNS, "_stated_rate"])
     widths = (24, 24, 40, 12, 12, 9, 9, 9, 6, 7, 7, 40, 18, 24, 17, 26)
     kinds = (T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T)
@@ -240,7 +246,8 @@ def _fill(book, tables: dict, base: Path) -> None:
     rates = _bands(summary["执行率"], *RATE_BANDS)
     ws = w.table("分布", [("复核得分 / 执行率", 16, T), ("表数", 8, I)],
                  [*scores, ("", None), ("执行率", None), *rates])
-    for title, first, n, cell in (("复核得分分布", 1, len(scores), "D2"), ("执行率分布", len(scores) + 3, len(rates), "D20")):
+    charts = (("复核得分分布", 1, len(scores), "D2"), ("执行率分布", len(scores) + 3, len(rates), "D20"))
+    for title, first, n, cell in charts:
         chart = book.add_chart({"type": "column"})
         chart.add_series({"name": title, "categories": [ws.name, first, 0, first + n - 1, 0],
                           "values": [ws.name, first, 1, first + n - 1, 1], "data_labels": {"value": True}})

@@ -180,7 +180,7 @@ def check_all(jobs_list: list[dict], jobs: int, tick=lambda n=1: None) -> list[d
                 except BrokenProcessPool:
                     broken = True
                     continue
-                except Exception as e:  # e.g. a result that could not be sent back
+                except Exception as e:  # noqa: BLE001 - e.g. a result that could not be sent back
                     got = [crashed(jobs_list[i]["path"], f"{type(e).__name__}: {e}") for i in chunk]
                 results.update(zip(chunk, got))
                 tick(len(chunk))

@@ -83,7 +83,7 @@ class BudgetCheck:
         """C02 for every line with amounts, C04 for spending beyond the budget, C10 for a total without them."""
         rule, digits = RULES["execution_rate"], self.spec.rate_digits
         for b in self.form.budget:
-            B, E = self.amount(b["budget"]), self.amount(b["executed"])  # noqa: N806 - the DOMAIN notation
+            B, E = self.amount(b["budget"]), self.amount(b["executed"])
             if B is None or E is None:
                 if b.key == "total" and not self.findings.at("C01", b["budget"].ref, b["executed"].ref):
                     self.findings.add("C10.budget", b["budget"] if B is None else b["executed"], None, None,
@@ -97,7 +97,7 @@ class BudgetCheck:
                 self.findings.add("C04.over", b["executed"], plain(E), plain(B), line=b.label, executed=fmt(E),
                                   budget=fmt(B))
 
-    def stated_rate(self, b: BudgetLine, rate: Decimal, B: Decimal, E: Decimal, digits: int) -> None:  # noqa: N803
+    def stated_rate(self, b: BudgetLine, rate: Decimal, B: Decimal, E: Decimal, digits: int) -> None:
         cell = b["rate"]
         computed = plain(excel_round(rate, digits))
         words = dict(line=b.label, executed=fmt(E), budget=fmt(B), computed=pct(rate, digits))

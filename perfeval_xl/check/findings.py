@@ -101,7 +101,7 @@ class Result:
         return self.count(Severity.WARNING)
 
 
-# --- numbers in words --------------------------------------------------------------------------------------------------
+# --- numbers in words ---------------------------------------------------------------------------------------------
 def fmt(x: Decimal | None, digits: int | None = None) -> str:
     """A number as a sentence shows it: '97.1', '90', '空' for none; rounded to `digits` when given."""
     if x is None:

@@ -141,7 +141,8 @@ class _FrameworkCheck:
                 add("C20.score", q.score, plain(q.score.number), plain(mean), sheet=q.sheet,
                     stated=fmt(q.score.number), computed=fmt(mean))
         self.values.setdefault("questionnaires", []).append(
-            {"sheet": q.sheet, "valid": plain(valid), "tally": plain(tally), "score": plain(tally / valid) if valid else None})
+            {"sheet": q.sheet, "valid": plain(valid), "tally": plain(tally),
+             "score": plain(tally / valid) if valid else None})
 
     def rules_from_data(self) -> None:
         """C11 / C19: rows the profile scores by a rule are recomputed from the data the workbook carries."""
@@ -183,8 +184,8 @@ class _FrameworkCheck:
                 self.findings.add("C19.satisfaction", node.score, plain(stated), plain(score), name=name,
                                   satisfaction=fmt(satisfaction, 2), computed=fmt(score), stated=fmt(stated))
             else:
-                shown = "，".join(f"{describe_expression(spec.inputs[k])} = {fmt(v, 2) if isinstance(v, Decimal) else v}"
-                                 for k, v in inputs.items())
+                shown = "，".join(f"{describe_expression(spec.inputs[k])} = "
+                                 f"{fmt(v, 2) if isinstance(v, Decimal) else v}" for k, v in inputs.items())
                 self.findings.add("C11.rule", node.score, plain(stated), plain(score), name=name,
                                   rule=RULES[spec.method].title, inputs=shown, computed=fmt(score), stated=fmt(stated))
 
@@ -198,8 +199,8 @@ def _normalised(expr: dict) -> dict:
 def _satisfaction(q: Questionnaire) -> Decimal | None:
     """综合得分 ÷ 满分 × 100: the questionnaire's stated 综合得分 (its own conclusion; a tally that does not add up
     is C20's finding), else the tally's mean, over the best possible points."""
-    full = sum((max((p.number or ZERO) for _, p, _ in question.options) for question in q.questions if question.options),
-               ZERO)
+    full = sum((max((p.number or ZERO) for _, p, _ in question.options)
+                for question in q.questions if question.options), ZERO)
     valid = q.valid.number
     if not full or not valid:
         return None

@@ -19,7 +19,8 @@ from .findings import Findings, Result, fmt, pct, short_name
 from .registry import checker
 
 _LESS_WORDS = ("不超过", "不高于", "以内", "以下", "控制在", "低于", "不大于", "≤")
-_NARRATIVE_GRADE = re.compile(r"(?:结果|等级|等次|评价为|评定为|评价情况|结论)[为是:]?[\"“]?(优秀|良好|中等|合格|较差|优|良|中|差)")
+_NARRATIVE_GRADE = re.compile(r"(?:结果|等级|等次|评价为|评定为|评价情况|结论)[为是:]?[\"“]?"
+                              r"(优秀|良好|中等|合格|较差|优|良|中|差)")
 _EQUAL_SIGNS = ("﹦", "＝", "==")
 SCORE_TOL = Decimal("0.005")  # a stated total against the sum of the stated scores
 
@@ -146,7 +147,7 @@ class _ProjectCheck:
     def cost(self, ind: Indicator, name: str, a: Decimal) -> None:
         """C23: a cost indicator in 万元 should report what was actually spent."""
         unit = norm_label(ind["unit"].text or ind["actual"].p.unit or ind["target"].p.unit)
-        E = self.budget.executed  # noqa: N806 - DOMAIN's notation
+        E = self.budget.executed
         if E is None or "元" not in unit or not self.is_cost(ind):
             return
         actual = amount_in_wan(Parsed(raw=None, number=a, unit=unit), "万元")
@@ -170,7 +171,8 @@ class _ProjectCheck:
             if ts.number is None:
                 add("C09.blank", ts, ts.text or None, plain(stated_sum), computed=fmt(stated_sum))
             elif abs(ts.number - stated_sum) > SCORE_TOL:
-                add("C09.total", ts, plain(ts.number), plain(stated_sum), stated=fmt(ts.number), computed=fmt(stated_sum))
+                add("C09.total", ts, plain(ts.number), plain(stated_sum), stated=fmt(ts.number),
+                    computed=fmt(stated_sum))
         tw = f.total_weight
         if tw.number is not None and tw.number != p.total_weight:
             add("C07.total", tw, plain(tw.number), plain(p.total_weight), stated=fmt(tw.number),

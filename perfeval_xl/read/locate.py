@@ -13,8 +13,17 @@ import re
 from ..model import BudgetLine, Cell, Form, Indicator
 from ..profile import Profile
 from ..values import norm_label, parse
-from .labels import (WEIGHT_IN_LABEL, Aliases, ProfileLabels, cell_at, find_labelled, labels_for, row_texts,
-                     strip_weight, value_right)
+from .labels import (
+    WEIGHT_IN_LABEL,
+    Aliases,
+    ProfileLabels,
+    cell_at,
+    find_labelled,
+    labels_for,
+    row_texts,
+    strip_weight,
+    value_right,
+)
 from .registry import Reader, register
 from .workbook import Grid
 
@@ -72,7 +81,8 @@ def find_forms(grid: Grid, profile: Profile) -> list[Form]:
     return forms
 
 
-def read_budget(grid: Grid, pl: ProfileLabels, form: Form, br: int, bcols: dict[str, int], start: int, stop: int) -> None:
+def read_budget(grid: Grid, pl: ProfileLabels, form: Form, br: int, bcols: dict[str, int], start: int,
+                stop: int) -> None:
     """The budget block under header row `br` (lines found by their labels, down to row `stop`) into `form`."""
     form.budget_header_row = br
     first_value_col = min(bcols.values())

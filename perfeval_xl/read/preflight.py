@@ -147,7 +147,7 @@ def _inspect_zip(fh: BinaryIO, size: int) -> tuple[str, str | None, tuple[str, .
     try:
         archive = zipfile.ZipFile(fh)
         infos = archive.infolist()
-    except Exception:  # BadZipFile, EOFError, struct errors, NotImplementedError on odd archives …
+    except Exception:  # noqa: BLE001 - BadZipFile, EOFError, struct errors, NotImplementedError …
         raise refuse("corrupt") from None
     if len(infos) > MAX_MEMBERS:
         raise refuse("zip_bomb")
@@ -385,7 +385,7 @@ def _inspect_ole(path: Path, data: bytes, password: str | None) -> Inspected:
         ole = olefile.OleFileIO(data)
         entries = {"/".join(e).lower() for e in ole.listdir(streams=True, storages=True)}
         ole.close()
-    except Exception:
+    except Exception:  # noqa: BLE001 - hostile input: any parser failure has one meaning here
         raise refuse("corrupt") from None
     if "encryptioninfo" in entries and "encryptedpackage" in entries:  # an OOXML workbook with an open password
         plain = _decrypt(data, password)
@@ -416,7 +416,7 @@ def _xls_oversized(data: bytes) -> dict[str, tuple[int, int]]:
             name = "Workbook" if ole.exists("Workbook") else "Book"
             stream = ole.openstream(name).read()
         extents = xls_extents(stream)
-    except Exception:
+    except Exception:  # noqa: BLE001 - hostile input: any parser failure has one meaning here
         return {}  # the reader will judge the file; its grid cannot exceed 65,536 x 256 anyway
     return {n: e for n, e in extents.items() if e[0] * e[1] > MAX_SHEET_CELLS}
 
@@ -426,7 +426,7 @@ def _xls_encrypted(data: bytes) -> bool:
 
     try:
         return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
-    except Exception:
+    except Exception:  # noqa: BLE001 - hostile input: any parser failure has one meaning here
         return False  # not recognised as encrypted: the reader decides whether it can read it
 
 
@@ -446,7 +446,8 @@ def _decrypt(data: bytes, password: str | None) -> bytes:
         office.decrypt(out)
     except mx.InvalidKeyError:
         raise refuse("wrong_password") from None
-    except (mx.DecryptionError, mx.FileFormatError, mx.ParseError, NotImplementedError, ValueError, AssertionError) as e:
+    except (mx.DecryptionError, mx.FileFormatError, mx.ParseError, NotImplementedError, ValueError,
+            AssertionError) as e:
         text = str(e).lower()
         if "password" in text or "key" in text:
             raise refuse("wrong_password") from None
@@ -478,11 +479,11 @@ def _ole_macros(data: bytes, entries: set[str]) -> str | None:
             try:
                 if parser.detect_xlm_macros():
                     found.append("xlm")
-            except Exception:
+            except Exception:  # noqa: BLE001 - hostile input: any parser failure has one meaning here
                 pass
         finally:
             parser.close()
-    except Exception:
+    except Exception:  # noqa: BLE001 - hostile input: any parser failure has one meaning here
         if any(e.startswith("_vba_project_cur") for e in entries):
             found.append("vba")
     return "+".join(found) or None

@@ -20,8 +20,10 @@ from .registry import Reader, register
 from .workbook import Grid
 
 _WEIGHT = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
-_TOTAL_LINE = re.compile(r"(?:综合评分|综合得分|评价总分|总体得分|总得分|总分|合计得分|指标得分|自评得分)[为是:：]?\s*(\d+(?:\.\d+)?)\s*分")
-_GRADE_LINE = re.compile(r"(?:评价等级|评价等次|绩效等级|等级|等次)[为是:：]?\s*[“\"'「]?(优秀|良好|中等|合格|较差|优|良|中|差)")
+_TOTAL_LINE = re.compile(r"(?:综合评分|综合得分|评价总分|总体得分|总得分|总分|合计得分|指标得分|自评得分)"
+                         r"[为是:：]?\s*(\d+(?:\.\d+)?)\s*分")
+_GRADE_LINE = re.compile(r"(?:评价等级|评价等次|绩效等级|等级|等次)[为是:：]?\s*[“\"'「]?"
+                         r"(优秀|良好|中等|合格|较差|优|良|中|差)")
 _NOT_APPLICABLE = {"不涉及", "不适用", "无"}
 _TICKS = ("√", "✓", "✔", "☑", "■", "●")
 LEVELS = ("level1", "level2", "level3")
@@ -293,7 +295,8 @@ def read_questionnaire(grid: Grid, profile: Profile) -> Questionnaire | None:
         # a question starts where its text (merged, repeated or written once) first appears
         if not q.questions or (not label.blank and label.text != q.questions[-1].label.text):
             q.questions.append(Question(number=str(len(q.questions) + 1), label=label, options=[]))
-        q.questions[-1].options.append((option, cell_at(grid, r, cols["points"]), Cell(r, cols["count"], parse(grid.raw(r, cols["count"])))))
+        count = Cell(r, cols["count"], parse(grid.raw(r, cols["count"])))
+        q.questions[-1].options.append((option, cell_at(grid, r, cols["points"]), count))
     if q.valid.row is None:
         for r in range(0, r0):
             for c in range(grid.width):

@@ -13,8 +13,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..values import norm_label
 from ..errors import PASS_THROUGH, Refused, refuse
+from ..values import norm_label
 from .extent import MAX_SHEET_CELLS
 from .preflight import Inspected, preflight, too_large_sheets
 

@@ -140,7 +140,7 @@ def _rels_name(part: str) -> str:
 class Rels:
     """A relationships part (read, added to)."""
 
-    def __init__(self, package: "Package", source_part: str):
+    def __init__(self, package: Package, source_part: str):
         self.source_part = source_part
         self.name = _rels_name(source_part)
         self.member = package.member(self.name)
@@ -393,8 +393,8 @@ class Styles:
             if kind == "link":
                 xf.set("fontId", str(self._font_cached("link")))
                 xf.set("applyFont", "1")
-            if kind in ("error", "warning"):
-                xf.set("fillId", str(self.fill_id(FILL_RGB[Severity(kind)])))
+            if isinstance(kind, Severity) and kind in FILL_RGB:
+                xf.set("fillId", str(self.fill_id(FILL_RGB[kind])))
                 xf.set("applyFill", "1")
             if kind == "wrap":
                 align["wrapText"] = "1"

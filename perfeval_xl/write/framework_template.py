@@ -42,8 +42,15 @@ from ..a1 import a1, absolute, column_ranges
 from ..excelmath import ZERO, excel_round
 from ..profile import Profile, QuestionSpec
 from ..rules import NOISE_DIGITS, RULES
-from ..tree import (TreeNode, call_arguments, describe_expression, evaluate_expression, expression_formula,
-                    expression_items, rule_arguments)
+from ..tree import (
+    TreeNode,
+    call_arguments,
+    describe_expression,
+    evaluate_expression,
+    expression_formula,
+    expression_items,
+    rule_arguments,
+)
 from .registry import TemplateWriter, register
 from .sheet import INPUT, KINDS, SheetWriter, cached, input_value, lit, print_a4, text_units
 
@@ -153,7 +160,8 @@ class _Writer(SheetWriter):
         for key, value in (self.fill.get("data") or {}).items():
             if key not in typed:
                 problems.append(f"data: no data item '{key}'")
-            elif items[key]["kind"] in ("number", "count") and not isinstance(input_value(value), (Decimal, type(None))):
+            elif items[key]["kind"] in ("number", "count") and not isinstance(input_value(value),
+                                                                              (Decimal, type(None))):
                 problems.append(f"data: '{key}' takes a number, not {value!r}")
         for key in self.fill.get("scores") or {}:
             row = self.names.get(key)
@@ -312,7 +320,8 @@ class _Writer(SheetWriter):
                                                 "error_title": "数据有误", "error_message": hints[kind] + "。"})
             note = f"{hints[kind]}。用于：{'、'.join(item['users'])}"
             self.put(ws, r, 2, note, "text")
-            ws.set_row(r, max(20, math.ceil(text_units(note) / 58) * 14.5 + 6, math.ceil(text_units(name) / 38) * 14.5 + 6))
+            lines = max(math.ceil(text_units(note) / 58), math.ceil(text_units(name) / 38))
+            ws.set_row(r, max(20, lines * 14.5 + 6))
             r += 1
         for c, w in enumerate((40, 16, 60)):
             ws.set_column(c, c, w)
@@ -553,7 +562,8 @@ class _Writer(SheetWriter):
         for root in self.roots:
             weigh(root)
         parts = column_ranges(self.wcol, cells)
-        wformula = "+".join(([f"SUM({','.join(parts)})"] if parts else []) + ([lit(constant)] if constant else [])) or "0"
+        terms = ([f"SUM({','.join(parts)})"] if parts else []) + ([lit(constant)] if constant else [])
+        wformula = "+".join(terms) or "0"
         wvalue = sum((self.weights[x] for x in cells if self.weights[x] is not None), ZERO) + constant
         self.map.total_weight = self.calc(ws, r, self.wcol, wformula, wvalue, "number")
         # 得分: scored rows minus the points deducted, each 扣分项 block at most its weight
@@ -579,9 +589,9 @@ class _Writer(SheetWriter):
         bands = p.grade_bands
         any_score = any(v is not None for v in self.scores.values())
         grade = RULES["grade"].evaluate(total=total, bands=bands) if any_score else ""
-        self.map.grade = self.calc(ws, r + 1, self.wcol,
-                                   f'IF(COUNT({all_scores})=0,"",{RULES["grade"].formula(total=total_ref, bands=bands)})',
-                                   grade, "label", c2=self.ccol)
+        grade_formula = RULES["grade"].formula(total=total_ref, bands=bands)
+        self.map.grade = self.calc(ws, r + 1, self.wcol, f'IF(COUNT({all_scores})=0,"",{grade_formula})', grade,
+                                   "label", c2=self.ccol)
         # the weights must add up to the total once scoring has started (open weights are typed by the unit)
         tw = absolute(r, self.wcol)
         self.red(ws, r, self.wcol, r, self.wcol,

@@ -53,7 +53,7 @@ _VOLATILE_META = re.compile(
     rb"|<meta:editing-duration>[^<]*</meta:editing-duration>|<meta:editing-cycles>[^<]*</meta:editing-cycles>")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_uno_python() -> str | None:
     """A Python that imports LibreOffice's `uno` ($PERFEVAL_UNO_PYTHON, else /usr/bin/python3), or None."""
     for candidate in (os.environ.get("PERFEVAL_UNO_PYTHON"), "/usr/bin/python3"):

@@ -434,8 +434,8 @@ class _Writer(SheetWriter):
         below = self.p.budget.reason_below
         if self.map.reason and below is not None:
             c1, c2 = cols["reason"]
-            budget, fixed_rate = make_absolute(total["budget"]), rate_rule.formula(executed=make_absolute(total["executed"]),
-                                                                          budget=make_absolute(total["budget"]))
+            budget = make_absolute(total["budget"])
+            fixed_rate = rate_rule.formula(executed=make_absolute(total["executed"]), budget=budget)
             why = f"AND(N({budget})>0,{fixed_rate}<{lit(below)})"
             if self.p.budget.reason_on_adjustment and "initial" in total:
                 why = f"OR({why},ABS(N({make_absolute(total['initial'])})-N({budget}))>0.005)"
@@ -467,7 +467,8 @@ class _Writer(SheetWriter):
                 names = [(row.get("level1") or "", row.get("level2") or "") for row in rows]
                 depth = 1 if key == "level1" else 2
                 for i, j, name in _runs([n[:depth] for n in names]):
-                    self.put(self.ws, first + i, cols[key][0], name[-1] or None, "in_center", r2=first + j, c2=cols[key][1])
+                    self.put(self.ws, first + i, cols[key][0], name[-1] or None, "in_center", r2=first + j,
+                             c2=cols[key][1])
         # hidden helpers; a form without a 指标性质 column reads sign and nature from the 年度指标值 text
         helpers = {"sign": "符号", "target_num": "指标数值", "actual_num": "完成数值", "nature": "性质",
                    "rule_score": "规则得分", "score_low": "得分下限", "target_text": "指标数字文本",
@@ -487,7 +488,8 @@ class _Writer(SheetWriter):
 
     def indicator_row(self, r: int, row: dict, cols: dict) -> dict[str, str]:
         """One indicator: inputs, helpers and the score formula, with the values the rules give."""
-        vals = {k: input_value(row.get(k)) for k in ("level3", "nature", "target", "unit", "actual", "weight", "reason")}
+        keys = ("level3", "nature", "target", "unit", "actual", "weight", "reason")
+        vals = {k: input_value(row.get(k)) for k in keys}
         if "nature" not in cols and isinstance(vals["target"], Decimal) and vals["nature"] in SIGNS:
             vals["target"] = f"{vals['nature']}{lit(vals['target'])}"
         kinds = {"level3": "in_text", "reason": "in_text"}
@@ -502,13 +504,16 @@ class _Writer(SheetWriter):
         # helpers: sign and nature (forms without a 指标性质 column), the numbers, the rule's score and lower bound
         sign = tv[:1] if isinstance(tv, str) and tv[:1] in SIGNS else ""
         if "sign" in h:
-            self.calc(self.ws, r, self.helpers["sign"], f'IF({_any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign, "helper")
+            self.calc(self.ws, r, self.helpers["sign"], f'IF({_any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign,
+                      "helper")
         signed = "sign" in h
         text = f"MID({t},LEN({h['sign']})+1,99)" if signed else t
-        self.calc(self.ws, r, self.helpers["target_text"], _number_text_formula(t, text), _number_text(tv, signed), "helper")
+        self.calc(self.ws, r, self.helpers["target_text"], _number_text_formula(t, text), _number_text(tv, signed),
+                  "helper")
         tn = _leading_number(tv, strip_sign=signed)
         self.calc(self.ws, r, self.helpers["target_num"], _num_formula(t, h["target_text"]), tn, "helper")
-        self.calc(self.ws, r, self.helpers["actual_text"], _number_text_formula(a, a), _number_text(av, False), "helper")
+        self.calc(self.ws, r, self.helpers["actual_text"], _number_text_formula(a, a), _number_text(av, False),
+                  "helper")
         an = _leading_number(av, strip_sign=False)
         self.calc(self.ws, r, self.helpers["actual_num"], _num_formula(a, h["actual_text"]), an, "helper")
         if "nature" in h:

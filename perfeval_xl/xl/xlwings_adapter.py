@@ -31,14 +31,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Union
 
 from ..a1 import parse_range, quote_sheet
 from ..api import MACRO_CHECK, Report, check_file
 from ..check.findings import Finding
 from ..excelmath import fits_a_cell
-from ..present import (APPEND_MARK, FILL_RGB, HEADER_FILL_RGB, HEADERS, LINK_RGB, NO_FINDINGS, RESULTS_SHEET,
-                       WHOLE_SHEET, column_widths, fmt_value, hex_colour, note_height, note_text, summary_line)
+from ..present import (
+    APPEND_MARK,
+    FILL_RGB,
+    HEADER_FILL_RGB,
+    HEADERS,
+    LINK_RGB,
+    NO_FINDINGS,
+    RESULTS_SHEET,
+    WHOLE_SHEET,
+    column_widths,
+    fmt_value,
+    hex_colour,
+    note_height,
+    note_text,
+    summary_line,
+)
 from ..severity import Severity
 
 __all__ = ["Fill", "Note", "ResultsSheet", "Message", "Action", "Applied", "actions_for", "apply", "main",
@@ -60,7 +73,7 @@ NOTE_NEW = "新建"  # we created the note: the next click deletes it
 NOTE_APPENDED = "追加"  # we appended our block to the user's note: the next click removes the block
 NOTE_NOT_WRITTEN = "未写"  # the engine cannot add notes, or could not read the existing one
 
-_OUR_NOTE = re.compile(r"^\[[^\]\s]+\] (?:%s)：" % "|".join(s.label for s in Severity))
+_OUR_NOTE = re.compile(r"^\[[^\]\s]+\] (?:{})：".format("|".join(s.label for s in Severity)))
 _CELL = re.compile(r"^[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?$")
 _RETYPED = re.compile(r"^[=+\-@]|^[\d\s.,:/%()-]+$")  # text Excel would turn into a formula, number or date
 _UNKNOWN = object()
@@ -103,7 +116,7 @@ class Message:
     title: str = "绩效自评表核查"
 
 
-Action = Union[Fill, Note, ResultsSheet, Message]
+Action = Fill | Note | ResultsSheet | Message
 
 
 def actions_for(report: Report, *, source_name: str | None = None) -> list[Action]:
@@ -242,7 +255,7 @@ def _fill(sheet, a: Fill, unlocked: bool, fill_state: dict, done: Applied) -> No
         fill_state[key] = _state_of_color(_read_color(rng))
     try:
         rng.color = a.color
-    except Exception as e:  # noqa: BLE001 - a sheet protected with a password (COM) refuses formatting
+    except Exception as e:
         if unlocked:
             raise
         if first:
@@ -294,7 +307,7 @@ def _undo(sheet, cell: str, fill, note, unlocked: bool) -> int:
     try:
         _undo_fill(_whole(sheet.range(cell)), fill)
         _undo_note(sheet.range(_top_left(cell)), note)
-    except Exception:  # noqa: BLE001 - a sheet protected with a password (COM): leave the old marks
+    except Exception:
         if unlocked:
             raise
         return 0
@@ -394,7 +407,7 @@ def _write_note(rng, text: str, unlocked: bool) -> tuple[str, str]:
                 note.text, state = full, NOTE_APPENDED
     except NotImplementedError as e:
         return NOTE_NOT_WRITTEN, f"批注未写入：{e}"
-    except Exception as e:  # noqa: BLE001 - a protected sheet (COM) refuses notes
+    except Exception as e:
         if unlocked:
             raise
         return NOTE_NOT_WRITTEN, f"批注未写入（工作表受保护）：{e}"
