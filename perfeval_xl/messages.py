@@ -292,6 +292,8 @@ CLI: dict[str, str] = {
                     "{mismatches} 项 / {files} file(s), {forms} form(s), {refused} refused, {errors} error(s), "
                     "{warnings} warning(s), {mismatches} cross-workbook mismatch(es)",
     "batch_summary": "汇总 / summary: {path}",
+    "batch_progress": "已核查 {files} 个文件（{forms} 张表，无法读取 {refused} 个），用时 {seconds:.1f} 秒 / "
+                      "checked {files} files ({forms} forms, {refused} refused) in {seconds:.1f} s",
     "no_workbook_found": "没有找到可核查的文件 / no workbook found in the given paths",
     "verify_only": "{flag} 只能与 --verify 一起使用 / {flag} goes with --verify",
     "profile_needed": "请给出配置，可用 perfeval profiles 列出 / give a profile (perfeval profiles lists them)",
@@ -317,3 +319,41 @@ CLI: dict[str, str] = {
 def cli_text(key: str, **kw) -> str:
     """The command line's sentence `key`, filled."""
     return CLI[key].format(**kw)
+
+
+# -- what a template says in its notes and input prompts --------------------------------------------------------
+TEMPLATE: dict[str, str] = {
+    "reason.prompt": "预算执行率偏低或年中调整预算的，请说明原因。",
+    "amount.prompt": "填写各项资金的金额（万元），不小于0；总额由各项自动合计。",
+    "amount.error": "金额应为不小于0的数字（万元）。",
+    "nature.prompt": "≥ 正向指标（完成越多越好）；≤ 反向指标（如成本、时限）；= 等于；定性 定性指标。",
+    "nature.error": "请从下拉列表中选择：{natures}",
+    "level1.unusual": "不是常用的一级指标名称，确定使用吗？",
+    "level2.unusual": "不是常用的二级指标名称，确定使用吗？",
+    "target.number": "填写数字，单位填在“度量单位”栏。",
+    "target.signed": "写明方向和数值，如 ≥50个、≤90万元、=100%；不写方向的按 ≥ 计分，写文字的按定性指标计分。",
+    "actual.prompt": "定量指标填数字；定性指标填“{bands}”之一。",
+    "weight.prompt": "各指标权重之和应为 {total} 分。",
+    "weight.error": "权重应为 0 到 {total} 之间的数字。",
+    "score.prompt": "由公式按指标性质计分，定量指标请勿改写。定性指标可在完成值对应档次内改写：{shares}。",
+    "count.prompt": "选择该选项的问卷份数；每题各选项份数之和应等于有效问卷份数。",
+    "count.error": "份数应为不小于0的整数。",
+    "points.error": "分值应为不小于0的数字。",
+    "valid.prompt": "收回的有效问卷份数。",
+    "data.note": "黄色单元格填写数据；评价指标表中按评分细则计算的得分随之更新。",
+    "open_weight.prompt": "本指标的分值由单位确定，请填写。",
+    "hand.prompt_limit": "按评分细则填写{what}，0 到 {limit} 分。",
+    "hand.prompt": "按评分细则填写{what}，不超过本行分值。",
+    "hand.error": "{what}应在 0 和分值之间。",
+}
+
+# -- the 「核查」 button's message box (xlwings) -------------------------------------------------------------------
+BUTTON: dict[str, str] = {
+    "refused": "未能核查“{name}”：{why}",
+    "forms": "（{n} 张表）",
+    "done": "核查完成{forms}：{summary}。\n有问题的单元格已标色并加批注，明细见“{sheet}”工作表。",
+    "done_clean": "核查完成{forms}：{summary}。",
+    "notes_missing": "\n（{n} 条批注未能写入；各项说明均列在“{sheet}”工作表。）",
+    "elapsed": "\n用时 {seconds:.1f} 秒。",
+    "save_first": "请先保存工作簿，再点击“核查”。",
+}

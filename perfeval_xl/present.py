@@ -48,6 +48,11 @@ def summary_line(findings: Iterable[Finding]) -> str:
     return text + (f"，提示 {counts[Severity.INFO]} 项" if counts[Severity.INFO] else "")
 
 
+def results_title(source_name: str, findings: Iterable[Finding]) -> str:
+    """The first line of 核查结果: the file and how many findings of each severity."""
+    return f"文件：{source_name}　{summary_line(findings)}"
+
+
 def worst(findings: Iterable[Finding]) -> Severity | None:
     """The most serious severity among the findings (None for none)."""
     return max((f.severity for f in findings), key=lambda s: s.rank, default=None)

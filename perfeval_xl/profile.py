@@ -20,16 +20,8 @@ import yaml
 from .errors import ProfileError
 from .excelmath import dec
 from .rules import FRAMEWORK_METHODS, INDICATOR_METHODS, RULES, GradeBand, QualitativeBand
-from .tree import (
-    NODE_KEYS,
-    TreeNode,
-    call_arguments,
-    expression_items,
-    expression_problems,
-    names_any,
-    parse_tree,
-    rule_arguments,
-)
+from .tree import (NODE_KEYS, TreeNode, call_arguments, expression_items, expression_problems, names_any, parse_tree,
+                   rule_arguments)
 from .values import norm_label
 
 PROFILE_DIR = Path(__file__).with_name("profiles")

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..messages import cli_text
 from .collect import collect
 from .summary import assemble, write_summary
 from .workers import check_all, load_profile, refused_result
@@ -82,6 +83,6 @@ class Progress:
         secs = time.monotonic() - self.start
         if self.tty:
             self.stream.write("\n")
-        self.stream.write(f"已核查 {self.done} 个文件（{forms} 张表，无法读取 {refused} 个），用时 {secs:.1f} 秒 / "
-                          f"checked {self.done} files ({forms} forms, {refused} refused) in {secs:.1f} s\n")
+        line = cli_text("batch_progress", files=self.done, forms=forms, refused=refused, seconds=secs)
+        self.stream.write(line + "\n")
         self.stream.flush()

@@ -13,17 +13,8 @@ import re
 from ..model import BudgetLine, Cell, Form, Indicator
 from ..profile import Profile
 from ..values import norm_label, parse
-from .labels import (
-    WEIGHT_IN_LABEL,
-    Aliases,
-    ProfileLabels,
-    cell_at,
-    find_labelled,
-    labels_for,
-    row_texts,
-    strip_weight,
-    value_right,
-)
+from .labels import (WEIGHT_IN_LABEL, Aliases, ProfileLabels, cell_at, find_labelled, labels_for, row_texts,
+                     strip_weight, value_right)
 from .registry import Reader, register
 from .workbook import Grid
 

@@ -31,53 +31,14 @@ from lxml import etree
 from ..a1 import a1, col_letter, parse_range, quote_sheet
 from ..check.findings import Finding
 from ..excelmath import fits_a_cell
-from ..present import (
-    APPEND_MARK,
-    FILL_RGB,
-    HEADERS,
-    NOTE_AUTHOR,
-    RESULTS_SHEET,
-    TAB_RGB,
-    WHOLE_SHEET,
-    column_widths,
-    fmt_value,
-    note_text,
-    summary_line,
-    worst,
-)
+from ..present import (APPEND_MARK, FILL_RGB, HEADERS, NOTE_AUTHOR, RESULTS_SHEET, TAB_RGB, WHOLE_SHEET, column_widths,
+                       fmt_value, note_text, results_title, worst)
 from ..read.preflight import Inspected, preflight
 from ..severity import Severity
-from ._ooxml import (
-    CT_COMMENTS,
-    CT_STYLES,
-    CT_VML,
-    CT_WORKSHEET,
-    MAIN_PART_SUFFIX,
-    NS_MAIN,
-    NS_PKG_REL,
-    NS_R,
-    NS_STRICT_MAIN,
-    RT_COMMENTS,
-    RT_OFFICE_DOCUMENT,
-    RT_SHARED_STRINGS,
-    RT_STYLES,
-    RT_VML,
-    RT_WORKSHEET,
-    WORKBOOK_ORDER,
-    Comments,
-    Package,
-    Rels,
-    Sheet,
-    Styles,
-    Vml,
-    esc,
-    first_group,
-    insert_in_order,
-    parse_xml,
-    q,
-    serialise,
-    xml_text,
-)
+from ._ooxml import (CT_COMMENTS, CT_STYLES, CT_VML, CT_WORKSHEET, MAIN_PART_SUFFIX, NS_MAIN, NS_PKG_REL, NS_R,
+                     NS_STRICT_MAIN, RT_COMMENTS, RT_OFFICE_DOCUMENT, RT_SHARED_STRINGS, RT_STYLES, RT_VML,
+                     RT_WORKSHEET, WORKBOOK_ORDER, Comments, Package, Rels, Sheet, Styles, Vml, esc, first_group,
+                     insert_in_order, parse_xml, q, serialise, xml_text)
 from ._zipcopy import ZipCopyError, ZipSource
 
 __all__ = ["annotate", "package_suffix", "RESULTS_SHEET", "NOTE_AUTHOR"]
@@ -445,7 +406,7 @@ class _Annotator:
     def _results_xml(self) -> tuple[bytes, int]:
         st = self.styles
         sx = {k: st.extra(k) for k in ("title", "header", "text", "wrap", "link", Severity.ERROR, Severity.WARNING)}
-        title = f"文件：{self.source_name}　{summary_line(self.findings)}"
+        title = results_title(self.source_name, self.findings)
         rows: list[str] = [f'<row r="1">{_istr("A1", title, sx["title"])}</row>',
                            '<row r="2">' + "".join(_istr(f"{col_letter(i)}2", h, sx["header"])
                                                    for i, h in enumerate(HEADERS)) + "</row>"]

@@ -40,17 +40,11 @@ from pathlib import Path
 
 from ..a1 import a1, absolute, column_ranges
 from ..excelmath import ZERO, excel_round
+from ..messages import TEMPLATE
 from ..profile import Profile, QuestionSpec
 from ..rules import NOISE_DIGITS, RULES
-from ..tree import (
-    TreeNode,
-    call_arguments,
-    describe_expression,
-    evaluate_expression,
-    expression_formula,
-    expression_items,
-    rule_arguments,
-)
+from ..tree import (TreeNode, call_arguments, describe_expression, evaluate_expression, expression_formula,
+                    expression_items, rule_arguments)
 from .registry import TemplateWriter, register
 from .sheet import INPUT, KINDS, SheetWriter, cached, input_value, lit, print_a4, text_units
 
@@ -278,13 +272,14 @@ class _Writer(SheetWriter):
             self.red(ws, a, 4, b, 4, f"AND(N({valid_cell})>0,SUM($E${a + 1}:$E${b + 1})<>N({valid_cell}))")
         ws.data_validation(first_opt, 4, last_opt, 4, {
             "validate": "integer", "criteria": ">=", "value": 0, "input_title": "份数",
-            "input_message": "选择该选项的问卷份数；每题各选项份数之和应等于有效问卷份数。",
-            "error_title": "份数有误", "error_message": "份数应为不小于0的整数。"})
+            "input_message": TEMPLATE["count.prompt"], "error_title": "份数有误",
+            "error_message": TEMPLATE["count.error"]})
         ws.data_validation(first_opt, 3, last_opt, 3, {
             "validate": "decimal", "criteria": ">=", "value": 0, "error_title": "分值有误",
-            "error_message": "分值应为不小于0的数字。"})
+            "error_message": TEMPLATE["points.error"]})
         ws.data_validation(r + 1, 4, r + 1, 4, {"validate": "integer", "criteria": ">=", "value": 0,
-                                                "input_title": "有效问卷份数", "input_message": "收回的有效问卷份数。"})
+                                                "input_title": "有效问卷份数",
+                                                "input_message": TEMPLATE["valid.prompt"]})
         for c, w in enumerate((9, 40, 22, 10, 12)):
             ws.set_column(c, c, w)
         for row in range(1, r + 3):
@@ -296,7 +291,7 @@ class _Writer(SheetWriter):
         ws, items = self.ds, self.data_items()
         self.put(ws, 0, 0, f"{self.p.title} 基础数据", "title", c2=2)
         ws.set_row(0, 32)
-        self.put(ws, 1, 0, "黄色单元格填写数据；评价指标表中按评分细则计算的得分随之更新。", "note", c2=2)
+        self.put(ws, 1, 0, TEMPLATE["data.note"], "note", c2=2)
         for c, text in enumerate(("数据项", "数值", "说明")):
             self.put(ws, 2, c, text, "head")
         given = self.fill.get("data") or {}
@@ -464,8 +459,8 @@ class _Writer(SheetWriter):
             refs["weight"] = self.put(ws, r, self.wcol, w, "in_number")
             ws.data_validation(r, self.wcol, r, self.wcol, {
                 "validate": "decimal", "criteria": ">=", "value": 0, "input_title": "分值",
-                "input_message": "本指标的分值由单位确定，请填写。", "error_title": "分值有误",
-                "error_message": "分值应为不小于0的数字。"})
+                "input_message": TEMPLATE["open_weight.prompt"], "error_title": "分值有误",
+                "error_message": TEMPLATE["points.error"]})
         else:
             refs["weight"] = self.put(ws, r, self.wcol, leaf.weight, "number")
         wref = a1(r, self.wcol)
@@ -478,9 +473,9 @@ class _Writer(SheetWriter):
                   if limit is not None else {"validate": "decimal", "criteria": ">=", "value": 0})
             ws.data_validation(r, self.scol, r, self.scol, {
                 **dv, "input_title": what, "input_message": (
-                    f"按评分细则填写{what}，0 到 {lit(limit)} 分。" if limit is not None else
-                    f"按评分细则填写{what}，不超过本行分值。"),
-                "error_title": f"{what}有误", "error_message": f"{what}应在 0 和分值之间。"})
+                    TEMPLATE["hand.prompt_limit"].format(what=what, limit=lit(limit)) if limit is not None else
+                    TEMPLATE["hand.prompt"].format(what=what)),
+                "error_title": f"{what}有误", "error_message": TEMPLATE["hand.error"].format(what=what)})
             self.scores[r] = score if isinstance(score, Decimal) else None
             self.map.values[path] = self.scores[r]
             return

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..a1 import a1, col_letter, make_absolute
 from ..excelmath import ZERO, excel_round, half_unit
+from ..messages import TEMPLATE
 from ..profile import Profile
 from ..rules import RULES, Qualitative
 from .registry import TemplateWriter, register
@@ -401,15 +402,15 @@ class _Writer(SheetWriter):
         if "reason" in cols:
             c1, c2 = cols["reason"]
             self.map.reason = self.put(self.ws, head + 1, c1, self.fill.get("reason"), "in_text", r2=last, c2=c2)
-            hint = self.p.budget.reason_hint or "预算执行率偏低或年中调整预算的，请说明原因。"
+            hint = self.p.budget.reason_hint or TEMPLATE["reason.prompt"]
             self.ws.data_validation(head + 1, c1, last, c2, {"validate": "any", "input_title": "原因",
                                                              "input_message": hint})
         self.ws.data_validation(first_sub, cols["initial" if "initial" in cols else "budget"][0], last,
                                 cols["executed"][1], {
                                     "validate": "decimal", "criteria": ">=", "value": 0,
                                     "input_title": "金额（万元）",
-                                    "input_message": "填写各项资金的金额（万元），不小于0；总额由各项自动合计。",
-                                    "error_title": "金额有误", "error_message": "金额应为不小于0的数字（万元）。"})
+                                    "input_message": TEMPLATE["amount.prompt"],
+                                    "error_title": "金额有误", "error_message": TEMPLATE["amount.error"]})
         self.budget_checks(head, first_sub, last, cols)
         return last + 1
 
@@ -583,34 +584,32 @@ class _Writer(SheetWriter):
         if "nature" in cols:
             dv(first, cols["nature"][0], last, cols["nature"][0], {
                 "validate": "list", "source": list(ind.natures), "input_title": "指标性质",
-                "input_message": "≥ 正向指标（完成越多越好）；≤ 反向指标（如成本、时限）；= 等于；定性 定性指标。",
-                "error_title": "指标性质", "error_message": "请从下拉列表中选择：" + "、".join(ind.natures)})
+                "input_message": TEMPLATE["nature.prompt"],
+                "error_title": "指标性质",
+                "error_message": TEMPLATE["nature.error"].format(natures="、".join(ind.natures))})
         tree = ind.levels
         if tree and "level1" in cols:
             dv(first, cols["level1"][0], last, cols["level1"][1], {
                 "validate": "list", "source": list(tree), "error_type": "warning",
-                "error_title": "一级指标", "error_message": "不是常用的一级指标名称，确定使用吗？"})
+                "error_title": "一级指标", "error_message": TEMPLATE["level1.unusual"]})
             level2 = list(dict.fromkeys(x for xs in tree.values() for x in xs))
             dv(first, cols["level2"][0], last, cols["level2"][1], {
                 "validate": "list", "source": level2, "error_type": "warning",
-                "error_title": "二级指标", "error_message": "不是常用的二级指标名称，确定使用吗？"})
-        target_msg = ("填写数字，单位填在“度量单位”栏。" if "nature" in cols else
-                      "写明方向和数值，如 ≥50个、≤90万元、=100%；不写方向的按 ≥ 计分，写文字的按定性指标计分。")
+                "error_title": "二级指标", "error_message": TEMPLATE["level2.unusual"]})
+        target_msg = TEMPLATE["target.number" if "nature" in cols else "target.signed"]
         dv(first, cols["target"][0], last, cols["target"][1], {
             "validate": "any", "input_title": ind.columns["target"][0], "input_message": target_msg})
         bands = self.p.qualitative
         dv(first, cols["actual"][0], last, cols["actual"][1], {
             "validate": "any", "input_title": ind.columns["actual"][0],
-            "input_message": "定量指标填数字；定性指标填“" + "”“".join(b.label for b in bands) + "”之一。"})
+            "input_message": TEMPLATE["actual.prompt"].format(bands="”“".join(b.label for b in bands))})
         dv(first, cols["weight"][0], last, cols["weight"][1], {
             "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": cached(total),
-            "input_title": "权重", "input_message": f"各指标权重之和应为 {lit(total)} 分。",
-            "error_title": "权重有误", "error_message": f"权重应为 0 到 {lit(total)} 之间的数字。"})
-        shares = "，".join(f"{b.label} {lit(b.low * 100)}%–{lit(b.high * 100)}%"
-                          for b in bands)
+            "input_title": "权重", "input_message": TEMPLATE["weight.prompt"].format(total=lit(total)),
+            "error_title": "权重有误", "error_message": TEMPLATE["weight.error"].format(total=lit(total))})
+        shares = "，".join(f"{b.label} {lit(b.low * 100)}%–{lit(b.high * 100)}%" for b in bands)
         dv(first, cols["score"][0], last, cols["score"][1], {
-            "validate": "any", "input_title": "得分",
-            "input_message": f"由公式按指标性质计分，定量指标请勿改写。定性指标可在完成值对应档次内改写：{shares}。"})
+            "validate": "any", "input_title": "得分", "input_message": TEMPLATE["score.prompt"].format(shares=shares)})
 
     def indicator_checks(self, first: int, last: int, cols: dict) -> None:
         """Red when a score is outside [0, weight] or outside what the rule allows (a band for 定性 rows)."""

@@ -36,22 +36,9 @@ from ..a1 import parse_range, quote_sheet
 from ..api import MACRO_CHECK, Report, check_file
 from ..check.findings import Finding
 from ..excelmath import fits_a_cell
-from ..present import (
-    APPEND_MARK,
-    FILL_RGB,
-    HEADER_FILL_RGB,
-    HEADERS,
-    LINK_RGB,
-    NO_FINDINGS,
-    RESULTS_SHEET,
-    WHOLE_SHEET,
-    column_widths,
-    fmt_value,
-    hex_colour,
-    note_height,
-    note_text,
-    summary_line,
-)
+from ..messages import BUTTON
+from ..present import (APPEND_MARK, FILL_RGB, HEADER_FILL_RGB, HEADERS, LINK_RGB, RESULTS_SHEET, WHOLE_SHEET,
+                       column_widths, fmt_value, hex_colour, note_height, note_text, results_title, summary_line)
 from ..severity import Severity
 
 __all__ = ["Fill", "Note", "ResultsSheet", "Message", "Action", "Applied", "actions_for", "apply", "main",
@@ -127,7 +114,7 @@ def actions_for(report: Report, *, source_name: str | None = None) -> list[Actio
     """
     name = source_name or report.path.name
     if report.refusal is not None:
-        return [Message(f"未能核查“{name}”：{report.refusal.zh}")]
+        return [Message(BUTTON["refused"].format(name=name, why=report.refusal.zh))]
     findings: list[Finding] = report.findings
     fill_of: dict[tuple[str, str], Severity] = {}
     notes: dict[tuple[str, str], list[Finding]] = {}
@@ -141,17 +128,13 @@ def actions_for(report: Report, *, source_name: str | None = None) -> list[Actio
     actions: list[Action] = [Fill(sheet, cell, _COLOR_OF[severity])
                              for (sheet, cell), severity in sorted(fill_of.items(), key=lambda kv: kv[1].rank)]
     actions += [Note(sheet, cell, "\n".join(note_text(f) for f in fs)) for (sheet, cell), fs in notes.items()]
-    summary = summary_line(findings)
     rows = tuple((n, f.check, f.severity.label, f.sheet, _norm(f.cell) if f.cell else WHOLE_SHEET,
                   _plain(f.stated), _plain(f.computed), f.message) for n, f in enumerate(findings, start=1))
-    actions.append(ResultsSheet(RESULTS_SHEET, f"文件：{name}　{summary}", rows,
+    actions.append(ResultsSheet(RESULTS_SHEET, results_title(name, findings), rows,
                                 tuple(f.severity for f in findings)))
-    forms = f"（{len(report.results)} 张表）" if len(report.results) > 1 else ""
-    if findings:
-        actions.append(Message(f"核查完成{forms}：{summary}。\n有问题的单元格已标色并加批注，"
-                               f"明细见“{RESULTS_SHEET}”工作表。"))
-    else:
-        actions.append(Message(f"核查完成{forms}：{NO_FINDINGS}。"))
+    forms = BUTTON["forms"].format(n=len(report.results)) if len(report.results) > 1 else ""
+    done = BUTTON["done" if findings else "done_clean"]
+    actions.append(Message(done.format(forms=forms, summary=summary_line(findings), sheet=RESULTS_SHEET)))
     return actions
 
 
@@ -240,9 +223,9 @@ def apply(book, actions: list[Action], *, started: float | None = None) -> Appli
                 text = text.replace(f"“{RESULTS_SHEET}”", f"“{done.results_sheet}”")
             missing = sum(1 for s in done.skipped if s[2].startswith("批注"))
             if missing:
-                text += f"\n（{missing} 条批注未能写入；各项说明均列在“{done.results_sheet}”工作表。）"
+                text += BUTTON["notes_missing"].format(n=missing, sheet=done.results_sheet)
             if started is not None:
-                text += f"\n用时 {time.perf_counter() - started:.1f} 秒。"
+                text += BUTTON["elapsed"].format(seconds=time.perf_counter() - started)
             book.app.alert(text, title=a.title)
     return done
 
@@ -592,6 +575,6 @@ def _save_copy(book, path: Path) -> None:
     # the temporary file (later saves would go there and be deleted). Save in place, as Ctrl+S does, and copy.
     fullname = Path(book.fullname)
     if not fullname.is_file():
-        raise RuntimeError("请先保存工作簿，再点击“核查”。")
+        raise RuntimeError(BUTTON["save_first"])
     book.save()
     shutil.copyfile(fullname, path)
