@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..excelmath import ZERO, excel_round, half_unit, plain
+from ..excelmath import ZERO, decimals_of, excel_round, half_unit, plain
 from ..model import NO_CELL, BudgetLine, Cell, Form
 from ..profile import BudgetSpec, Profile
 from ..rules import RULES
@@ -56,7 +56,7 @@ class BudgetCheck:
         for b in self.form.budget:
             for col in ("initial", "budget", "executed"):
                 cell = b[col]
-                if cell.number is not None and not cell.p.percent and cell.p.decimals > AMOUNT_DIGITS:
+                if cell.number is not None and not cell.p.percent and decimals_of(cell.number) > AMOUNT_DIGITS:
                     self.findings.add("C29.amount", cell, plain(cell.number), None, line=b.label,
                                       column=self.names.get(col, col), stated=fmt(cell.number))
 
@@ -131,8 +131,9 @@ class BudgetCheck:
             return
         precise(self.findings, scell, digits, "预算执行率")
         if s > w or s < 0:
-            self.findings.add("C08.above" if s > w else "C08.negative", scell, plain(s), plain(w), stated=fmt(s),
-                              computed=fmt(w))
+            bound = w if s > w else ZERO
+            self.findings.add("C08.above" if s > w else "C08.negative", scell, plain(s), plain(bound), stated=fmt(s),
+                              computed=fmt(bound))
             return
         tol = half_unit(digits) + Decimal("1e-9")
         stated_rate, _ = as_fraction(total["rate"].p, near=self.rate)
@@ -159,7 +160,7 @@ class BudgetCheck:
 
 def precise(findings: Findings, cell: Cell, digits: int, name: str) -> None:
     """C29: a score with more decimals than the profile rounds to."""
-    if cell.number is not None and cell.p.decimals > digits:
+    if cell.number is not None and decimals_of(cell.number) > digits:
         findings.add("C29.score", cell, plain(cell.number), None, name=name, stated=fmt(cell.number), digits=digits)
 
 

@@ -19,8 +19,9 @@ from .findings import Findings, Result, fmt, pct, short_name
 from .registry import checker
 
 _LESS_WORDS = ("不超过", "不高于", "以内", "以下", "控制在", "低于", "不大于", "≤")
+# a grade word after 结果/等级/…, standing alone: '自评结果为优。' but not '结果中可以看出' nor '结果差距不大'
 _NARRATIVE_GRADE = re.compile(r"(?:结果|等级|等次|评价为|评定为|评价情况|结论)[为是:]?[\"“]?"
-                              r"(优秀|良好|中等|合格|较差|优|良|中|差)")
+                              r"(优秀|良好|中等|合格|较差|优|良|中|差)(?=$|[\"”」』。，,；;、:：!！)）\s]|等次|等级)")
 _EQUAL_SIGNS = ("﹦", "＝", "==")
 SCORE_TOL = Decimal("0.005")  # a stated total against the sum of the stated scores
 
@@ -68,7 +69,7 @@ class _ProjectCheck:
                 all_full = False
             if s is not None and w is not None and s < w and not ind["reason"].text and "reason" in self.spec.columns:
                 add("C12.reason", _at(ind["reason"], ind), None, None, name=name, stated=fmt(s), weight=fmt(w))
-            if s is not None and w is not None and s == w > 0 and ind["actual"].p.not_applicable:
+            if s is not None and w is not None and s == w > 0 and _not_applicable(ind):
                 add("C28.full", ind["score"], plain(s), None, name=name, actual=ind["actual"].text, stated=fmt(s))
             precise(self.findings, ind["score"], digits, name)
         self.values["indicator_weight_total"] = plain(total_w)
@@ -148,7 +149,8 @@ class _ProjectCheck:
         """C23: a cost indicator in 万元 should report what was actually spent."""
         unit = norm_label(ind["unit"].text or ind["actual"].p.unit or ind["target"].p.unit)
         E = self.budget.executed
-        if E is None or "元" not in unit or not self.is_cost(ind):
+        per_unit = "/" in unit or "每" in unit  # 元/平方米, 万元/人: a unit cost, never the money spent
+        if E is None or "元" not in unit or per_unit or not self.is_cost(ind):
             return
         actual = amount_in_wan(Parsed(raw=None, number=a, unit=unit), "万元")
         if abs(actual - E) > AMOUNT_TOL:
@@ -202,6 +204,13 @@ class _ProjectCheck:
             cell = f.narrative.get(key)
             if cell is None or cell.blank:
                 self.findings.add("C21.blank", cell or NO_CELL, None, None, name=p.narrative[key][0])
+
+
+def _not_applicable(ind: Indicator) -> bool:
+    """完成值 says not applicable ('/', 不适用, 无) — unless that is what the target asked for
+    (重大安全事故: 目标 无, 完成 无)."""
+    actual, target = ind["actual"], ind["target"]
+    return actual.p.not_applicable and norm_label(actual.text) != norm_label(target.text)
 
 
 def _at(cell: Cell, ind: Indicator) -> Cell:

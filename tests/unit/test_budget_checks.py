@@ -201,8 +201,6 @@ def test_a_negative_execution_score_is_an_error():
     assert (check_id, severity, ref, stated) == ("C08", E, "H10", -1)
 
 
-@pytest.mark.xfail(strict=True, reason="budget.py reports a negative execution score with computed = the weight "
-                                       "(10), where indicator rows and frameworks report the bound 0")
 def test_a_negative_execution_score_is_recomputed_as_the_bound_0():
     r = check(sichuan(budget={"total": {"score": "-1"}}, total_score="89"))
     assert hits(r, "C08.negative") == [("C08", E, "H10", -1, 0)]
@@ -243,8 +241,6 @@ def test_an_amount_to_the_cent_is_not_a_note():
     silent(r, "C29")
 
 
-@pytest.mark.xfail(strict=True, reason="C29.amount counts the decimals as typed: '200.160' (exactly 200.16) is "
-                                       "reported as beyond 0.01 (its sentence: '填报 200.16，超过两位小数')")
 def test_an_amount_written_with_a_trailing_zero_is_precise_to_the_cent():
     r = check(sichuan(budget={"total": {"budget": "200.160"}, "fiscal": {"budget": "200.160"}}))
     silent(r, "C29")

@@ -85,15 +85,11 @@ def test_a_conclusion_calling_the_project_good_without_grading_it_is_silent():
     silent(r, "C15")
 
 
-@pytest.mark.xfail(strict=True, reason="C15.narrative's pattern takes the 中 of '结果中' ('in the results') for the "
-                                       "grade 中")
 def test_a_conclusion_saying_in_the_results_is_not_a_grade():
     r = check(sichuan(narrative={"conclusion": "从自评结果中可以看出,项目总体运行平稳。"}))
     silent(r, "C15")
 
 
-@pytest.mark.xfail(strict=True, reason="C15.narrative's pattern takes the 差 of '结果差距' ('the gap from the "
-                                       "expected result') for the grade 差")
 def test_a_conclusion_about_a_small_gap_is_not_a_grade():
     r = check(sichuan(narrative={"conclusion": "项目实施效果与预期结果差距不大,达到年度目标。"}))
     silent(r, "C15")
