@@ -10,8 +10,9 @@ from pathlib import Path
 
 from .check import Finding, Result, Severity, check_form
 from .errors import PASS_THROUGH, Refused, refuse
-from .messages import MACRO_MESSAGES
+from .messages import CHECKS, MACRO_MESSAGES, say
 from .profile import Profile, get_profile
+from .read.detect import Classification
 from .read.forms import forms_in
 from .read.preflight import MAX_FILE_BYTES, Inspected, too_large_sheets
 from .read.workbook import read_workbook
@@ -26,6 +27,7 @@ class Report:
     path: Path
     sha256: str | None = None
     results: list[Result] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)  # about the workbook or a sheet, not a form (info)
     refusal: Refused | None = None
     inspected: Inspected | None = field(default=None, repr=False)  # the pre-flight's findings (not serialised)
 
@@ -38,8 +40,8 @@ class Report:
         return sum(r.warnings for r in self.results)
 
     @property
-    def findings(self):
-        return [f for r in self.results for f in r.findings]
+    def findings(self) -> list[Finding]:
+        return [*self.notes, *(f for r in self.results for f in r.findings)]
 
     @property
     def exit_code(self) -> int:
@@ -62,11 +64,13 @@ class Report:
                 {
                     "sheet": r.form.sheet,
                     "profile": r.profile.id,
+                    "kind": r.profile.kind,
                     "values": r.values,
                     "findings": [f.as_dict() for f in r.findings],
                 }
                 for r in self.results
             ],
+            "notes": [f.as_dict() for f in self.notes],
         }
 
 
@@ -103,27 +107,36 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
     try:
         inspected, grids = read_workbook(path, password)
         report.inspected = inspected
-        forms = forms_in(grids, profile)
-        if not forms and inspected.oversized:
+        found = forms_in(grids, profile)
+        if not found.forms and not found.uncertain and inspected.oversized:
             raise too_large_sheets(inspected.oversized)
-        if not forms:
+        if not found.forms and not found.uncertain:
             raise refuse("no_form")
-        report.results = [check_form(form, form_profile) for form, form_profile in forms]
+        report.notes = [uncertain_finding(c) for c in found.uncertain]
+        report.results = [check_form(form, form_profile) for form, form_profile in found.forms]
         if inspected.macros:
             report.results[0].findings.insert(0, macro_finding(inspected, report.results[0].form.sheet))
     except Refused as r:
-        report.results = []
+        report.results, report.notes = [], []
         report.refusal = r
     except (*PASS_THROUGH, MemoryError):
         raise
     except BaseException as e:  # noqa: BLE001 — a bug (or a panic in native code), not the user's fault; still
         # a clean refusal
         debug_trace()
-        report.results = []
+        report.results, report.notes = [], []
         report.refusal = refuse("internal_error", why=f"{type(e).__name__}: {e}"[:160])
     # the pre-flight hashed the bytes it read; only a file refused before or without them is read again
     report.sha256 = report.inspected.sha256 if report.inspected else sha256_of(path)
     return report
+
+
+def uncertain_finding(c: Classification) -> Finding:
+    """F01: a sheet that looks like forms of more than one kind; it is not checked (no guess), and says so once."""
+    first, *others = c.uncertain
+    return Finding("F01", CHECKS["F01"].severity, c.sheet, None, None, ", ".join(p.id for p in c.uncertain),
+                   say("F01.uncertain", sheet=c.sheet, first=f"{first.kind_label}（{first.name}）",
+                       others="、".join(f"{p.kind_label}（{p.name}）" for p in others)))
 
 
 OUR_ODS_SCRIPT = "Scripts/python/perfeval.py"  # the 「核查」 button of the .ods templates (perfeval_xl.write.ods)

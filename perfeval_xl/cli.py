@@ -235,7 +235,7 @@ def cmd_profiles(args) -> int:
         print(cli_text("profile_valid", id=p.id, name=p.name))
         return EXIT_OK
     for p in shipped_profiles().values():
-        print(f"{p.id:32} {p.name}")
+        print(f"{p.id:32} {p.kind:17} {p.name}")
     return EXIT_OK
 
 

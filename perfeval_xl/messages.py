@@ -46,6 +46,8 @@ CHECKS: dict[str, CheckInfo] = {
     "C28": CheckInfo("不适用指标得满分", I),
     "C29": CheckInfo("小数位数", I),
     "S01": CheckInfo("含有宏", W),
+    "F01": CheckInfo("表种无法确定", I),
+    "F02": CheckInfo("空白表", I),
 }
 
 #: S01, by what the pre-flight found. The macros are never run: nothing in this toolkit can run them.
@@ -115,11 +117,14 @@ MESSAGES = {
     "C21.blank": "“{name}”未填写。",
     "C23.cost": "成本指标“{name}”的完成值 {actual} 万元与预算执行数 {executed} 万元不一致。",
     "C24.full_marks": "预算执行率仅 {rate}，但绩效指标全部得满分，请核实自评是否客观。",
-    "C28.full": "“{name}”的完成值为“{actual}”（不适用），却得满分 {stated} 分；不适用的指标应按规定调整权重或说明理由"
-                "。",
-    "C29.amount": "{line}的{column}填报 {stated}，超过两位小数；金额应精确到 0.01，否则表中显示的数与参与计算的数不同"
-                  "。",
+    "C28.full": "“{name}”的完成值为“{actual}”（不适用），却得满分 {stated} 分；"
+                "不适用的指标应按规定调整权重或说明理由。",
+    "C29.amount": "{line}的{column}填报 {stated}，超过两位小数；"
+                  "金额应精确到 0.01，否则表中显示的数与参与计算的数不同。",
     "C29.score": "“{name}”的得分填报 {stated}，超过本地区规则保留的 {digits} 位小数。",
+    "F01.uncertain": "工作表“{sheet}”既像{first}，又像{others}，无法确定是哪种表，未核查；"
+                     "如需核查，请用 --profile 指定配置。",
+    "F02.blank": "{kind}只有表头，尚未填写，未计算得分和等次。",
 }
 
 

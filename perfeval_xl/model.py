@@ -37,6 +37,12 @@ class Cell:
 NO_CELL = Cell()
 
 
+def _empty(cell: Cell) -> bool:
+    """No figure: blank, a printed '/' or '—', or the 0 a template's formula shows before anything is filled."""
+    p = cell.p
+    return p.blank or p.not_applicable or p.dash or (p.number == 0 and not p.text.strip("0."))
+
+
 @dataclass
 class BudgetLine:
     key: str  # 'total' or the profile's line key ('fiscal', …)
@@ -81,6 +87,13 @@ class Form:
     @property
     def budget_total(self) -> BudgetLine | None:
         return next((b for b in self.budget if b.key == "total"), None)
+
+    @property
+    def blank(self) -> bool:
+        """Only headers: no amount, no indicator named or measured, no score other than a formula's 0."""
+        amounts = (b[k] for b in self.budget for k in ("initial", "budget", "executed", "score"))
+        rows = (ind[k] for ind in self.indicators for k in ("level3", "target", "actual", "weight", "score"))
+        return all(_empty(c) for c in (*amounts, *rows, self.total_score))
 
 
 @dataclass
@@ -151,6 +164,12 @@ class Framework:
     budget: Form | None = None  # a budget block above the table (五华), checked like a project form's
     data: dict[str, Cell] = field(default_factory=dict)  # 基础数据: data items the rules score from
     header_row: int = 0
+
+    @property
+    def blank(self) -> bool:
+        """Only headers: no row scored, no data entered; a total that is a formula's 0 does not count."""
+        return all(n.score.blank for n in self.walk() if n.is_leaf) and _empty(self.total_score) \
+            and all(c.blank for c in self.data.values())
 
     def walk(self):
         stack = list(reversed(self.roots))

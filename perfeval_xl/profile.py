@@ -137,6 +137,7 @@ class Profile:
     grade_labels: Aliases
     grade_bands: tuple[GradeBand, ...]  # highest first
     year_label: str = ""
+    titles: tuple[str, ...] = ()  # phrases that name this form in a sheet's title (the title itself when not given)
     signature: tuple[str, ...] = ()  # phrases that tell this form from others of its kind
     fields: dict[str, Aliases] = field(default_factory=dict)  # project, department, unit
     narrative: dict[str, Aliases] = field(default_factory=dict)
@@ -158,6 +159,11 @@ class Profile:
     @property
     def indicator_weight_total(self) -> Decimal | None:
         return self.indicators.weight_total if self.indicators else None
+
+    @property
+    def kind_label(self) -> str:
+        """What a user calls forms of this profile's kind (项目支出绩效自评表, 绩效评价指标体系, …)."""
+        return kind_label(self.kind)
 
     @property
     def has_template(self) -> bool:
@@ -408,6 +414,7 @@ def _common(data: dict, source: str) -> dict:
         grade_labels=_labels(grade.get("label")),
         grade_bands=tuple(GradeBand(dec(b["min"]), str(b["label"])) for b in grade["bands"]),
         year_label=data.get("year_label", ""), signature=_labels(data.get("signature")),
+        titles=_labels(data.get("titles")) or (data["title"],),
         fields=_label_map(data.get("fields")), narrative=_label_map(data.get("narrative")),
         required_narrative=tuple(data.get("required_narrative") or ()),
         placeholders=tuple(data.get("placeholders") or ()),
@@ -458,6 +465,7 @@ def _framework(data: dict, source: str) -> Profile:
 
 @dataclass(frozen=True)
 class _Kind:
+    label: str  # what a user calls forms of this kind
     required: tuple[str, ...]
     problems: Callable[[dict], list[str]]
     build: Callable[[dict, str], Profile]
@@ -465,10 +473,16 @@ class _Kind:
 
 #: what each form kind needs in its profile, how it is checked and how it is built
 KINDS: dict[str, _Kind] = {
-    "project_selfeval": _Kind(_COMMON + ("fields", "budget", "indicators", "qualitative", "layout"),
+    "project_selfeval": _Kind("项目支出绩效自评表",
+                              _COMMON + ("fields", "budget", "indicators", "qualitative", "layout"),
                               _project_problems, _project),
-    "framework": _Kind(_COMMON + ("table",), _framework_problems, _framework),
+    "framework": _Kind("绩效评价指标体系", _COMMON + ("table",), _framework_problems, _framework),
 }
+
+
+def kind_label(kind: str) -> str:
+    """What a user calls forms of `kind` ('project_selfeval' -> 项目支出绩效自评表); the kind itself if unknown."""
+    return KINDS[kind].label if kind in KINDS else kind
 
 
 def parse_profile(data: object, source: str) -> Profile:

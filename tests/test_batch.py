@@ -250,7 +250,7 @@ def test_department_view_and_charts(run):
     assert sum(counts.values()) == doc["forms"]
     ws = wb["汇总"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    assert ws["D2"].number_format == "#,##0.00" and ws["F2"].number_format == "0.00%"
+    assert ws["E2"].number_format == "#,##0.00" and ws["G2"].number_format == "0.00%"
     assert ws.conditional_formatting
 
 

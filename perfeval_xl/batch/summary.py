@@ -13,6 +13,7 @@ from numbers import Real
 from pathlib import Path
 
 from ..excelmath import fits_a_cell
+from ..profile import kind_label
 from ..present import FILL_RGB, FONT_RGB, HEADER_FILL_RGB, WHOLE_SHEET, check_title, hex_colour
 from ..severity import Severity
 from ..values import norm_label
@@ -21,9 +22,8 @@ from .collect import Item
 UNSPENT_LIMIT = 0.10  # 结余率 above this counts on 按部门
 _CODE = re.compile(r"^\s*([0-9A-Za-z]{12,})(?=[\s\-—－_:：、.]|$)")  # 51140022T000000289349-项目名
 
-SUMMARY_COLUMNS = ("单位", "主管部门", "项目", "预算数", "执行数", "执行率", "自评得分", "复核得分", "等次", "错误数",
-                   "警告数",
-                   "文件", "工作表", "发件人", "日期", "配置")
+SUMMARY_COLUMNS = ("单位", "主管部门", "项目", "表种", "预算数", "执行数", "执行率", "自评得分", "复核得分", "等次",
+                   "错误数", "警告数", "文件", "工作表", "发件人", "日期", "配置")
 FINDING_COLUMNS = ("文件", "工作表", "单元格", "检查项", "检查内容", "严重程度", "填报值", "复核值", "说明", "单位",
                    "项目")
 REFUSED_COLUMNS = ("文件", "代码", "原因", "Reason", "发件人", "日期")
@@ -43,6 +43,7 @@ def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
         for form, facts in zip(res["report"]["forms"], res["facts"]):
             v, fs = form["values"], form["findings"]
             rows.append({"单位": facts["unit"], "主管部门": facts["department"], "项目": v.get("project"),
+                         "表种": kind_label(form["kind"]),
                          "预算数": v.get("budget_adjusted"), "执行数": v.get("budget_executed"),
                          "执行率": v.get("execution_rate"), "自评得分": facts["stated_total"],
                          "复核得分": v.get("total_score"),
@@ -213,10 +214,12 @@ def _fill(book, tables: dict, base: Path) -> None:
     w = _Writer(book, base)
     T, A, R, S, I = "text", "amount", "rate", "score", "int"  # noqa: E741 - the kinds by initial
     summary = pd.DataFrame(tables["rows"], columns=[*SUMMARY_COLUMNS, "_stated_rate"])
-    widths = (24, 24, 40, 12, 12, 9, 9, 9, 6, 7, 7, 40, 18, 24, 17, 26)
-    kinds = (T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T)
+    widths = (24, 24, 40, 16, 12, 12, 9, 9, 9, 6, 7, 7, 40, 18, 24, 17, 26)
+    kinds = (T, T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T)
+    errors_col = SUMMARY_COLUMNS.index("错误数")
     w.table("汇总", list(zip(SUMMARY_COLUMNS, widths, kinds)),
-            summary[list(SUMMARY_COLUMNS)].itertuples(index=False, name=None), alert={9: w.red, 10: w.amber})
+            summary[list(SUMMARY_COLUMNS)].itertuples(index=False, name=None),
+            alert={errors_col: w.red, errors_col + 1: w.amber})
 
     findings = tables["findings"]
     links = [link for _, link in findings] if any(link for _, link in findings) else None
@@ -233,14 +236,14 @@ def _fill(book, tables: dict, base: Path) -> None:
         summary[col] = pd.to_numeric(summary[col], errors="coerce")
     summary["部门"] = summary["主管部门"].fillna(summary["单位"]).fillna("（未填写）")
     summary["_unspent"] = (summary["预算数"] > 0) & ((1 - summary["执行率"]).round(6) > UNSPENT_LIMIT)
-    g = summary.groupby("部门", sort=True)
+    g = summary.groupby(["部门", "表种"], sort=True)  # forms of different kinds never add up together
     dept = pd.DataFrame({"项目数": g.size(), "预算数合计": g["预算数"].sum(min_count=1),
                          "执行数合计": g["执行数"].sum(min_count=1), "结余超10%项目数": g["_unspent"].sum(),
                          "平均复核得分": g["复核得分"].mean(), "错误数": g["错误数"].sum()}).reset_index()
-    dept.insert(4, "执行率", dept["执行数合计"] / dept["预算数合计"].where(dept["预算数合计"] > 0))
+    dept.insert(5, "执行率", dept["执行数合计"] / dept["预算数合计"].where(dept["预算数合计"] > 0))
     dept["平均复核得分"] = dept["平均复核得分"].round(2)
-    w.table("按部门", list(zip(dept.columns, (30, 7, 14, 14, 9, 10, 10, 7), (T, I, A, A, R, I, S, I))),
-            dept.itertuples(index=False, name=None), alert={7: w.red})
+    w.table("按部门", list(zip(dept.columns, (30, 16, 7, 14, 14, 9, 10, 10, 7), (T, T, I, A, A, R, I, S, I))),
+            dept.itertuples(index=False, name=None), alert={8: w.red})
 
     scores = _bands(summary["复核得分"], *SCORE_BANDS)
     rates = _bands(summary["执行率"], *RATE_BANDS)

@@ -21,4 +21,8 @@ def check_form(form, profile) -> Result:
         check = CHECKERS[profile.kind]
     except KeyError:
         raise ValueError(f"no checker for forms of kind {profile.kind!r}") from None
+    if form.blank:  # only headers: nothing to score, and no 0 / 差 to alarm anyone
+        findings = Findings(form.sheet)
+        findings.add("F02.blank", None, None, None, kind=profile.kind_label)
+        return Result(form, profile, {"blank": True}, findings.sorted())
     return check(form, profile)

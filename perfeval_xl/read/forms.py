@@ -1,33 +1,49 @@
-"""Every form in a workbook: each sheet's profile detected (or the one given), its forms read by the reader of the
-profile's kind (`registry.READERS`), then each kind completes its forms from the other sheets."""
+"""Every form in a workbook: each sheet classified (or the profile given), its forms read by the reader of the
+profile's kind (`registry.READERS`), then each kind completes its forms from the other sheets. A sheet whose form
+cannot be told for certain is not read; it is returned as uncertain, with its candidates."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..profile import Profile, shipped_profiles
 from . import locate, table  # noqa: F401 - each registers the reader of its form kind
-from .detect import detect_profile
+from .detect import Classification, classify
 from .registry import READERS
 from .workbook import Grid, open_workbook
 
 
-def forms_in(grids: list[Grid], profile: Profile | None = None) -> list[tuple[object, Profile]]:
-    """(form, profile) for every form in the workbook, sheet by sheet, top to bottom; `profile` forces one,
-    else each sheet's is detected among the shipped profiles."""
+@dataclass
+class Found:
+    """What a workbook holds: (form, profile) for every form read, sheet by sheet, top to bottom; and the sheets
+    that look like a form of more than one kind."""
+
+    forms: list[tuple[object, Profile]] = field(default_factory=list)
+    uncertain: list[Classification] = field(default_factory=list)
+
+
+def forms_in(grids: list[Grid], profile: Profile | None = None) -> Found:
+    """Every form in the workbook; `profile` forces one, else each sheet is classified among the shipped profiles."""
     candidates = list(shipped_profiles().values())
-    out: list[tuple[object, Profile]] = []
+    found = Found()
     for grid in grids:
-        chosen = profile or detect_profile(grid, candidates)
+        if profile is not None:
+            chosen = profile
+        else:
+            c = classify(grid, candidates)
+            if c.uncertain:
+                found.uncertain.append(c)
+            chosen = c.profile
         if chosen is not None:
-            out.extend((form, chosen) for form in READERS[chosen.kind].sheet(grid, chosen))
+            found.forms.extend((form, chosen) for form in READERS[chosen.kind].sheet(grid, chosen))
     for kind, reader in READERS.items():
-        mine = [(f, p) for f, p in out if p.kind == kind]
+        mine = [(f, p) for f, p in found.forms if p.kind == kind]
         if mine and reader.workbook is not None:
             reader.workbook([f for f, _ in mine], grids, mine[0][1])
-    return out
+    return found
 
 
 def read_forms(path: str | Path, profile: Profile | None = None) -> list:
     """Every form in the workbook at `path` (sheets in order)."""
-    return [form for form, _ in forms_in(open_workbook(path), profile)]
+    return [form for form, _ in forms_in(open_workbook(path), profile).forms]

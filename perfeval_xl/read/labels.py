@@ -74,10 +74,12 @@ class ProfileLabels:
         self.official = {norm_label(v[0]) for b in blocks for v in b.values()}
         self.any_alias = {norm_label(a) for b in blocks for v in b.values() for a in v}
         self.signature = tuple(norm_label(x) for x in profile.signature)
-        # a sheet can only follow this profile if it carries one of these headers
-        needed = {k: indicators.get(k, ()) for k in ("target", "actual")} if profile.indicators else \
-            {"level1": table.get("level1", ())}
-        self.needed = {norm_label(a) for aliases in needed.values() for a in aliases}
+        self.titles = tuple(norm_label(x) for x in profile.titles)
+        # a sheet can only follow this profile if it carries a header of each of these groups: where a self-evaluation
+        # is scored (得分) besides its targets, and a framework's levels besides its scores
+        groups = (("target", "actual"), ("score",)) if profile.indicators else (("level1",), ("score",))
+        columns = indicators or table
+        self.required = tuple({norm_label(a) for k in keys for a in columns.get(k, ())} for keys in groups)
 
 
 _CACHE: dict[int, tuple[Profile, ProfileLabels]] = {}

@@ -8,6 +8,7 @@ from expect import hits, silent
 from forms import SICHUAN, sichuan
 
 from perfeval_xl import api
+from perfeval_xl.read.forms import Found
 from perfeval_xl.check import Severity
 from perfeval_xl.profile import get_profile
 from perfeval_xl.read.preflight import Inspected
@@ -62,7 +63,8 @@ def read_as(monkeypatch):
 
     def check_with(macros, *parts):
         monkeypatch.setattr(api, "read_workbook", lambda path, password=None: (inspected(macros, *parts), []))
-        monkeypatch.setattr(api, "forms_in", lambda grids, profile=None: [(sichuan(), get_profile(SICHUAN))])
+        found = Found(forms=[(sichuan(), get_profile(SICHUAN))])
+        monkeypatch.setattr(api, "forms_in", lambda grids, profile=None: found)
         return api.check_file("自评表.xlsm")
 
     return check_with
