@@ -123,6 +123,18 @@ class LayoutSpec:
     widths: tuple[float, ...]
 
 
+@dataclass(frozen=True)
+class Detection:
+    """What tells a sheet of this form: every header block it prints (key -> aliases), and groups of header keys of
+    which the sheet must show one each (a self-evaluation's 得分 besides its targets)."""
+
+    columns: tuple[dict[str, Aliases], ...]
+    required: tuple[tuple[str, ...], ...]
+
+    def aliases_of(self, keys: tuple[str, ...]) -> set[str]:
+        return {a for block in self.columns for k in keys for a in block.get(k, ())}
+
+
 @dataclass(frozen=True, eq=False)
 class Profile:
     """One form of one region and version: how to find it on a sheet, how to check it, how to draw it."""
@@ -151,6 +163,7 @@ class Profile:
     table: TableSpec | None = None  # frameworks
     tree: tuple[TreeNode, ...] = ()  # frameworks: the weight tree, parsed once (empty: check only, no template)
     questionnaire: QuestionnaireSpec | None = None
+    detection: Detection = Detection((), ())
 
     @property
     def execution_weight(self) -> Decimal | None:
@@ -423,11 +436,14 @@ def _common(data: dict, source: str) -> dict:
 
 def _project(data: dict, source: str) -> Profile:
     ind, layout = data["indicators"], data["layout"]
+    budget = _budget_spec(data["budget"])
+    indicator_columns = _label_map(ind.get("columns"))
     return Profile(
         **_common(data, source),
-        budget=_budget_spec(data["budget"]),
+        detection=Detection((budget.columns, indicator_columns), (("target", "actual"), ("score",))),
+        budget=budget,
         indicators=IndicatorSpec(
-            section=ind.get("section", ""), columns=_label_map(ind.get("columns")),
+            section=ind.get("section", ""), columns=indicator_columns,
             weight_total=dec(ind["weight_total"]), score_digits=int(ind["score_digits"]), methods=dict(ind["methods"]),
             natures=tuple(ind.get("natures") or ()),
             levels={k: tuple(v) for k, v in (ind.get("tree") or {}).items()},
@@ -455,10 +471,10 @@ def _framework(data: dict, source: str) -> Profile:
         questions=tuple(QuestionSpec(str(x.get("text") or ""),
                                      tuple((str(o), dec(p)) for o, p in x.get("options") or ()))
                         for x in q.get("questions") or ()))
-    budget = data.get("budget")
+    budget = _budget_spec(data["budget"]) if (data.get("budget") or {}).get("columns") else None
     return Profile(
-        **_common(data, source), table=spec, questionnaire=questionnaire,
-        budget=_budget_spec(budget) if budget and budget.get("columns") else None,
+        **_common(data, source), table=spec, questionnaire=questionnaire, budget=budget,
+        detection=Detection((spec.columns, *((budget.columns,) if budget else ())), (("level1",), ("score",))),
         tree=parse_tree(data.get("tree") or [], spec.deduction, spec.pick_one),
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..profile import Profile
 from ..values import norm_label
-from .labels import labels_for
+from .labels import labels_for, month_free
 from .workbook import Grid
 
 MIN_SCORE = 8  # fewer matching headers than this: the sheet holds no form of any profile
@@ -51,6 +51,8 @@ def sheet_labels(grid: Grid) -> tuple[set[str], str, str]:
                     line.append(s)
                     if len(s) < 30:
                         short.add(s)
+                        if "月" in s:
+                            short.add(month_free(s))
         if line and len(title) <= TITLE_ROWS:
             title.append("".join(line))
     return short, "\n".join(texts), "\n".join(title)

@@ -15,6 +15,21 @@ _PAREN_SUFFIX = re.compile(r"\([^()]*\)$")
 WEIGHT_IN_LABEL = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 
 
+_MONTHS = re.compile(r"(1[-—–~～至到])(\d{1,2})(月)|(截至|截止)(\d{1,2})(月)")
+
+
+def month_free(label: str) -> str:
+    """A label with its month number written as N: '1-7月执行数' and '1—7月执行数' -> '1-N月执行数', '截至8月底' ->
+    '截至N月底' (a monitoring form's headers name the month reached; a profile names them with N)."""
+    return _MONTHS.sub(lambda m: "1-N月" if m.group(1) else "截至N月", label)
+
+
+def month_of(label: str) -> int | None:
+    """The month a monitoring header names: '1—8月执行数' -> 8, '截至8月底' -> 8; None when it names none."""
+    m = _MONTHS.search(label)
+    return int(m.group(2) or m.group(5)) if m else None
+
+
 def core_label(label: str) -> str:
     """A row label without '其中:', numbering or a trailing '(…)': '其中:财政资金' -> '财政资金'."""
     label = _ENUM_PREFIX.sub("", label).rstrip(":")
@@ -45,7 +60,12 @@ class Aliases:
             return None
         if label not in self._memo:
             key = self._exact.get(label)
-            self._memo[label] = key if key is not None else self._core.get(core_label(label))
+            if key is None:
+                key = self._core.get(core_label(label))
+            if key is None and "月" in label:
+                free = month_free(label)
+                key = self._exact.get(free) or self._core.get(core_label(free))
+            self._memo[label] = key
         return self._memo[label]
 
     def all(self) -> set[str]:
@@ -59,27 +79,23 @@ class ProfileLabels:
     def __init__(self, profile: Profile):
         self.profile = profile
         budget = profile.budget.columns if profile.budget else {}
-        indicators = profile.indicators.columns if profile.indicators else {}
-        table = profile.table.columns if profile.table else {}
         self.budget_cols = Aliases.of(budget)
-        self.indicator_cols = Aliases.of(indicators)
-        self.table_cols = Aliases.of(table)
+        self.indicator_cols = Aliases.of(profile.indicators.columns if profile.indicators else {})
+        self.table_cols = Aliases.of(profile.table.columns if profile.table else {})
         lines = {"total": profile.budget.total, **profile.budget.lines} if profile.budget else {}
         self.lines = Aliases.of(lines)
         self.total = {norm_label(x) for x in profile.total_labels}
         self.grade = {norm_label(x) for x in profile.grade_labels}
         self.fields = Aliases.of(profile.fields)
         self.narrative = Aliases.of(profile.narrative)
-        blocks = (budget, indicators, table)
+        blocks = profile.detection.columns
         self.official = {norm_label(v[0]) for b in blocks for v in b.values()}
         self.any_alias = {norm_label(a) for b in blocks for v in b.values() for a in v}
         self.signature = tuple(norm_label(x) for x in profile.signature)
         self.titles = tuple(norm_label(x) for x in profile.titles)
-        # a sheet can only follow this profile if it carries a header of each of these groups: where a self-evaluation
-        # is scored (得分) besides its targets, and a framework's levels besides its scores
-        groups = (("target", "actual"), ("score",)) if profile.indicators else (("level1",), ("score",))
-        columns = indicators or table
-        self.required = tuple({norm_label(a) for k in keys for a in columns.get(k, ())} for keys in groups)
+        # a sheet can only follow this profile if it carries a header of each of these groups
+        self.required = tuple({norm_label(a) for a in profile.detection.aliases_of(keys)}
+                              for keys in profile.detection.required)
 
 
 _CACHE: dict[int, tuple[Profile, ProfileLabels]] = {}
