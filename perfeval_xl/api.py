@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .a1 import a1, parse_range
 from .check import Finding, Result, Severity, check_form
 from .errors import PASS_THROUGH, Refused, refuse
 from .messages import CHECKS, MACRO_MESSAGES, say
@@ -15,7 +16,7 @@ from .profile import Profile, get_profile
 from .read.detect import Classification
 from .read.forms import forms_in
 from .read.preflight import MAX_FILE_BYTES, Inspected, too_large_sheets
-from .read.workbook import read_workbook
+from .read.workbook import Grid, read_workbook
 
 MACRO_CHECK = "S01"  # the workbook carries macros (reported, never run)
 
@@ -114,8 +115,13 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
             raise refuse("no_form")
         report.notes = [uncertain_finding(c) for c in found.uncertain]
         report.results = [check_form(form, form_profile) for form, form_profile in found.forms]
+        for grid in (g for g in grids if g.uncomputed):
+            report.notes.append(uncomputed_finding(grid))
+            for result in (r for r in report.results if r.form.sheet == grid.name):
+                result.findings = not_resting_on(result.findings, grid.uncomputed)
         if inspected.macros:
-            report.results[0].findings.insert(0, macro_finding(inspected, report.results[0].form.sheet))
+            first = report.results[0].findings if report.results else report.notes
+            first.insert(0, macro_finding(inspected, report.results[0].form.sheet if report.results else grids[0].name))
     except Refused as r:
         report.results, report.notes = [], []
         report.refusal = r
@@ -137,6 +143,28 @@ def uncertain_finding(c: Classification) -> Finding:
     return Finding("F01", CHECKS["F01"].severity, c.sheet, None, None, ", ".join(p.id for p in c.uncertain),
                    say("F01.uncertain", sheet=c.sheet, first=f"{first.kind_label}（{first.name}）",
                        others="、".join(f"{p.kind_label}（{p.name}）" for p in others)))
+
+
+def uncomputed_finding(grid: Grid) -> Finding:
+    """F03: formula cells saved without a value that the evaluator could not compute either (a function it does not
+    know, an external link): one warning per sheet, naming a few of them."""
+    cells = sorted(grid.uncomputed)
+    shown = "、".join(a1(r, c) for r, c in cells[:3]) + ("…" if len(cells) > 3 else "")
+    return Finding("F03", CHECKS["F03"].severity, grid.name, a1(*cells[0]), None, None,
+                   say("F03.uncomputed", sheet=grid.name, count=len(cells), cells=shown))
+
+
+def not_resting_on(findings: list[Finding], uncomputed: set[tuple[int, int]]) -> list[Finding]:
+    """No finding rests on a value that could not be computed: those at such a cell are dropped, and an error
+    elsewhere on the sheet (a sum may include such a cell) is said as a warning only."""
+    kept = []
+    for f in findings:
+        if f.cell is not None:
+            r1, c1, r2, c2 = parse_range(f.cell)
+            if any(r1 <= r <= r2 and c1 <= c <= c2 for r, c in uncomputed):
+                continue
+        kept.append(replace(f, severity=Severity.WARNING) if f.severity is Severity.ERROR else f)
+    return kept
 
 
 OUR_ODS_SCRIPT = "Scripts/python/perfeval.py"  # the 「核查」 button of the .ods templates (perfeval_xl.write.ods)

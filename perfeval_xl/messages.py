@@ -48,6 +48,7 @@ CHECKS: dict[str, CheckInfo] = {
     "S01": CheckInfo("含有宏", W),
     "F01": CheckInfo("表种无法确定", I),
     "F02": CheckInfo("空白表", I),
+    "F03": CheckInfo("公式未计算", W),
 }
 
 #: S01, by what the pre-flight found. The macros are never run: nothing in this toolkit can run them.
@@ -125,6 +126,8 @@ MESSAGES = {
     "F01.uncertain": "工作表“{sheet}”既像{first}，又像{others}，无法确定是哪种表，未核查；"
                      "如需核查，请用 --profile 指定配置。",
     "F02.blank": "{kind}只有表头，尚未填写，未计算得分和等次。",
+    "F03.uncomputed": "工作表“{sheet}”有 {count} 个公式单元格未保存计算结果，本工具也无法计算（如 {cells}），"
+                      "这些单元格未核查；请在 Excel/WPS 中打开并保存后再核查。",
 }
 
 

@@ -28,6 +28,7 @@ class Grid:
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
     def __post_init__(self):
+        self.uncomputed: set[tuple[int, int]] = set()  # formula cells saved without a value that could not be computed
         self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
         self.span: dict[tuple[int, int], tuple[int, int]] = {}
         self._labels: dict[tuple[int, int], str] = {}

@@ -92,3 +92,27 @@ def test_one_amount_typed_makes_a_form_not_blank():
     r = check(sichuan(budget=lines, indicators=[{"level1": "产出指标", "level2": "数量指标"}], total_score=None))
     silent(r, "F02")
     assert r.values.get("blank") is None
+
+
+# --- F03: formulas saved without a value that cannot be computed ------------------------------------------------------
+def _uncomputed_grid(*cells: tuple[int, int]) -> Grid:
+    g = grid("绩效自评表", ["项目支出绩效自评表"], ["", "", "", "", "", "", "", ""])
+    g.uncomputed = set(cells)
+    return g
+
+
+def test_formulas_that_cannot_be_computed_are_one_warning_and_no_error_rests_on_them():
+    g = _uncomputed_grid((9, 7), (21, 8))
+    f = api.uncomputed_finding(g)
+    assert hits([f], "F03.uncomputed") == [("F03", Severity.WARNING, "H10", None, None)]
+    assert "H10、I22" in f.message
+    r = check(sichuan(budget={"total": {"score": None}}, total_score=None))  # as a reader sees uncomputed cells
+    kept = api.not_resting_on(r.findings, g.uncomputed)
+    assert [f for f in kept if f.cell in ("H10", "I22")] == []
+    assert all(f.severity is not Severity.ERROR for f in kept)
+
+
+def test_a_sheet_whose_formulas_all_have_values_says_nothing_about_them():
+    r = check(sichuan())
+    assert api.not_resting_on(r.findings, set()) == r.findings
+    silent(r, "F03")
