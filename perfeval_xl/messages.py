@@ -393,21 +393,22 @@ REPORT_TEXT: dict[str, str] = {
 }
 
 REFUSALS.update({
-    "unsupported_format.report_doc": ("报告是旧版 Word 文档（.doc）或 WPS 文档，本工具不读取。请在 Word/WPS 中另存为 .docx "
-                                      "后再核查。",
+    "unsupported_format.report_doc": ("报告是旧版 Word 文档（.doc）或 WPS 文档，本工具不读取。请在 Word/WPS 中另存"
+                                      "为 .docx 后再核查。",
                                       "a legacy Word (.doc) or WPS document; save it as .docx and check again"),
-    "unsupported_format.report_pdf": ("报告是 PDF 文件，本工具只读取 Word 文档（.docx）和文本文件（.txt）。请用原 Word 文档"
-                                      "核查，或把正文复制到 .txt 文件中。",
+    "unsupported_format.report_pdf": ("报告是 PDF 文件，本工具只读取 Word 文档（.docx）和文本文件（.txt）。请用原 "
+                                      "Word 文档核查，或把正文复制到 .txt 文件中。",
                                       "a PDF; only .docx and .txt reports are read: use the Word original, or paste"
                                       " the text into a .txt file"),
     "unsupported_format.report_package": ("文件是压缩包或其他 Office 文档，不是 Word 文档（.docx）。",
                                           "a zip package that is not a Word document (.docx)"),
-    "unsupported_format.report_binary": ("文件既不是 Word 文档（.docx）也不是文本文件（UTF-8 或 GB18030 编码的 .txt）。",
+    "unsupported_format.report_binary": ("文件既不是 Word 文档（.docx）也不是文本文件（UTF-8 或 GB18030 编码的 .tx"
+                                         "t）。",
                                          "neither a Word document (.docx) nor a text file (UTF-8 or GB18030)"),
     "corrupt.report": ("报告文件已损坏，无法读取（{why}）。请在 Word/WPS 中打开后另存为 .docx 再核查。",
                        "the report is damaged and cannot be read ({why}); open it in Word/WPS and save it as .docx"),
-    "no_form.report": ("给出的工作簿中没有可与报告核对的自评表或评价表。", "none of the workbooks holds a form to check "
-                                                          "the report against"),
+    "no_form.report": ("给出的工作簿中没有可与报告核对的自评表或评价表。",
+                       "none of the workbooks holds a form to check the report against"),
 })
 
 CLI.update({

@@ -25,7 +25,7 @@ from ..rules import RULES
 from ..severity import Severity
 from .document import Paragraph
 from .extract import Figure, Sentence, chinese_number, clause_start, figures, sentences
-from .facts import HUNDRED, Fact, Source, Subject
+from .facts import HUNDRED, Source, Subject
 from .names import AMBIGUOUS, Mention, NameIndex
 from .vocabulary import Vocabulary
 
@@ -375,7 +375,8 @@ class _Checker:
         ops = sorted(((w, op, side) for op, (b, a) in self.vocab.comparisons.items()
                       for side, ws in (("before", b), ("after", a)) for w in ws), key=lambda x: -len(x[0]))
         alt = lambda xs: "|".join(re.escape(x) for x in xs)  # noqa: E731
-        pattern = (rf"(?P<metric>{alt(w for w, _ in metric_words)})(?P<before>{alt(w for w, _, s in ops if s == 'before')})?"
+        before = alt(w for w, _, s in ops if s == "before")
+        pattern = (rf"(?P<metric>{alt(w for w, _ in metric_words)})(?P<before>{before})?"
                    rf"(?P<num>\d+(?:\.\d+)?)(?P<unit>%|分)(?P<after>{alt(w for w, _, s in ops if s == 'after')})?$")
         m = re.search(pattern, text)
         if not m or bool(m.group("before")) == bool(m.group("after")):

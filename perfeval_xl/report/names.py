@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .document import fold
-from .facts import Subject, node_name
+from .facts import Subject
 from .vocabulary import Vocabulary
 
 AMBIGUOUS = "?"  # a mention that more than one form answers to
