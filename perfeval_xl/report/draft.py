@@ -165,8 +165,8 @@ class _Writer:
                 continue
             total = s.form.budget_total
             reason = (total["reason"].text if total is not None else "") or self.say["no_reason"]
-            self.paragraph(self.say["deviation"].format(name=_quoted(s.name), rate=_n(rate), threshold=_n(below * HUNDRED),
-                                                        reason=reason))
+            self.paragraph(self.say["deviation"].format(name=_quoted(s.name), rate=_n(rate),
+                                                        threshold=_n(below * HUNDRED), reason=reason))
             written = True
         if not written and self.projects and self.projects[0].profile.budget:
             below = self.projects[0].profile.budget.reason_below

@@ -64,7 +64,8 @@ def parse_outline(data: object, source: str) -> Outline:
     if not sections:
         problems.append("缺少 sections / no sections")
     sentences = data.get("sentences") if isinstance(data.get("sentences"), dict) else {}
-    problems += [f"sentences 缺少 {k} / sentences.{k} missing" for k in SENTENCES if not isinstance(sentences.get(k), str)]
+    problems += [f"sentences 缺少 {k} / sentences.{k} missing" for k in SENTENCES
+                 if not isinstance(sentences.get(k), str)]
     problems += [f"sentences 缺少表头 {k} / sentences.{k} must list column titles" for k in TABLES
                  if not isinstance(sentences.get(k), list)]
     for key in ("id", "name", "title"):
