@@ -51,6 +51,10 @@ class ReportFinding:
     start: int = 0  # the sentence's place in the paragraph text
     end: int = 0
 
+    @property
+    def cell(self) -> str | None:
+        return self.source.cell if self.source else None
+
     def as_dict(self) -> dict:
         return {"check": self.check, "severity": self.severity.value, "paragraph": self.paragraph,
                 "quote": self.quote.strip(), "stated": _json(self.stated), "computed": _json(self.computed),
@@ -146,7 +150,8 @@ class _Checker:
                 if f.start in consumed:
                     continue
                 # an indicator's name speaks only for a score in its own clause ('预算执行' is also in '预算执行率')
-                seen = [m for m in mentions if m.kind != "node" or (f.kind == "score" and m.start >= f.clause_start)]
+                seen = [m for m in mentions if m.kind != "node" or (f.kind == "score" and m.end <= f.start and (
+                    m.start >= f.clause_start or self.weight_between(sentence, m, f)))]
                 before = [m for m in seen if m.end <= f.start]
                 if not before and f.kind in ("amount", "rate", "count") and self.is_aggregate(sentence, f, seen):
                     linked = self.aggregate(sentence, f, group if group_ok else None, size)
@@ -175,12 +180,19 @@ class _Checker:
                 return None
             if m.start >= f.clause_start and _FIGURE_BETWEEN.search(sentence.flat, m.end, f.start):
                 return None  # '满意度指标100%得8分': a rule, not a statement about the indicator
-            if m.kind != "project" and m.start < f.clause_start:
+            if m.kind != "project" and m.start < f.clause_start and not self.weight_between(sentence, m, f):
                 return None  # a framework or an indicator is the subject only within its own clause
             return m
         if mentions:
             return None  # named only after the figure: how they relate is not certain
         return topic
+
+    def weight_between(self, sentence: Sentence, m: Mention, f: Figure) -> bool:
+        """'部门职能总评价分10分，实际得分10分': only the indicator's weight stands between its name and the score."""
+        between = sentence.flat[m.end:f.clause_start]
+        words = "|".join(re.escape(w) for w in self.vocab.metric("weight").words) if any(
+            x.key == "weight" for x in self.vocab.metrics) else None
+        return bool(words) and re.fullmatch(rf"(?:{words})[为是:]?\d+(?:\.\d+)?分[,，]", between) is not None
 
     def figure(self, sentence: Sentence, f: Figure, mentions, before, topic) -> bool:
         if f.kind == "grade":
@@ -188,6 +200,9 @@ class _Checker:
         if f.approximate or f.blocked or f.metric is None or f.kind == "count":
             return False
         subject = self.subject_of(sentence, f, mentions, before, topic)
+        if f.metric == "satisfaction" and self.names_questionnaire(sentence, f) and (
+                not before or before[-1].kind in ("other", "framework")):
+            return self.questionnaire(sentence, f, None)  # the department's questionnaire, not a project's
         if subject is None:
             return False
         if isinstance(subject, Mention) and subject.kind == "node":
@@ -225,16 +240,26 @@ class _Checker:
                      where=_where(fact.source))
         return True
 
+    def names_questionnaire(self, sentence: Sentence, f: Figure) -> bool:
+        """Whether the figure's clause, or the clause before it, says it comes from a questionnaire."""
+        start = clause_start(sentence.flat, max(f.clause_start - 1, 0))
+        return any(w in sentence.flat[start:f.start] for w in self.vocab.questionnaire_words)
+
+    def questionnaire(self, sentence: Sentence, f: Figure, s: Subject | None) -> bool:
+        """C19: a satisfaction figure said to come from the questionnaire (the subject's, else the only one)."""
+        q = s.questionnaire if s is not None and s.questionnaire is not None else (
+            self.questionnaires[0].questionnaire if len(self.questionnaires) == 1 else None)
+        if q is None:
+            return False
+        if not _agrees_any(f, q.values):
+            self.add("C19.questionnaire", sentence, f, f.value, q.shown, "%", q.source, (q.source,),
+                     stated=_say_number(f.value, "%", f.digits), computed=_say_number(q.shown, "%"),
+                     where=_where(q.source))
+        return True
+
     def satisfaction(self, sentence: Sentence, f: Figure, s: Subject) -> bool:
-        if any(w in sentence.flat for w in self.vocab.questionnaire_words):
-            q = s.questionnaire or (self.questionnaires[0].questionnaire if len(self.questionnaires) == 1 else None)
-            if q is None:
-                return False
-            if not _agrees_any(f, q.values):
-                self.add("C19.questionnaire", sentence, f, f.value, q.shown, "%", q.source, (q.source,),
-                         stated=_say_number(f.value, "%", f.digits), computed=_say_number(q.shown, "%"),
-                         where=_where(q.source))
-            return True
+        if self.names_questionnaire(sentence, f):
+            return self.questionnaire(sentence, f, s)
         if not s.satisfaction:
             return False
         if not any(_agrees_any(f, x.values) for x in s.satisfaction):
