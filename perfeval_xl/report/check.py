@@ -76,19 +76,21 @@ def check_paragraphs(paragraphs: list[Paragraph], subjects: list[Subject], vocab
 
 
 # --- agreement ----------------------------------------------------------------------------------------------------
-def agrees(value: Decimal, digits: int, form: Decimal, form_digits: int = 2) -> bool:
+def agrees(value: Decimal, digits: int, form: Decimal, form_digits: int = 2, *, cut: bool = True) -> bool:
     """Whether a figure written with `digits` decimals is the form's figure: equal, or the form's rounded half-up
-    or cut to those decimals; a figure written more precisely than the form is compared at the form's precision."""
+    (or, with `cut`, cut) to those decimals; a figure written more precisely than the form is compared at the
+    form's precision."""
     if value == form:
         return True
     if digits >= form_digits and digits > 0:
         return excel_round(value, form_digits) == excel_round(form, form_digits)
     q = Decimal(1).scaleb(-digits)
-    return value in (excel_round(form, digits), form.quantize(q, rounding=ROUND_DOWN))
+    return value == excel_round(form, digits) or (cut and value == form.quantize(q, rounding=ROUND_DOWN))
 
 
 def _agrees_any(f: Figure, values, form_digits: int = 2) -> bool:
-    return any(agrees(f.value, f.digits, v, form_digits) for v in values if v is not None)
+    """Amounts and rates may be cut short as people shorten them (21.15 → 21.1); a score is rounded or exact."""
+    return any(agrees(f.value, f.digits, v, form_digits, cut=f.kind != "score") for v in values if v is not None)
 
 
 def _shown(x: Decimal, digits: int = 2) -> Decimal:
