@@ -421,7 +421,7 @@ CLI.update({
     "report_file": "报告 / report: {path}",
     "report_workbook_refused": "工作簿未能读取 / workbook refused [{code}] {path}: {zh}",
     "report_finding": "  第 {paragraph} 段 [{check}] {severity}：{message}\n      “{quote}”",
-    "report_totals": "\n共核对数字 {linked} 个，无法确定所指 {unlinked} 个，错误 {errors} 项，警告 {warnings} 项 / "
+    "report_check_totals": "\n共核对数字 {linked} 个，无法确定所指 {unlinked} 个，错误 {errors} 项，警告 {warnings} 项 / "
                      "{linked} figure(s) checked, {unlinked} not linked, {errors} error(s), {warnings} warning(s)",
     "report_copy": "批注副本 / commented copy: {path}",
     "report_copy_not_docx": "提示：文本报告不能加批注，未生成副本 / note: a .txt report gets no commented copy",

@@ -58,7 +58,7 @@ def _print(result: ReportCheck, written: Path | None) -> None:
         quote = " ".join(f.quote.split())
         print(cli_text("report_finding", paragraph=f.paragraph, check=f.check, severity=f.severity.label,
                        message=f.message, quote=quote if len(quote) <= 80 else quote[:79] + "…"))
-    print(cli_text("report_totals", linked=result.linked, unlinked=result.unlinked, errors=result.errors,
+    print(cli_text("report_check_totals", linked=result.linked, unlinked=result.unlinked, errors=result.errors,
                    warnings=result.warnings))
     if written:
         print(cli_text("report_copy", path=written))
