@@ -4,6 +4,8 @@
   perfeval batch PATH... -o 汇总.xlsx [--annotated DIR] [--jobs N] [--json] [--profile ID] [--password PW]
   perfeval template PROFILE [-o FILE] [--year YYYY]
   perfeval profiles [validate FILE]
+  perfeval report check REPORT WORKBOOK... [--json] [-o COPY.docx]
+  perfeval report draft WORKBOOK... -o 自评报告.docx [--outline ID]
   perfeval demo [-o DIR]
 
 Exit codes: 0 no error found, 1 error findings, 2 usage error, 3 input refused.
@@ -58,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("profiles", help=cli_text("help.profiles"))
     pr.add_argument("action", nargs="?", choices=["list", "validate"], default="list")
     pr.add_argument("file", nargs="?")
+    rp = sub.add_parser("report", help=cli_text("help.report"))
+    rsub = rp.add_subparsers(dest="report_command", required=True, parser_class=_Parser)
+    rc = rsub.add_parser("check", help=cli_text("help.report_check"))
+    rc.add_argument("report")
+    rc.add_argument("workbooks", nargs="+", metavar="WORKBOOK")
+    rc.add_argument("-o", "--output", help=cli_text("help.report_copy"))
+    rc.add_argument("--json", action="store_true", help=cli_text("help.json"))
+    rd = rsub.add_parser("draft", help=cli_text("help.report_draft"))
+    rd.add_argument("workbooks", nargs="+", metavar="WORKBOOK")
+    rd.add_argument("-o", "--output", required=True)
+    rd.add_argument("--outline", help=cli_text("help.outline"))
     d = sub.add_parser("demo", help=cli_text("help.demo"))
     d.add_argument("-o", "--output", default="perfeval_demo")
     return p
@@ -67,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         command = {"check": cmd_check, "batch": cmd_batch, "template": cmd_template, "profiles": cmd_profiles,
-                   "demo": cmd_demo}[args.command]
+                   "demo": cmd_demo, "report": cmd_report}[args.command]
         return command(args)
     except UsageError as e:
         print(cli_text("usage_error", why=e), file=sys.stderr)
@@ -263,6 +276,13 @@ def cmd_demo(args) -> int:
     print(cli_text("blank_template", path=template))
     (out / "report.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     return report.exit_code
+
+
+def cmd_report(args) -> int:
+    """perfeval report check | draft."""
+    from .report.cli import report_check, report_draft
+
+    return report_check(args) if args.report_command == "check" else report_draft(args)
 
 
 if __name__ == "__main__":

@@ -365,3 +365,77 @@ BUTTON: dict[str, str] = {
     "elapsed": "\n用时 {seconds:.1f} 秒。",
     "save_first": "请先保存工作簿，再点击“核查”。",
 }
+
+
+# -- perfeval report: a narrative report's figures against the forms (check ids of DOMAIN.md §5) ------------------
+CHECKS.update({
+    "C16": CheckInfo("报告数字与表格不一致", E),
+    "C17": CheckInfo("报告汇总数复核", E),
+})
+
+#: what a report's figure is, in the words of a finding sentence (by the metric keys of report/vocabulary.yaml)
+REPORT_METRICS: dict[str, str] = {
+    "initial": "年初预算数", "budget": "预算数", "executed": "执行数", "rate": "预算执行率", "balance": "预算结余率",
+    "execution_score": "预算执行率得分", "total": "自评得分", "satisfaction": "满意度",
+}
+
+MESSAGES.update({
+    "C16.figure": "报告称“{subject}”的{metric}为 {stated}，而{form}（{where}）为 {computed}。",
+    "C16.node": "报告称“{name}”得分 {stated}，而评价表（{where}）中为 {computed}。",
+    "C17.sum": "报告称这 {n} 个项目的{metric}合计为 {stated}，按各项目自评表相加为 {computed}。",
+    "C17.rate": "报告称这 {n} 个项目的预算执行总体进度为 {stated}，按各项目自评表应为 {computed}（执行数合计 {executed}"
+                " 万元 ÷ 预算数合计 {budget} 万元）。",
+    "C17.count": "报告称{condition}的项目共 {stated} 个，按这 {n} 个项目的自评表为 {computed} 个（{names}）。",
+    "C19.questionnaire": "报告称满意度为 {stated}，而问卷统计（{where}）得出的满意度为 {computed}。",
+    "C19.indicator": "报告称“{subject}”的满意度为 {stated}，而自评表满意度指标的完成值（{where}）为 {computed}。",
+    "C15.report": "报告称{subject}的评价等次为“{stated}”，但{form}的总分 {total} 分对应的等次为“{computed}”。",
+})
+
+REPORT_TEXT: dict[str, str] = {
+    "form.project": "项目自评表",
+    "form.framework": "评价表",
+    "subject.framework": "{name}",
+    "none": "（无）",
+    "comment.author": "perfeval 核查",
+    "draft.placeholder": "【{what}】",
+}
+
+REFUSALS.update({
+    "unsupported_format.report_doc": ("报告是旧版 Word 文档（.doc）或 WPS 文档，本工具不读取。请在 Word/WPS 中另存"
+                                      "为 .docx 后再核查。",
+                                      "a legacy Word (.doc) or WPS document; save it as .docx and check again"),
+    "unsupported_format.report_pdf": ("报告是 PDF 文件，本工具只读取 Word 文档（.docx）和文本文件（.txt）。请用原 "
+                                      "Word 文档核查，或把正文复制到 .txt 文件中。",
+                                      "a PDF; only .docx and .txt reports are read: use the Word original, or paste"
+                                      " the text into a .txt file"),
+    "unsupported_format.report_package": ("文件是压缩包或其他 Office 文档，不是 Word 文档（.docx）。",
+                                          "a zip package that is not a Word document (.docx)"),
+    "unsupported_format.report_binary": ("文件既不是 Word 文档（.docx）也不是文本文件（UTF-8 或 GB18030 编码的 .tx"
+                                         "t）。",
+                                         "neither a Word document (.docx) nor a text file (UTF-8 or GB18030)"),
+    "corrupt.report": ("报告文件已损坏，无法读取（{why}）。请在 Word/WPS 中打开后另存为 .docx 再核查。",
+                       "the report is damaged and cannot be read ({why}); open it in Word/WPS and save it as .docx"),
+    "no_form.report": ("给出的工作簿中没有可与报告核对的自评表或评价表。",
+                       "none of the workbooks holds a form to check the report against"),
+})
+
+CLI.update({
+    "help.report": "核对报告正文与自评表，或由自评表生成报告初稿 / check a report's figures against the forms, or "
+                   "draft a report from them",
+    "help.report_check": "核对报告（.docx/.txt）中的数字与工作簿 / check a report (.docx/.txt) against workbooks",
+    "help.report_draft": "由已核查的自评表生成自评报告初稿 / draft a self-evaluation report from the checked forms",
+    "help.report_copy": "带批注的报告副本 / commented copy (default: <name>_核查.docx beside the report)",
+    "help.outline": "报告提纲 / report outline (id or .yaml file)",
+    "report_file": "报告 / report: {path}",
+    "report_workbook_refused": "工作簿未能读取 / workbook refused [{code}] {path}: {zh}",
+    "report_finding": "  第 {paragraph} 段 [{check}] {severity}：{message}\n      “{quote}”",
+    "report_check_totals": "\n共核对数字 {linked} 个，无法确定所指 {unlinked} 个，错误 {errors} 项，警告 {warnings} 项"
+                           " / {linked} figure(s) checked, {unlinked} not linked, {errors} error(s), "
+                           "{warnings} warning(s)",
+    "report_copy": "批注副本 / commented copy: {path}",
+    "report_copy_not_docx": "提示：文本报告不能加批注，未生成副本 / note: a .txt report gets no commented copy",
+    "report_copy_over_input": "批注副本不能覆盖原报告 / the commented copy must not overwrite the report",
+    "report_draft_written": "已生成报告初稿 / draft written: {path}",
+    "report_draft_docx": "报告初稿须为 .docx / the draft must be a .docx file",
+    "report_no_forms": "工作簿中没有可用的项目自评表 / no project form in the workbooks",
+})

@@ -573,3 +573,9 @@ def get_profile(name: str) -> Profile:
     if name.endswith((".yaml", ".yml")) or Path(name).is_file():
         return load_profile_file(name)
     raise ProfileError(name, [f"没有名为 “{name}” 的配置，可用：{', '.join(profiles)} / unknown profile"])
+
+
+def read_data_file(path: str | Path) -> object:
+    """A data file of the toolkit that is not a profile (the report vocabulary, the report outlines): its YAML,
+    read here like a profile's (this module is the only reader of YAML), with the same bilingual errors."""
+    return _read_yaml(Path(path))

@@ -211,6 +211,12 @@ def _satisfaction(q: Questionnaire) -> Decimal | None:
     return tally / valid / full * 100
 
 
+def questionnaire_satisfaction(q: Questionnaire) -> Decimal | None:
+    """The satisfaction (%) a questionnaire tally gives (what C19 scores from; a report's figure is compared with
+    it too)."""
+    return _satisfaction(q)
+
+
 def _chosen(alternatives: list[Node]) -> list[Node]:
     """The alternatives of a pick-one block that were filled in: those with a score above 0, else those with any
     score (a chosen alternative may score 0), else the first."""

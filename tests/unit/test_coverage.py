@@ -1,7 +1,8 @@
 """Every finding the checkers can emit has a unit test that triggers it and one that must stay silent.
 
-What can be emitted is read from the source: every "Xnn.case" message key written in perfeval_xl/check/*.py and
-api.py, and api.py's macro check (MACRO_CHECK) with one case per sentence of MACRO_MESSAGES. What is triggered is read from the
+What can be emitted is read from the source: every "Xnn.case" message key written in perfeval_xl/check/*.py,
+perfeval_xl/report/*.py (a report's findings) and api.py, and api.py's macro check (MACRO_CHECK) with one case per
+sentence of MACRO_MESSAGES. What is triggered is read from the
 unit tests: the literal keys passed to `hits(result, "Cxx.case")` (which fails when no such finding is there) in
 tests that are not expected to fail; the near misses are the literal ids or keys passed to `silent(...)`.
 A new check or case without a unit test fails here.
@@ -25,7 +26,7 @@ def _tree(path: Path) -> ast.AST:
 def emitted_cases() -> set[str]:
     """Message keys the checkers use, plus the macro check's cases."""
     cases = set()
-    for path in [*sorted((PACKAGE / "check").glob("*.py")), PACKAGE / "api.py"]:
+    for path in sorted([*(PACKAGE / "check").glob("*.py"), *(PACKAGE / "report").glob("*.py"), PACKAGE / "api.py"]):
         cases |= {n.value for n in ast.walk(_tree(path))
                   if isinstance(n, ast.Constant) and isinstance(n.value, str) and CASE.fullmatch(n.value)}
     macro_ids = {n.value.value for n in ast.walk(_tree(PACKAGE / "api.py"))
