@@ -15,34 +15,54 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
 from .errors import ProfileError, Refused, UsageError
-from .messages import cli_text
-from .present import console_line
+from .messages import ARGPARSE, cli_text
+from .present import console_lines, form_header
+from .severity import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+LISTED = 20  # files with errors listed by name after a batch (the summary lists them all)
+
+
+argparse._ = lambda text: ARGPARSE.get(text, text)  # argparse's own words, Chinese first (it looks `_` up per call)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own exit(2), with a Chinese sentence first
+    """argparse with the exit codes under every command's help, and its errors said Chinese first (exit 2)."""
+
+    def __init__(self, *args, **kw):
+        kw.setdefault("epilog", cli_text("exit_codes"))
+        super().__init__(*args, **kw)
+
+    def error(self, message):
         self.print_usage(sys.stderr)
         print(cli_text("usage_error", why=message), file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
+
+
+def _year(text: str) -> int:
+    """--year: a four-digit year (argparse says the error)."""
+    if not re.fullmatch(r"(19|20)\d\d", text.strip()):
+        raise argparse.ArgumentTypeError(cli_text("year_digits"))
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="perfeval", description=cli_text("description"))
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     c = sub.add_parser("check", help=cli_text("help.check"))
-    c.add_argument("file")
+    c.add_argument("file", help=cli_text("help.file"))
     c.add_argument("-o", "--output", help=cli_text("help.output_copy"))
     c.add_argument("--json", action="store_true", help=cli_text("help.json"))
     c.add_argument("--profile", help=cli_text("help.profile"))
     c.add_argument("--password", metavar="PW", help=cli_text("help.password"))
     b = sub.add_parser("batch", help=cli_text("help.batch"), description=cli_text("help.batch_description"))
-    b.add_argument("paths", nargs="+", metavar="PATH")
+    b.add_argument("paths", nargs="+", metavar="PATH", help=cli_text("help.paths"))
     b.add_argument("-o", "--output", help=cli_text("help.summary"))
     b.add_argument("--annotated", metavar="DIR", help=cli_text("help.annotated"))
     b.add_argument("--jobs", type=int, metavar="N", help=cli_text("help.jobs"))
@@ -50,41 +70,45 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--profile", help=cli_text("help.profile"))
     b.add_argument("--password", metavar="PW", help=cli_text("help.batch_password"))
     t = sub.add_parser("template", help=cli_text("help.template"), description=cli_text("help.template_description"))
-    t.add_argument("profile", nargs="?")
-    t.add_argument("-o", "--output")
-    t.add_argument("--year", type=int)
+    t.add_argument("profile", nargs="?", help=cli_text("help.template_profile"))
+    t.add_argument("-o", "--output", help=cli_text("help.template_output"))
+    t.add_argument("--year", type=_year, help=cli_text("help.year"))
     t.add_argument("--verify", action="store_true", help=cli_text("help.verify"))
     t.add_argument("--fills", type=int, help=cli_text("help.fills"))
     t.add_argument("--seed", type=int, help=cli_text("help.seed"))
     t.add_argument("--json", action="store_true", help=cli_text("help.json_array"))
     pr = sub.add_parser("profiles", help=cli_text("help.profiles"))
-    pr.add_argument("action", nargs="?", choices=["list", "validate"], default="list")
-    pr.add_argument("file", nargs="?")
+    pr.add_argument("action", nargs="?", choices=["list", "validate"], default="list",
+                    help=cli_text("help.profiles_action"))
+    pr.add_argument("file", nargs="?", help=cli_text("help.profiles_file"))
     rp = sub.add_parser("report", help=cli_text("help.report"))
     rsub = rp.add_subparsers(dest="report_command", required=True, parser_class=_Parser)
     rc = rsub.add_parser("check", help=cli_text("help.report_check"))
-    rc.add_argument("report")
-    rc.add_argument("workbooks", nargs="+", metavar="WORKBOOK")
+    rc.add_argument("report", help=cli_text("help.report_file"))
+    rc.add_argument("workbooks", nargs="+", metavar="WORKBOOK", help=cli_text("help.report_workbooks"))
     rc.add_argument("-o", "--output", help=cli_text("help.report_copy"))
     rc.add_argument("--json", action="store_true", help=cli_text("help.json"))
     rd = rsub.add_parser("draft", help=cli_text("help.report_draft"))
-    rd.add_argument("workbooks", nargs="+", metavar="WORKBOOK")
-    rd.add_argument("-o", "--output", required=True)
+    rd.add_argument("workbooks", nargs="+", metavar="WORKBOOK", help=cli_text("help.report_workbooks"))
+    rd.add_argument("-o", "--output", required=True, help=cli_text("help.draft_output"))
     rd.add_argument("--outline", help=cli_text("help.outline"))
     d = sub.add_parser("demo", help=cli_text("help.demo"))
-    d.add_argument("-o", "--output", default="perfeval_demo")
+    d.add_argument("-o", "--output", default="perfeval_demo", help=cli_text("help.demo_output"))
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
         command = {"check": cmd_check, "batch": cmd_batch, "template": cmd_template, "profiles": cmd_profiles,
                    "demo": cmd_demo, "report": cmd_report}[args.command]
         return command(args)
     except UsageError as e:
         print(cli_text("usage_error", why=e), file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `perfeval profiles | head -1`: the reader went away; end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _profile_arg(name):
@@ -103,6 +127,8 @@ def cmd_check(args) -> int:
 
     profile = _profile_arg(args.profile)
     src = Path(args.file)
+    if src.is_dir():
+        raise UsageError(cli_text("check_folder", path=src))
     given = Path(args.output) if args.output else None
     if given is not None and src.exists() and given.resolve() == src.resolve():
         raise UsageError(cli_text("copy_over_input"))
@@ -139,24 +165,19 @@ def _print_report(report, written) -> None:
     for res in report.results:
         v = res.values
         print(f"\n[{res.form.sheet}] {v.get('project') or res.profile.name}  ({res.profile.id})")
-        if res.profile.kind == "framework":
-            print(cli_text("form_framework", weight=v.get("weight_total"), deductions=v.get("deductions"),
-                           total=v.get("total_score"), grade=v.get("grade")))
-        else:
-            rate = v.get("execution_rate")
-            print(cli_text("form_project", rate="" if rate is None else f"{rate * 100:.2f}%",
-                           execution=v.get("execution_score"), indicators=v.get("indicator_score_total"),
-                           total=v.get("total_score"), grade=v.get("grade")))
-        for f in res.findings:
-            print(console_line(f))
+        header = form_header(res.profile.kind, v)
+        if header:
+            print(header)
+        for line in console_lines(res.findings):
+            print(line)
+    for line in console_lines(report.notes):
+        print(line)
     print(cli_text("report_totals", forms=len(report.results), errors=report.errors, warnings=report.warnings))
     if written:
         print(cli_text("annotated_copy", path=written))
 
 
 def cmd_batch(args) -> int:
-    import os
-
     from .batch import exit_code, run_batch
 
     if not args.output and not args.json:
@@ -168,15 +189,28 @@ def cmd_batch(args) -> int:
     if args.output and any(Path(p).exists() and Path(p).resolve() == Path(args.output).resolve() for p in args.paths):
         raise UsageError(cli_text("summary_over_input"))
     profile = _profile_arg(args.profile)
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:  # a mistyped folder: say so, write nothing
+        print(cli_text("batch_missing", paths="、".join(missing)), file=sys.stderr)
+        return EXIT_REFUSED
     doc = run_batch(args.paths, args.output, annotated_dir=args.annotated, jobs=args.jobs or os.cpu_count() or 1,
                     profile=args.profile if profile else None, progress=True, password=args.password)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:
+        with_errors = [(r["file"], n) for r in doc["reports"]
+                       if (n := sum(Severity(f["severity"]) is Severity.ERROR
+                                    for form in r["forms"] for f in form["findings"]))]
+        for file, n in with_errors[:LISTED]:
+            print(cli_text("batch_file_errors", file=file, errors=n))
+        if len(with_errors) > LISTED:
+            print(cli_text("batch_more_errors", n=len(with_errors) - LISTED))
         print(cli_text("batch_totals", files=doc["files"], forms=doc["forms"], refused=doc["refused"],
                        errors=doc["errors"], warnings=doc["warnings"], mismatches=len(doc["mismatches"])))
         if args.output:
             print(cli_text("batch_summary", path=args.output))
+        if args.annotated:
+            print(cli_text("batch_copies", path=args.annotated))
     if doc["files"] == 0:
         print(cli_text("no_workbook_found"), file=sys.stderr)
     return exit_code(doc)

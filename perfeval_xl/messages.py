@@ -279,6 +279,28 @@ CLI: dict[str, str] = {
     "help.profiles": "列出或校验配置 / list or validate profiles",
     "help.demo": "用样例演示 / run on a bundled sample",
     "usage_error": "用法错误 / usage error: {why}",
+    "exit_codes": "退出码 / exit codes: 0 未发现错误 / no error found; 1 发现错误 / error findings; 2 用法错误 / usage "
+                  "error; 3 文件无法核查 / input refused",
+    "help.file": "要核查的工作簿（.xlsx/.xlsm/.xls/.ods）/ the workbook to check",
+    "help.paths": "文件、文件夹、.zip 或 .eml / files, folders, .zip archives or .eml e-mails",
+    "help.template_profile": "配置（id 或 .yaml 文件），perfeval profiles 列出 / a profile id or .yaml file",
+    "help.template_output": "模板路径，默认为 <配置>.xlsx / the template to write (default <profile>.xlsx)",
+    "help.year": "标题中的年度（四位数字，如 2024）/ the year in the title (four digits)",
+    "help.profiles_action": "list 列出（默认），validate 校验配置文件 / list (default) or validate a profile file",
+    "help.profiles_file": "要校验的配置文件 / the profile file to validate",
+    "help.report_file": "报告（.docx/.txt）/ the report (.docx or .txt)",
+    "help.report_workbooks": "报告所说的工作簿 / the workbooks the report speaks of",
+    "help.draft_output": "报告初稿路径（.docx）/ the draft to write (.docx)",
+    "help.demo_output": "输出文件夹，默认 perfeval_demo / output folder (default perfeval_demo)",
+    "check_folder": "{path} 是文件夹；批量核查请用 perfeval batch {path} -o 汇总.xlsx"
+                    " / {path} is a folder: use perfeval batch {path} -o summary.xlsx",
+    "year_digits": "--year 应为四位数字的年度，如 2024 / --year must be a four-digit year such as 2024",
+    "batch_missing": "找不到 {paths}，未核查，也未写出汇总 / not found: {paths}; nothing was checked or written",
+    "batch_file_errors": "  有错误：{file}（{errors} 项）/ errors: {file} ({errors})",
+    "batch_copies": "核查副本 / annotated copies: {path}",
+    "batch_more_errors": "  …… 另有 {n} 个文件有错误，见汇总表 / {n} more files with errors: see the summary",
+    "figure_missing": "未能读取 / not read",
+    "folded": "{head}（共 {count} 处：{cells}）",
     "copy_over_input": "核查副本不能覆盖原文件 / the annotated copy must not overwrite the input",
     "cannot_annotate_format": "提示：.xls/.ods 文件不能直接标注，请另存为 .xlsx 后再核查 / note: .xls/.ods files cann"
                               "ot be annotated; save as .xlsx to get an annotated copy",
@@ -286,8 +308,9 @@ CLI: dict[str, str] = {
     "copy_crashed": "无法写出核查副本（程序错误）/ could not write the annotated copy (internal error): {why}",
     "refused": "无法核查 / refused [{code}]: {zh}\n  {en}",
     "file": "文件 / file: {path}",
-    "form_framework": "  分值合计 {weight}  扣分 {deductions}  总分 {total}  等次 {grade}",
-    "form_project": "  执行率 {rate}  执行率得分 {execution}  指标得分 {indicators}  总分 {total}  等次 {grade}",
+    "form.framework": "  分值合计 {weight_total}  扣分 {deductions}  总分 {total_score}  等次 {grade}",
+    "form.project_selfeval": "  执行率 {execution_rate}  执行率得分 {execution_score}  "
+                             "指标得分 {indicator_score_total}  总分 {total_score}  等次 {grade}",
     "report_totals": "\n共 {forms} 张表，错误 {errors} 项，警告 {warnings} 项 / {forms} form(s), {errors} error(s), "
                      "{warnings} warning(s)",
     "annotated_copy": "核查副本 / annotated copy: {path}",
@@ -439,3 +462,26 @@ CLI.update({
     "report_draft_docx": "报告初稿须为 .docx / the draft must be a .docx file",
     "report_no_forms": "工作簿中没有可用的项目自评表 / no project form in the workbooks",
 })
+
+
+# -- argparse's own words, said in Chinese first (the CLI hands this table to argparse) ----------------------------
+ARGPARSE: dict[str, str] = {
+    "usage: ": "用法 / usage: ",
+    "positional arguments": "参数 / arguments",
+    "options": "选项 / options",
+    "show this help message and exit": "显示此帮助并退出 / show this help message and exit",
+    "the following arguments are required: %s": "缺少参数 / missing arguments: %s",
+    "unrecognized arguments: %s": "无法识别的参数 / unrecognized arguments: %s",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s / argument %(argument_name)s: %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择 / invalid choice: %(value)r（可选 / choose "
+                                                             "from %(choices)s）",
+    "invalid %(type)s value: %(value)r": "值无效 / invalid %(type)s value: %(value)r",
+    "expected one argument": "需要一个值 / expected one argument",
+    "expected at least one argument": "至少需要一个值 / expected at least one argument",
+    "expected at most one argument": "至多一个值 / expected at most one argument",
+    "ambiguous option: %(option)s could match %(matches)s": "选项不明确 / ambiguous option: %(option)s 可能是 / could "
+                                                            "match %(matches)s",
+    "one of the arguments %s is required": "须给出其中一个参数 / one of the arguments %s is required",
+    "not allowed with argument %s": "不能与参数 %s 同用 / not allowed with argument %s",
+    "ignored explicit argument %r": "多余的值 / ignored explicit argument %r",
+}

@@ -5,12 +5,13 @@ summary line. One place, so that every front end says and colours the same thing
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
 from .check.findings import Finding
-from .messages import CHECKS
+from .messages import CHECKS, CLI
 from .severity import Severity
 
 # -- colours (ARGB) -------------------------------------------------------------------------------------------
@@ -93,8 +94,57 @@ def note_text(f: Finding) -> str:
     return text
 
 
-def console_line(f: Finding) -> str:
-    return f"  {f.severity.label} {f.check} {f.cell or '-'}: {f.message}"
+def console_line(f: Finding, cells: str | None = None) -> str:
+    """'  错误 [C08 得分超出范围] I22：…' (`cells` replaces the finding's own cell, for a folded line)."""
+    where = cells if cells is not None else (f.cell or WHOLE_SHEET)
+    return f"  {f.severity.label} [{f.check} {check_title(f.check) or ''}] {where}：{f.message}".replace(" ]", "]")
+
+
+FOLD_AT = 3  # this many findings of one kind on one form print as one line
+
+
+def console_lines(findings: list[Finding]) -> list[str]:
+    """One line per finding, except that findings of one kind that differ only by the names and figures they quote
+    (the same sentence for many rows) fold into one line listing their cells. The JSON keeps every finding."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.check, f.severity, _skeleton(f.message)), []).append(f)
+    lines = []
+    for group in groups.values():
+        if len(group) < FOLD_AT:
+            lines += [console_line(f) for f in group]
+            continue
+        cells = [f.cell or WHOLE_SHEET for f in group]
+        shown = "、".join(cells[:6]) + ("…" if len(cells) > 6 else "")
+        lines.append(console_line(group[0], cells=shown) + f"（共 {len(group)} 处）")
+    return lines
+
+
+def _skeleton(message: str) -> str:
+    """A sentence without what it quotes: the same check on another row reads the same."""
+    return re.sub(r"\d+(?:\.\d+)?%?", "#", re.sub(r"“[^”]*”", "“”", message))
+
+
+def form_header(kind: str, values: dict) -> str | None:
+    """The console line under a form's name: its recomputed figures ('未能读取' where one could not be read)."""
+    key = f"form.{kind}"
+    if values.get("blank") or key not in CLI:  # a blank form says so in its one finding (F02)
+        return None
+    missing = CLI["figure_missing"].split(" / ")[0]
+    shown = {k: missing if v is None else (f"{v * 100:.2f}%" if k.endswith("_rate") else fmt_value(v))
+             for k, v in values.items()}
+    return CLI[key].format_map(_Missing(shown, missing))
+
+
+class _Missing(dict):
+    """Values for a header line; a figure the form did not give reads 未能读取."""
+
+    def __init__(self, values: dict, missing: str):
+        super().__init__(values)
+        self.missing = missing
+
+    def __missing__(self, key):
+        return self.missing
 
 
 # -- text measures ----------------------------------------------------------------------------------------------

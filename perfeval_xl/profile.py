@@ -8,6 +8,7 @@ typed specs below, never the YAML.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -572,7 +573,9 @@ def get_profile(name: str) -> Profile:
         return profiles[name]
     if name.endswith((".yaml", ".yml")) or Path(name).is_file():
         return load_profile_file(name)
-    raise ProfileError(name, [f"没有名为 “{name}” 的配置，可用：{', '.join(profiles)} / unknown profile"])
+    near = difflib.get_close_matches(name, profiles, n=3, cutoff=0.5)
+    hint = f"您是不是要找：{'、'.join(near)} / did you mean {', '.join(near)}? " if near else ""
+    raise ProfileError(name, [f"没有名为 “{name}” 的配置。{hint}可用：{', '.join(profiles)} / unknown profile"])
 
 
 def read_data_file(path: str | Path) -> object:
