@@ -129,6 +129,10 @@ def _print_report(report, written) -> None:
         if res.profile.kind == "framework":
             print(cli_text("form_framework", weight=v.get("weight_total"), deductions=v.get("deductions"),
                            total=v.get("total_score"), grade=v.get("grade")))
+        elif res.profile.kind == "declaration":
+            shown = {k: "—" if v.get(k) is None else v[k] for k in ("medium_total", "annual_total")}
+            print(cli_text("form_declaration", medium=shown["medium_total"], annual=shown["annual_total"],
+                           count=v.get("indicators"), missing=v.get("missing_targets")))
         else:
             rate = v.get("execution_rate")
             print(cli_text("form_project", rate="" if rate is None else f"{rate * 100:.2f}%",

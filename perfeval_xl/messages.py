@@ -362,3 +362,35 @@ BUTTON: dict[str, str] = {
     "elapsed": "\n用时 {seconds:.1f} 秒。",
     "save_first": "请先保存工作簿，再点击“核查”。",
 }
+
+
+# -- 项目支出绩效目标申报表 (kind: declaration): its checks, sentences, template prompts and console line ------------
+CHECKS.update({
+    "D01": CheckInfo("一级指标缺项", W),
+    "D02": CheckInfo("二级指标缺项", W),
+    "D03": CheckInfo("指标值未填写", W),
+    "D04": CheckInfo("指标值未量化", W),
+    "D05": CheckInfo("资金合计", E),
+    "D06": CheckInfo("年度资金超过中期", E),
+})
+MESSAGES.update({
+    "D01.missing": "{half}绩效指标中没有“{name}”，应至少设置 1 个三级指标。",
+    "D01.empty": "{half}绩效指标的“{name}”下没有三级指标，应至少设置 1 个。",
+    "D02.missing": "{half}绩效指标中没有二级指标“{name}”，应至少设置 1 个三级指标。",
+    "D02.empty": "{half}绩效指标的二级指标“{name}”下没有三级指标，应至少设置 1 个。",
+    "D03.blank": "“{name}”的{half}指标值未填写。",
+    "D04.unquantified": "“{name}”属于{category}，指标值“{value}”未量化，应写明数值和计量单位"
+                        "（如 ≥100人次、≤50万元、=100%、2021年12月底前）。",
+    "D05.sum": "{half}资金的其中各项合计为 {computed}，与{line}填报的 {stated} 不一致。",
+    "D05.total_blank": "{line}未填写，其中各项合计为 {computed}。",
+    "D06.above": "年度{line} {annual} 超过中期{line} {medium}；年度资金是中期资金的一部分，不应多于中期。",
+})
+TEMPLATE.update({
+    "declaration.level3.prompt": "每个二级指标下至少填写一个三级指标，并在右侧填写指标值。",
+    "declaration.target.prompt": "写明数值和计量单位，可带方向，如 ≥100人次、≤50万元、=100%、2021年12月底前；"
+                                 "效益、满意度指标可为定性表述。",
+})
+CLI.update({
+    "form_declaration": "  中期资金总额 {medium}  年度资金总额 {annual}  年度三级指标 {count} 个  "
+                        "指标值未填 {missing} 个",
+})
