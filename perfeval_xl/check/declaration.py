@@ -18,6 +18,7 @@ from ..excelmath import ZERO, plain
 from ..model import _empty
 from ..model_declaration import HALF_NAMES, Declaration, Target
 from ..profile import Profile, Requirement
+from ..severity import Severity
 from ..values import amount_in_wan, norm_label, norm_text
 from .budget import AMOUNT_TOL
 from .findings import Findings, Result, fmt, short_name
@@ -73,7 +74,7 @@ class _DeclarationCheck:
             self.values[f"{half}_lines_total"] = plain(s)
             words = dict(half=HALF_NAMES[half], line=total.label.rstrip(":："), computed=fmt(s))
             if stated is None:
-                add("D05.total_blank", total.cell, None, plain(s), **words)
+                add("D05.total_blank", total.cell, None, plain(s), severity=Severity.WARNING, **words)
                 continue
             complete = {x.key for x in lines} >= set(self.spec.lines)  # every 其中 line is printed
             if abs(stated - s) > AMOUNT_TOL * (len(lines) + 1) and (complete or s > stated):

@@ -208,7 +208,7 @@ def _read_rows(grid: Grid, labels: _Labels, form: Declaration, header: int, halv
         first = halves[0]
         if grid.home(r, first["level3"]) == grid.home(r, first["target"]):
             break  # one text across the table: a note under it
-        if not any(grid.raw(r, c) is not None for h in halves for k, c in h.items() if k not in _LEVELS):
+        if all(grid.is_follower(r, c) or grid.raw(r, c) is None for h in halves for c in h.values()):
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
                 break
