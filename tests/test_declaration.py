@@ -15,7 +15,8 @@ from perfeval_xl import lo
 from perfeval_xl.api import check_file, write_annotated
 from perfeval_xl.batch import run_batch
 from perfeval_xl.check import Severity
-from perfeval_xl.profile import get_profile, shipped_profiles
+from perfeval_xl.errors import ProfileError
+from perfeval_xl.profile import get_profile, load_profile_file, shipped_profiles
 from perfeval_xl.read.detect import classify
 from perfeval_xl.read.workbook import open_workbook
 from perfeval_xl.verify import check_fills
@@ -279,3 +280,44 @@ def test_declarations_get_their_own_summary_sheet_and_never_add_to_other_kinds(t
     assert kinds == ["项目支出绩效目标申报表", "项目支出绩效目标申报表", "项目支出绩效自评表"]
     dept = {(r[0], r[1]): r for r in wb["按部门"].iter_rows(min_row=2, values_only=True)}
     assert dept[("[105]教育部", "项目支出绩效目标申报表")][2:5] == (1, None, None)
+
+
+# --- a province's variant is one more file ----------------------------------------------------------------------
+PROVINCE = """\
+id: example.province.declaration
+extends: national.declaration
+name: 项目支出绩效目标申报表（某省）
+required:
+  categories: [[产出指标], [效益指标], [满意度指标]]
+layout:
+  halves: [annual]
+  half: [level2, level3, nature, target, unit]
+  widths: [9, 12, 14, 26, 9, 14, 9]
+"""
+
+
+def test_a_provincial_variant_requires_satisfaction_and_draws_one_half(tmp_path):
+    (tmp_path / "province.yaml").write_text(PROVINCE, encoding="utf-8")
+    profile = load_profile_file(tmp_path / "province.yaml")
+    assert profile.kind == "declaration" and [r.name for r in profile.declaration.categories] == [
+        "产出指标", "效益指标", "满意度指标"]
+    assert profile.declaration.subcategories == DECLARATION.declaration.subcategories  # the rest is inherited
+    tmap = write_template_for(profile, tmp_path / "t.xlsx", year=2022)
+    assert tmap.funds == {"annual": {"fiscal": "G7", "carryover": "G8", "other": "G9", "total": "G6"}}
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert [ws.cell(12, c).value for c in range(1, 8)] == ["绩效指标", "一级指标", "二级指标", "三级指标", "指标性质",
+                                                            "指标值", "度量单位"]
+    rows = without(PROVINCIAL_ROWS, "服务对象满意度指标")
+    report = check_file(provincial(tmp_path / "p.xlsx", rows=rows), profile)
+    assert found(report) == [("D01", W, "绩效目标表", "B9")]
+    assert "“满意度指标”" in report.findings[0].message
+
+
+def test_a_declaration_profile_with_mistakes_is_refused_with_every_problem(tmp_path):
+    bad = PROVINCE.replace("[annual]", "[annual, yearly]").replace("[[产出指标], [效益指标], [满意度指标]]",
+                                                                      "[{names: [产出指标], from_year: 二〇二一}]")
+    (tmp_path / "bad.yaml").write_text(bad + "funds:\n  within_medium: [total, grants]\n", encoding="utf-8")
+    with pytest.raises(ProfileError) as e:
+        load_profile_file(tmp_path / "bad.yaml")
+    text = str(e.value)
+    assert "from_year 应为年份" in text and "layout.halves" in text and "“grants”" in text

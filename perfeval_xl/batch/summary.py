@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..excelmath import fits_a_cell
 from ..profile import kind_label
-from ..present import FILL_RGB, FONT_RGB, HEADER_FILL_RGB, WHOLE_SHEET, check_title, hex_colour
+from ..present import FILL_RGB, FONT_RGB, HEADER_FILL_RGB, WHOLE_SHEET, check_title, display_width, hex_colour
 from ..severity import Severity
 from ..values import norm_label
 from .collect import Item
@@ -298,7 +298,7 @@ def _declaration_sheet(w: _Writer, declarations: list[dict]) -> None:
     columns = [*DECLARATION_HEAD, *categories, *DECLARATION_TAIL]
     kinds = {"中期资金总额": "amount", "年度资金总额": "amount", "年度": "int"}
     widths = {"单位": 24, "主管部门": 24, "项目": 40, "文件": 40, "工作表": 18}
-    spec = [(c, widths.get(c, 12 if "资金" in c else 9), kinds.get(c, "int" if c not in widths else "text"))
+    spec = [(c, widths.get(c, max(8, display_width(c) + 2)), kinds.get(c, "int" if c not in widths else "text"))
             for c in columns]
     missing = columns.index("指标值未填写")
     w.table("申报汇总", spec, ([d.get(c) for c in columns] for d in declarations),

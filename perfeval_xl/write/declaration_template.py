@@ -126,10 +126,13 @@ class _Writer(SheetWriter):
         return (1 if i == 0 else first), first + len(self.half) - 1
 
     def segments(self) -> list[tuple[int, int]]:
-        """Four runs of columns for the header fields: label | value | label | value."""
-        n, out, c = self.ncols, [], 0
-        for i in range(4):
-            w = n // 4 + (1 if i < n % 4 else 0)
+        """Four runs of columns for the header fields: label (A:B) | value | label | value, the rest shared so that
+        the values are the wider ones."""
+        rest = self.ncols - 2
+        n, extra = divmod(rest, 3)
+        widths = (n + (extra >= 1), n, n + (extra >= 2))
+        out, c = [(0, 1)], 2
+        for w in widths:
             out.append((c, c + w - 1))
             c += w
         return out
