@@ -27,6 +27,8 @@ from .workbook import Grid
 _PLACEHOLDER = re.compile(r"(?:指标\d*[:：]?|[.…。·、]+|/|无)")  # the central template prints '指标1：' in blank rows
 _NUMBERING = re.compile(r"^指标\d+[:：]")  # '指标1：培训人次' -> '培训人次'
 _YEAR = re.compile(r"((?:19|20)\d{2})年度")
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年")
+TITLE_ROWS = 3  # the title and the year line are among the first rows of a form
 _LEVELS = ("level1", "level2")
 MAX_BLANK_RUN = 8  # blank rows after which an indicator table has ended
 
@@ -117,20 +119,23 @@ def find_declarations(grid: Grid, profile: Profile) -> list[Declaration]:
 def _read_top(grid: Grid, labels: _Labels, form: Declaration, start: int, header: int) -> None:
     """Year, header fields, 项目资金 and goals: everything between the previous form and the indicator header."""
     rows = range(start, header)
-    for r in rows:
-        for c in range(grid.width):
-            m = _YEAR.search(grid.label(r, c))
-            if m and not grid.is_follower(r, c):
-                form.year = int(m.group(1))
-                break
-        if form.year is not None:
-            break
+    form.year = _year(grid, rows, _YEAR) or _year(grid, rows[:TITLE_ROWS], _TITLE_YEAR)
     form.fields = find_labelled(grid, rows, labels.fields, set(labels.stop), below=False)
     goals = find_labelled(grid, rows, labels.goals, set(labels.stop), below=True)
     form.goals = {h: goals[h] for h in HALVES if h in goals}
     if "annual" not in form.goals and "section" in goals:  # 总体目标 | its text, without 中期/年度 headings
         form.goals["annual"] = goals["section"]
     _read_funds(grid, labels, form, rows)
+
+
+def _year(grid: Grid, rows: range, pattern: re.Pattern) -> int | None:
+    """The budget year: '( 2020年度)' anywhere above the table, or '2020年…' in its title rows."""
+    for r in rows:
+        for c in range(grid.width):
+            m = pattern.search(grid.label(r, c)) if not grid.is_follower(r, c) else None
+            if m:
+                return int(m.group(1))
+    return None
 
 
 def _read_funds(grid: Grid, labels: _Labels, form: Declaration, rows: range) -> None:

@@ -110,3 +110,11 @@ def test_two_forms_on_one_sheet_are_read_apart():
     forms = find_declarations(grid(*one, [], *two), PROFILE)
     assert [(f.fields["project"].text, f.year, f.header_row, [t.name for t in f.rows]) for f in forms] == [
         ("甲项目", 2020, 3, ["人次"]), ("乙项目", 2021, 9, ["能力"])]
+
+
+def test_the_year_is_read_from_the_year_line_or_else_from_the_title():
+    body = (["项目名称", "", "培训项目"], ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"])
+    (form,) = find_declarations(grid(["2022年项目支出绩效目标申报表"], *body), PROFILE)
+    assert form.year == 2022
+    (form,) = find_declarations(grid(["项目支出绩效目标申报表"], ["", "", "单位：万元"], *body), PROFILE)
+    assert form.year is None
