@@ -84,9 +84,16 @@ def _halves(grid: Grid, r: int, columns: Aliases) -> list[dict[str, int]]:
     return halves[:2]
 
 
-def _half_names(grid: Grid, r: int, halves: list[dict[str, int]], labels: _Labels, top: int) -> tuple[str, ...]:
-    """中期 and 年度 by the labels printed over each half (the row above the header), else by position."""
+def _half_names(grid: Grid, r: int, halves: list[dict[str, int]], labels: _Labels, form: Declaration
+                ) -> tuple[str, ...]:
+    """中期 and 年度 by the labels printed over each half (the row above the header), else in the order of the
+    项目资金 block's 中期 and 年度 columns, else 中期 then 年度 (one half alone is the 年度 one)."""
     default = ("medium", "annual") if len(halves) == 2 else ("annual",)
+    medium, annual = form.fund("medium", "total"), form.fund("annual", "total")
+    if len(halves) == 2 and medium and annual and None not in (medium.cell.col, annual.cell.col) \
+            and annual.cell.col < medium.cell.col:
+        default = ("annual", "medium")
+    top = form.first_row
     if r - 1 < top:
         return default
     named = []
@@ -108,9 +115,9 @@ def find_declarations(grid: Grid, profile: Profile) -> list[Declaration]:
         halves = _halves(grid, r, labels.columns)
         if not halves:
             continue
-        form = Declaration(sheet=grid.name, profile_id=profile.id, first_row=start, header_row=r,
-                           halves=_half_names(grid, r, halves, labels, start))
+        form = Declaration(sheet=grid.name, profile_id=profile.id, first_row=start, header_row=r)
         _read_top(grid, labels, form, start, r)
+        form.halves = _half_names(grid, r, halves, labels, form)
         start = _read_rows(grid, labels, form, r, halves)
         forms.append(form)
     return forms

@@ -118,3 +118,11 @@ def test_the_year_is_read_from_the_year_line_or_else_from_the_title():
     assert form.year == 2022
     (form,) = find_declarations(grid(["项目支出绩效目标申报表"], ["", "", "单位：万元"], *body), PROFILE)
     assert form.year is None
+
+
+def test_halves_follow_the_order_of_the_fund_columns_when_nothing_labels_them():
+    g = grid(*HEAD, ["项目资金（万元）", "年度资金总额：", "", "", 100, "中期资金总额：", "", 300], TWO_HALVES,
+             ["", "产出指标", "数量指标", "培训人次", "≥100人次", "数量指标", "培训人次", "≥300人次"])
+    (form,) = find_declarations(g, PROFILE)
+    assert form.halves == ("annual", "medium")
+    assert {t.half: t["target"].text for t in form.rows} == {"annual": "≥100人次", "medium": "≥300人次"}
