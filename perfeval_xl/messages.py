@@ -125,7 +125,7 @@ MESSAGES = {
     "C29.score": "“{name}”的得分填报 {stated}，超过本地区规则保留的 {digits} 位小数。",
     "F01.uncertain": "工作表“{sheet}”既像{first}，又像{others}，无法确定是哪种表，未核查；"
                      "如需核查，请用 --profile 指定配置。",
-    "F02.blank": "{kind}只有表头，尚未填写，未计算得分和等次。",
+    "F02.blank": "{kind}只有表头，尚未填写，未核查。",
     "F03.uncomputed": "工作表“{sheet}”有 {count} 个公式单元格未保存计算结果，本工具也无法计算（如 {cells}），"
                       "这些单元格未核查；请在 Excel/WPS 中打开并保存后再核查。",
 }
@@ -485,3 +485,35 @@ ARGPARSE: dict[str, str] = {
     "not allowed with argument %s": "不能与参数 %s 同用 / not allowed with argument %s",
     "ignored explicit argument %r": "多余的值 / ignored explicit argument %r",
 }
+
+
+# -- 项目支出绩效目标申报表 (kind: declaration): its checks, sentences, template prompts and console line ------------
+CHECKS.update({
+    "D01": CheckInfo("一级指标缺项", W),
+    "D02": CheckInfo("二级指标缺项", W),
+    "D03": CheckInfo("指标值未填写", W),
+    "D04": CheckInfo("指标值未量化", W),
+    "D05": CheckInfo("资金合计", E),
+    "D06": CheckInfo("年度资金超过中期", E),
+})
+MESSAGES.update({
+    "D01.missing": "{half}绩效指标中没有“{name}”，应至少设置 1 个三级指标。",
+    "D01.empty": "{half}绩效指标的“{name}”下没有三级指标，应至少设置 1 个。",
+    "D02.missing": "{half}绩效指标中没有二级指标“{name}”，应至少设置 1 个三级指标。",
+    "D02.empty": "{half}绩效指标的二级指标“{name}”下没有三级指标，应至少设置 1 个。",
+    "D03.blank": "“{name}”的{half}指标值未填写。",
+    "D04.unquantified": "“{name}”属于{category}，指标值“{value}”未量化，应写明数值和计量单位"
+                        "（如 ≥100人次、≤50万元、=100%、2021年12月底前）。",
+    "D05.sum": "{half}资金的其中各项合计为 {computed}，与{line}填报的 {stated} 不一致。",
+    "D05.total_blank": "{line}未填写，其中各项合计为 {computed}。",
+    "D06.above": "年度{line} {annual} 超过中期{line} {medium}；年度资金是中期资金的一部分，不应多于中期。",
+})
+TEMPLATE.update({
+    "declaration.level3.prompt": "每个二级指标下至少填写一个三级指标，并在右侧填写指标值。",
+    "declaration.target.prompt": "写明数值和计量单位，可带方向，如 ≥100人次、≤50万元、=100%、2021年12月底前；"
+                                 "效益、满意度指标可为定性表述。",
+})
+CLI.update({
+    "form.declaration": "  中期资金总额 {medium_total}  年度资金总额 {annual_total}  年度三级指标 {indicators} 个  "
+                        "指标值未填 {missing_targets} 个",
+})

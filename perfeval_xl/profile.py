@@ -165,6 +165,7 @@ class Profile:
     tree: tuple[TreeNode, ...] = ()  # frameworks: the weight tree, parsed once (empty: check only, no template)
     questionnaire: QuestionnaireSpec | None = None
     detection: Detection = Detection((), ())
+    declaration: DeclarationSpec | None = None  # 绩效目标申报表
 
     @property
     def execution_weight(self) -> Decimal | None:
@@ -480,6 +481,157 @@ def _framework(data: dict, source: str) -> Profile:
     )
 
 
+# --- 绩效目标申报表 (kind: declaration) -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Requirement:
+    """An indicator category a 申报表 must carry with at least one 三级 indicator: the names that satisfy it (the
+    official one first), matched against a row's 一级 or 二级; required from budget year `from_year` on."""
+
+    names: Aliases
+    from_year: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+    def applies(self, year: int | None) -> bool:
+        """Whether a form of `year` must carry it (a form whose year cannot be read is held to it)."""
+        return self.from_year is None or year is None or year >= self.from_year
+
+
+@dataclass(frozen=True)
+class DeclarationSpec:
+    """The 项目支出绩效目标申报表: its 项目资金 block (中期 and 年度 totals and their 其中 lines), its 总体目标,
+    its indicator table (one or two halves: 中期 and 年度), and what a reviewer requires of the indicators."""
+
+    funds_section: str
+    totals: dict[str, Aliases]  # 'medium' / 'annual' -> the label of that half's 资金总额
+    lines: dict[str, Aliases]  # the 其中 lines
+    within_medium: tuple[str, ...]  # 'total' and line keys whose 年度 amount must not exceed the 中期 one (D06)
+    goals_section: str
+    goals: dict[str, Aliases]  # 'medium' / 'annual' -> the label of that half's goal text
+    section: str  # 绩效指标
+    columns: dict[str, Aliases]  # level1, level2, level3, nature, target, unit
+    halves: dict[str, Aliases]  # 'medium' / 'annual' -> labels a header prints over that half
+    levels: dict[str, tuple[str, ...]]  # 一级 -> its usual 二级
+    template_rows: tuple[tuple[str, str], ...]
+    qualitative_natures: Aliases  # 指标性质 entries that mean 定性
+    categories: tuple[Requirement, ...]  # D01
+    subcategories: tuple[Requirement, ...]  # D02
+    quantified: Aliases  # 一级/二级 whose 指标值 must be quantified (D04)
+    layout_halves: tuple[str, ...]  # the halves a template prints, left to right
+    layout_half: tuple[str, ...]  # the columns of each half in a template
+    widths: tuple[float, ...]
+
+
+HALVES = ("medium", "annual")
+_DECLARATION_REQUIRED = ("id", "kind", "name", "title", "fields", "funds", "indicators", "required", "layout")
+_DECLARATION_COLUMNS = ("level1", "level2", "level3", "nature", "target", "unit")
+
+
+def _requirement(item) -> Requirement:
+    if isinstance(item, dict):
+        return Requirement(_labels(item.get("names")), item.get("from_year"))
+    return Requirement(_labels(item))
+
+
+def _requirement_problems(where: str, items) -> list[str]:
+    if not isinstance(items, list):
+        return [f"{where} 应为列表 / must be a list"]
+    problems = []
+    for i, item in enumerate(items):
+        names = item.get("names") if isinstance(item, dict) else item
+        if not (isinstance(names, str) and names.strip()) and not (
+                isinstance(names, list) and names and all(isinstance(x, str) and x.strip() for x in names)):
+            problems.append(f"{where} 第 {i + 1} 项应为名称或名称列表 / item {i + 1} must name the category")
+        if isinstance(item, dict):
+            extra = set(item) - {"names", "from_year"}
+            year = item.get("from_year")
+            if extra:
+                problems.append(f"{where} 第 {i + 1} 项有未知的键 {sorted(extra)}，可用：names, from_year"
+                                " / unknown keys")
+            if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+                problems.append(f"{where} 第 {i + 1} 项的 from_year 应为年份 / from_year must be a year")
+    return problems
+
+
+def _declaration_problems(data: dict) -> list[str]:
+    problems: list[str] = []
+    funds, ind, req, layout = (data.get(k) or {} for k in ("funds", "indicators", "required", "layout"))
+    goals = data.get("goals") or {}
+    for key in ("medium", "annual"):
+        if not funds.get(key):
+            problems.append(f"funds.{key} 未给出{'中期' if key == 'medium' else '年度'}资金总额的名称"
+                            f" / the label of the {key} total is missing")
+    lines = funds.get("lines") or {}
+    if not isinstance(lines, dict) or not lines:
+        problems.append("funds.lines 应列出“其中”各行 / the 其中 lines are missing")
+        lines = {}
+    for key in funds.get("within_medium") or []:
+        if key != "total" and key not in lines:
+            problems.append(f"funds.within_medium 中的 “{key}” 不是 total 或 funds.lines 中的行 / unknown line")
+    if set(goals) - {"section", *HALVES}:
+        problems.append(f"goals 中有未知的键 {sorted(set(goals) - {'section', *HALVES})} / unknown keys")
+    cols = ind.get("columns") or {}
+    problems += [f"indicators.columns 缺少列 “{k}” / column '{k}' missing" for k in ("level3", "target")
+                 if k not in cols]
+    if set(cols) - set(_DECLARATION_COLUMNS):
+        problems.append(f"indicators.columns 中有未知的列 {sorted(set(cols) - set(_DECLARATION_COLUMNS))}，"
+                        f"可用：{', '.join(_DECLARATION_COLUMNS)} / unknown columns")
+    if set(ind.get("halves") or {}) - set(HALVES):
+        problems.append("indicators.halves 只能有 medium 和 annual / halves are medium and annual")
+    for key in ("categories", "subcategories"):
+        problems += _requirement_problems(f"required.{key}", req.get(key) or [])
+    quantified = req.get("quantified") or []
+    if not isinstance(quantified, list) or not all(isinstance(x, str) for x in quantified):
+        problems.append("required.quantified 应为一级或二级指标名称的列表 / must be a list of names")
+    halves, half = layout.get("halves") or [], layout.get("half") or []
+    if not halves or not set(halves) <= set(HALVES) or len(set(halves)) != len(halves):
+        problems.append("layout.halves 应为 [medium, annual] 或 [annual] / halves must be [medium, annual] or [annual]")
+    if not {"level3", "target"} <= set(half) or not set(half) <= set(cols) - {"level1"} or len(set(half)) != len(half):
+        problems.append("layout.half 应列出每半边的列（须含 level3 和 target，不含 level1，且都在 indicators.columns"
+                        " 中）/ the columns of a half must include level3 and target")
+    widths = layout.get("widths")
+    if widths is not None and len(widths) != 2 + len(halves) * len(half):
+        problems.append(f"layout.widths 应有 {2 + len(halves) * len(half)} 个列宽 / wrong number of widths")
+    return problems
+
+
+def _declaration(data: dict, source: str) -> Profile:
+    funds, ind, req, layout = data["funds"], data["indicators"], data["required"], data["layout"]
+    goals = data.get("goals") or {}
+    spec = DeclarationSpec(
+        funds_section=funds.get("section", ""), totals={k: _labels(funds[k]) for k in HALVES},
+        lines=_label_map(funds.get("lines")), within_medium=tuple(funds.get("within_medium") or ()),
+        goals_section=goals.get("section", ""), goals={k: _labels(goals[k]) for k in HALVES if goals.get(k)},
+        section=ind.get("section", ""), columns=_label_map(ind.get("columns")), halves=_label_map(ind.get("halves")),
+        levels={k: tuple(v) for k, v in (ind.get("tree") or {}).items()},
+        template_rows=tuple((str(a), str(b)) for a, b in ind.get("template_rows") or ()),
+        qualitative_natures=_labels(ind.get("qualitative_natures")),
+        categories=tuple(_requirement(x) for x in req.get("categories") or ()),
+        subcategories=tuple(_requirement(x) for x in req.get("subcategories") or ()),
+        quantified=_labels(req.get("quantified")),
+        layout_halves=tuple(layout["halves"]), layout_half=tuple(layout["half"]),
+        widths=tuple(float(w) for w in layout.get("widths") or ()),
+    )
+    funds_block = {"medium_total": spec.totals["medium"], "annual_total": spec.totals["annual"], **spec.lines}
+    goal_block = {f"goal_{k}": v for k, v in spec.goals.items()}
+    if spec.goals_section:
+        goal_block["goal_section"] = (spec.goals_section,)
+    titles = _labels(data.get("titles")) or (data["title"],)
+    # a 申报表 shows 三级指标 and 指标值 (as a self-evaluation and a 监控表 do) and, unlike them, a 中期资金总额, a
+    # 中期/年度目标 or 总体目标 heading, or its own title
+    return Profile(
+        id=data["id"], kind=data["kind"], name=data["name"], title=data["title"], source=source,
+        total_labels=(), total_weight=Decimal(0), grade_labels=(), grade_bands=(),
+        year_label=data.get("year_label", ""), titles=titles, signature=_labels(data.get("signature")),
+        fields=_label_map(data.get("fields")), placeholders=tuple(data.get("placeholders") or ()),
+        detection=Detection((spec.columns, funds_block, goal_block, {"title": titles}),
+                            (("level3",), ("target",), ("medium_total", *goal_block, "title"))),
+        declaration=spec,
+    )
+
+
 @dataclass(frozen=True)
 class _Kind:
     label: str  # what a user calls forms of this kind
@@ -494,6 +646,7 @@ KINDS: dict[str, _Kind] = {
                               _COMMON + ("fields", "budget", "indicators", "qualitative", "layout"),
                               _project_problems, _project),
     "framework": _Kind("绩效评价指标体系", _COMMON + ("table",), _framework_problems, _framework),
+    "declaration": _Kind("项目支出绩效目标申报表", _DECLARATION_REQUIRED, _declaration_problems, _declaration),
 }
 
 
@@ -512,7 +665,7 @@ def parse_profile(data: object, source: str) -> Profile:
     problems = [f"缺少必填项 “{key}” / missing key '{key}'" for key in kind.required if key not in data]
     if problems:
         raise ProfileError(source, problems)
-    problems = _grade_problems(data) + kind.problems(data)
+    problems = (_grade_problems(data) if "grade" in kind.required else []) + kind.problems(data)
     if problems:
         raise ProfileError(source, problems)
     return kind.build(data, source)

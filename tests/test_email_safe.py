@@ -30,6 +30,7 @@ from perfeval_xl.a1 import parse_a1
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.write.framework_template import write_framework_template
 from perfeval_xl.write.template import write_template
+from perfeval_xl.write.templates import write_template_for
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((REPO / "workbook_templates").glob("*.xlsx"))
@@ -250,7 +251,7 @@ def test_fresh_templates_leave_a_formula_blank_only_where_the_rules_give_blank(p
         if profile.kind == "framework":
             tmap = write_framework_template(profile, path, year=2024, fill=fill)
         else:
-            tmap = write_template(profile, path, year=2023, fill=fill)
+            tmap = write_template_for(profile, path, year=2023, fill=fill)  # project forms, 申报表
         pkg = Package(path)
         blank = _blank_cells(tmap, tmap.sheet)
         n = assert_cached_values(pkg, blank)

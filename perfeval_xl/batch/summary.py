@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..excelmath import fits_a_cell
 from ..profile import kind_label
-from ..present import FILL_RGB, FONT_RGB, HEADER_FILL_RGB, WHOLE_SHEET, check_title, hex_colour
+from ..present import FILL_RGB, FONT_RGB, HEADER_FILL_RGB, WHOLE_SHEET, check_title, display_width, hex_colour
 from ..severity import Severity
 from ..values import norm_label
 from .collect import Item
@@ -57,10 +57,12 @@ def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
                                   check_title(f["check"]), Severity(f["severity"]).label,
                                   f["stated"], f["computed"], f["message"], facts["unit"], v.get("project")), link))
     mismatches = reconcile(rows)
+    declarations = declaration_rows(rows, [f for res in results for f in res["report"]["forms"]])
     doc = {"files": len(items), "forms": len(rows), "refused": len(refused),
            "errors": sum(r["错误数"] for r in rows), "warnings": sum(r["警告数"] for r in rows),
            "reports": reports, "mismatches": mismatches}
-    return doc, {"rows": rows, "findings": findings, "refused": refused, "mismatches": mismatches}
+    return doc, {"rows": rows, "findings": findings, "refused": refused, "mismatches": mismatches,
+                 "declarations": declarations}
 
 
 def _count(findings: list[dict], severity: Severity) -> int:
@@ -258,3 +260,46 @@ def _fill(book, tables: dict, base: Path) -> None:
         chart.set_legend({"none": True})
         chart.set_y_axis({"name": "表数"})
         ws.insert_chart(cell, chart)
+
+    if tables.get("declarations"):
+        _declaration_sheet(w, tables["declarations"])
+
+
+# -- 申报汇总: the 绩效目标申报表 forms, one row per project --------------------------------------------------------
+DECLARATION_KIND = "declaration"
+DECLARATION_HEAD = ("单位", "主管部门", "项目", "年度", "中期资金总额", "年度资金总额")
+DECLARATION_TAIL = ("年度三级指标合计", "中期三级指标合计", "指标值未填写", "指标值未量化", "错误数", "警告数", "文件",
+                    "工作表")
+
+
+def declaration_rows(rows: list[dict], forms: list[dict]) -> list[dict]:
+    """One row per 申报表 (`rows` and `forms` in the same order, one per form): its amounts, its 年度 三级 indicators
+    counted per 一级 category (in the order the profiles list them), the indicators without a 指标值 or a measure."""
+    out = []
+    for row, form in zip(rows, forms):
+        if form["kind"] != DECLARATION_KIND or form["values"].get("blank"):
+            continue
+        v = form["values"]
+        counts = v.get("indicator_counts") or {}
+        out.append({"单位": row["单位"], "主管部门": row["主管部门"], "项目": row["项目"], "年度": v.get("year"),
+                    "中期资金总额": v.get("medium_total"), "年度资金总额": v.get("annual_total"),
+                    **{f"年度{k}": n for k, n in (counts.get("annual") or {}).items()},
+                    "年度三级指标合计": sum((counts.get("annual") or {}).values()),
+                    "中期三级指标合计": sum(counts["medium"].values()) if "medium" in counts else None,
+                    "指标值未填写": v.get("missing_targets"), "指标值未量化": v.get("unquantified"),
+                    "错误数": row["错误数"], "警告数": row["警告数"], "文件": row["文件"], "工作表": row["工作表"]})
+    return out
+
+
+def _declaration_sheet(w: _Writer, declarations: list[dict]) -> None:
+    """申报汇总: never added to another kind's totals (its amounts are targets, not spending)."""
+    categories = list(dict.fromkeys(k for d in declarations for k in d
+                                    if k not in DECLARATION_HEAD and k not in DECLARATION_TAIL))
+    columns = [*DECLARATION_HEAD, *categories, *DECLARATION_TAIL]
+    kinds = {"中期资金总额": "amount", "年度资金总额": "amount", "年度": "int"}
+    widths = {"单位": 24, "主管部门": 24, "项目": 40, "文件": 40, "工作表": 18}
+    spec = [(c, widths.get(c, max(8, display_width(c) + 2)), kinds.get(c, "int" if c not in widths else "text"))
+            for c in columns]
+    missing = columns.index("指标值未填写")
+    w.table("申报汇总", spec, ([d.get(c) for c in columns] for d in declarations),
+            alert={missing: w.amber, missing + 1: w.amber, missing + 2: w.red, missing + 3: w.amber})

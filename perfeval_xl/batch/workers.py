@@ -17,7 +17,7 @@ from ..api import annotated_suffix, can_annotate, check_file, write_annotated
 from ..check.findings import stated_value
 from ..errors import PASS_THROUGH, Refused, TimedOut, refuse
 from ..excelmath import dec, plain
-from ..model import Framework
+from ..model import NO_CELL, Framework
 from ..values import as_fraction
 
 CHUNK = 16  # files per round trip to a worker
@@ -75,12 +75,12 @@ def _facts(result) -> dict:
     form = result.form
     inner = form.budget if isinstance(form, Framework) else form
     fields = inner.fields if inner is not None else {}
-    total = form.total_score
+    total = getattr(form, "total_score", NO_CELL)  # forms without a total (申报表) state none
     stated_total = stated_value(total) if total.row is not None else None
     if stated_total is None and isinstance(form, Framework):
         stated_total = next((plain(s.value) for s in form.summaries if s.kind == "total"), None)
     rate = None
-    line = inner.budget_total if inner is not None else None
+    line = getattr(inner, "budget_total", None)
     if line is not None and result.values.get("execution_rate") is not None:
         rate = plain(as_fraction(line["rate"].p, near=dec(result.values["execution_rate"]))[0])
     text = lambda key: (fields[key].text or None) if key in fields else None  # noqa: E731

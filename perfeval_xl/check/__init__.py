@@ -8,7 +8,7 @@ block they share is `budget`; what a finding is and how one is built is `finding
 
 from __future__ import annotations
 
-from . import framework, project  # noqa: F401 - each registers the checker of its form kind
+from . import declaration, framework, project  # noqa: F401 - each registers the checker of its form kind
 from .findings import Finding, Findings, Result, Severity
 from .registry import CHECKERS
 

@@ -402,10 +402,38 @@ def framework_fill(profile: Profile, rng: random.Random, *, complete: bool, skip
     return fill
 
 
+def declaration_fill(profile: Profile, rng: random.Random) -> dict:
+    """A random but valid fill of a 申报表 (write.declaration_template's `fill`): amounts per half and line with
+    blanks, zeros, decimals and 年度 above 中期 now and then; indicator rows with names and targets, some blank."""
+    spec = profile.declaration
+    fill: dict = {"funds": {}, "indicators": []}
+    for half in spec.layout_halves:
+        fill["funds"][half] = {k: None if rng.random() < 0.15 else ZERO if rng.random() < 0.1 else _money(rng, 2000)
+                               for k in spec.lines if rng.random() < 0.9}
+    if rng.random() < 0.3:
+        fill["fields"] = {k: rng.choice(_PROJECTS if k == "project" else _DEPTS) for k in profile.fields
+                          if k in ("project", "department", "unit")}
+        fill["goals"] = {h: rng.choice(_FREE_TEXTS) for h in spec.layout_halves if h in spec.goals}
+    for i, (level1, level2) in enumerate(spec.template_rows):
+        row: dict = {"level1": level1}
+        for half in spec.layout_halves:
+            cells: dict = {"level2": level2}
+            if rng.random() < 0.85:
+                cells["level3"] = f"指标{i + 1}"
+                if rng.random() < 0.85:
+                    cells["target"] = rng.choice((f"≥{_number(rng)}{rng.choice(_UNITS)}", rng.choice(_QUAL_TARGETS),
+                                                  _number(rng)))
+            row[half] = {k: v for k, v in cells.items() if k in spec.layout_half}
+        fill["indicators"].append(row)
+    return fill
+
+
 def random_fill(profile: Profile, rng: random.Random, *, complete: bool = False) -> dict:
     """A random but valid fill of the profile's template (`complete` applies to frameworks)."""
     if profile.kind == "framework":
         return framework_fill(profile, rng, complete=complete)
+    if profile.kind == "declaration":
+        return declaration_fill(profile, rng)
     return project_fill(profile, rng)
 
 
