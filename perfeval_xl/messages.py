@@ -364,9 +364,8 @@ BUTTON: dict[str, str] = {
 FRAMEWORK_MESSAGES: dict[str, str] = {
     "C02.arrival": "{line}的资金到位率应为 {computed}（{executed}÷{budget}），表中填报 {stated}。",
     "C07.joint": "“{names}”合并标注的分值为 {stated} 分，但其下级指标分值合计为 {computed} 分。",
-    "C07.unverifiable": "“{name}”标注 {stated} 分，但其下级指标中{missing}未标明分值，无法核对下级分值合计是否为 "
-                        "{stated} 分。",
-    "C07.roots_unverifiable": "一级指标中{missing}未标明分值，无法核对一级指标分值合计是否为 {computed} 分。",
+    "C07.unverifiable": "“{name}”的下级指标中{missing}未标明分值，无法核对其分值 {stated} 分。",
+    "C07.roots_unverifiable": "一级指标中{missing}未标明分值，无法核对分值合计是否为 {computed} 分。",
     "C08.joint_above": "“{names}”合并标注分值 {computed}，其得分合计 {stated} 超过该分值。",
     "C09.stated": "“{label}”填报 {stated} 分，但表中各指标得分合计为 {computed} 分。",
     "C15.stated": "“{label}”填报“{stated}”，但总分 {total} 对应的等次为“{computed}”。",

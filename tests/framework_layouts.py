@@ -29,7 +29,8 @@ from perfeval_xl.severity import Severity
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data" / "frameworks"
 
 XUNDIAN, ANNING, YONGZHOU = "xundian_2024_dept", "anning_2023_dept", "yongzhou_2019_special"
-WUHUA, MEISHAN_DEPT, MEISHAN_SPECIAL = "wuhua_2023_project_eval", "meishan_2023_dept_system", "meishan_2023_special_system"
+WUHUA, MEISHAN_DEPT = "wuhua_2023_project_eval", "meishan_2023_dept_system"
+MEISHAN_SPECIAL = "meishan_2023_special_system"
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,19 @@ def errors(*items: str) -> frozenset[str]:
     return frozenset(items)
 
 
+def moved(items: frozenset[str], rows: int) -> frozenset[str]:
+    """The findings on the table's sheet `rows` rows further down (a block inserted above the table)."""
+
+    def move(item: str) -> str:
+        if "!" in item:
+            return item
+        check, ref = item.split("@")
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        return f"{check}@{m.group(1)}{int(m.group(2)) + rows}"
+
+    return frozenset(move(x) for x in items)
+
+
 # --- what the transcriptions really carry ---------------------------------------------------------------------------
 # 寻甸: the questionnaire tally (问卷总分 1000, but only question 1 carries counts)
 XUNDIAN_Q = errors(*(f"C20@问卷调查!B{r}" for r in range(7, 32, 3)), "C20@问卷调查!E34")
@@ -136,6 +150,7 @@ WUHUA_FUNDS = errors("C01@D14", "C01@E14", "C01@F14")
 ANNING_C10 = errors(*(f"C10@A{r}" for r in (3, 16, 28, 32)), *(f"C10@B{r}" for r in (3, 11, 22, 26)),
                     *(f"C10@C{r}" for r in (7, 8, 9, 10, 11, 12, 28, 29, 30, 31, 32, 33, 34, 35)))
 YONGZHOU_REAL = errors("C10@C49", "C09@A66", "C15@A66")  # 实际完成率 unscored; '综合评分为92分…良' vs 85
+MEISHAN_SPECIAL_REAL = errors("C07@A30", "C08@T31", "C09@T34")  # the 8% typed as a weight; 合计得分 98 ≠ 92.08
 
 K, Y, W, MD, MS, A = ("yunnan.kunming.dept_common", "hunan.yongzhou.special_fund", "yunnan.wuhua.project_eval",
                       "sichuan.meishan.dept_system", "sichuan.meishan.special_system", "yunnan.anning.dept")
@@ -154,7 +169,17 @@ YONGZHOU_FUNDS = insert(4, ["项目资金（万元）", "预算数", "实际到�
                         ["其他资金", None, None, None, None])
 # 眉山 专项 with a block that prints 到位率 too (rows 3-5; the table moves down 3 rows)
 MEISHAN_FUNDS = insert(3, ["项目资金（万元）", "预算数", "实际到位数", "到位率", "执行数", "执行率"],
-                       ["合计", 500, 450, "90.00%", 405, "90.00%"], ["其中：财政拨款", 500, 450, "90.00%", 405, "90.00%"])
+                       ["合计", 500, 450, "90.00%", 405, "90.00%"],
+                       ["其中：财政拨款", 500, 450, "90.00%", 405, "90.00%"])
+
+
+def funds_block(before: int, total, executed, rate) -> Callable:
+    """预算数 | 实际到位数 | 执行数 | 执行率 with 合计 and one 其中 line, inserted above row `before` (3 rows)."""
+    head = ["项目资金（万元）", "预算数", "实际到位数", "执行数", "执行率"]
+    return insert(before, head, ["合计", total, total, executed, rate],
+                  ["其中：财政拨款", total, total, executed, rate])
+
+
 # 寻甸 部门整体 with a 部门预算 block that has no 到位数: 执行率 = 全年执行数 ÷ 全年预算数 (rows 2-4, table down 3)
 XUNDIAN_FUNDS = insert(2, ["部门预算资金（万元）", "年初预算数", "全年预算数", "全年执行数", "执行率"],
                        ["合计", 435.1, 435.1, 424.23, "97.50%"], ["其中：财政拨款", 435.1, 435.1, 424.23, "97.50%"])
@@ -190,6 +215,10 @@ CASES: dict[str, Case] = {
     "joint_meishan_rows": Case(_edits(MEISHAN_DEPT, merge("D11:D12", 7)), Expect(MD, 95.78, "优", errors())),
     "joint_meishan_rows_above": Case(_edits(MEISHAN_DEPT, merge("D11:D12", 7), put(S12=6, S32=96.78)),
                                      Expect(MD, 96.78, "优", errors("C08@S12"))),
+    "joint_meishan_special_rows": Case(_edits(MEISHAN_SPECIAL, merge("E8:E9", 12)),
+                                       Expect(MS, 92.08, "优", MEISHAN_SPECIAL_REAL)),
+    "joint_meishan_special_rows_above": Case(_edits(MEISHAN_SPECIAL, merge("E8:E9", 12), put(T9=11)),
+                                             Expect(MS, 92.08, "优", MEISHAN_SPECIAL_REAL | errors("C08@T9"))),
     # --- a funds block ------------------------------------------------------------------------------------------------
     "funds_wuhua": Case(_edits(WUHUA, *WUHUA_JOINT, *WUHUA_TOTALS),
                         Expect(W, 91, "优", errors(), rate=0.7368, values={"arrival_rate": 1})),
@@ -211,6 +240,15 @@ CASES: dict[str, Case] = {
     "funds_xundian": Case(_edits(XUNDIAN, XUNDIAN_FUNDS), Expect(K, 99, "优", XUNDIAN_Q, rate=0.975)),
     "funds_xundian_wrong_rate": Case(_edits(XUNDIAN, XUNDIAN_FUNDS, put(E3="95.70%")),
                                      Expect(K, 99, "优", XUNDIAN_Q | errors("C02@E3"), rate=0.975)),
+    "funds_anning": Case(_edits(ANNING, funds_block(2, 60, 57, "95.00%")),
+                         Expect(A, 95.5, "优", moved(ANNING_C10, 3), rate=0.95)),
+    "funds_anning_wrong_rate": Case(_edits(ANNING, funds_block(2, 60, 57, "59.00%")),
+                                    Expect(A, 95.5, "优", moved(ANNING_C10, 3) | errors("C02@E3", "C02@E4"),
+                                           rate=0.95)),
+    "funds_meishan_dept": Case(_edits(MEISHAN_DEPT, funds_block(3, 1200, 1150.5, "95.88%")),
+                               Expect(MD, 95.78, "优", errors(), rate=0.9588)),
+    "funds_meishan_dept_over": Case(_edits(MEISHAN_DEPT, funds_block(3, 1200, 1250, "104.17%")),
+                                    Expect(MD, 95.78, "优", errors(), rate=1.0417)),
     # --- totals and grades in labelled cells --------------------------------------------------------------------------
     "stated_xundian_row": Case(_edits(XUNDIAN, put(A40="综合评分", B40=99, C40="评价等级", D40="优")),
                                Expect(K, 99, "优", XUNDIAN_Q)),
@@ -218,6 +256,11 @@ CASES: dict[str, Case] = {
                                            Expect(K, 99, "优", XUNDIAN_Q | errors("C09@B40"))),
     "stated_xundian_row_wrong_grade": Case(_edits(XUNDIAN, put(A40="综合评分", B40="99分", C40="评价等级", D40="良")),
                                            Expect(K, 99, "优", XUNDIAN_Q | errors("C15@D40"))),
+    # the full marks stated beside the score: '总分 | 100 | 自评得分 | 99', and '总分 | 100 | 98' (满分, then the score)
+    "stated_xundian_full_marks": Case(_edits(XUNDIAN, put(A40="总分", B40=100, C40="自评得分", D40=99)),
+                                      Expect(K, 99, "优", XUNDIAN_Q)),
+    "stated_xundian_full_marks_wrong": Case(_edits(XUNDIAN, put(A40="总分", B40=100, C40=98)),
+                                            Expect(K, 99, "优", XUNDIAN_Q | errors("C09@C40"))),
     "stated_meishan_one_cell": Case(_edits(MEISHAN_DEPT, put(A34="自评得分：95.78分")),
                                     Expect(MD, 95.78, "优", errors())),
     "stated_meishan_one_cell_wrong": Case(_edits(MEISHAN_DEPT, put(A34="自评得分：96.78分")),
@@ -230,9 +273,27 @@ CASES: dict[str, Case] = {
     "stated_anning_below": Case(_edits(ANNING, put(A39="评价等级", A40="优")), Expect(A, 95.5, "优", ANNING_C10)),
     "stated_anning_below_wrong": Case(_edits(ANNING, put(A39="评价等级", A40="良")),
                                       Expect(A, 95.5, "优", ANNING_C10 | errors("C15@A40"))),
+    "stated_wuhua_row": Case(_edits(WUHUA, *WUHUA_JOINT, *WUHUA_TOTALS,
+                                    put(A83="综合评分", B83="91分", D83="评价等级", E83="优")),
+                             Expect(W, 91, "优", errors(), rate=0.7368)),
+    "stated_wuhua_row_wrong": Case(_edits(WUHUA, *WUHUA_JOINT, *WUHUA_TOTALS,
+                                          put(A83="综合评分", B83="90分", D83="评价等级", E83="优")),
+                                   Expect(W, 91, "优", errors("C09@B83"), rate=0.7368)),
+    "stated_meishan_special_beside": Case(_edits(MEISHAN_SPECIAL, put(V6="综合评分", W6=92.08)),
+                                          Expect(MS, 92.08, "优", MEISHAN_SPECIAL_REAL)),
+    "stated_meishan_special_beside_wrong": Case(_edits(MEISHAN_SPECIAL, put(V6="综合评分", W6=98)),
+                                                Expect(MS, 92.08, "优", MEISHAN_SPECIAL_REAL | errors("C09@W6"))),
     # --- missing weights ----------------------------------------------------------------------------------------------
     "missing_anning": Case(_edits(ANNING), Expect(A, 95.5, "优", ANNING_C10)),
-    "missing_anning_score_above": Case(_edits(ANNING, put(D3=3)), Expect(A, 95.5, "优", ANNING_C10 | errors("C08@D3"))),
+    "missing_anning_score_above": Case(_edits(ANNING, put(D3=3)),
+                                       Expect(A, 95.5, "优", ANNING_C10 | errors("C08@D3"))),
+    "missing_yongzhou": Case(_edits(YONGZHOU, drop_weight("C10")),
+                             Expect(Y, 85, "良", YONGZHOU_REAL | errors("C10@C10"))),
+    "missing_yongzhou_wrong_level": Case(_edits(YONGZHOU, drop_weight("C10"), put(B20="资金落实\n（9分）")),
+                                         Expect(Y, 85, "良", YONGZHOU_REAL | errors("C10@C10", "C07@A6", "C07@B20"))),
+    "missing_meishan_dept": Case(_edits(MEISHAN_DEPT, put(D13=None)), Expect(MD, 95.78, "优", errors("C10@C13"))),
+    "missing_meishan_dept_score_above": Case(_edits(MEISHAN_DEPT, put(D13=None, S14=3)),
+                                             Expect(MD, 95.78, "优", errors("C10@C13", "C08@S14"))),
     "missing_xundian": Case(_edits(XUNDIAN, drop_weight("C4")), Expect(K, 99, "优", XUNDIAN_Q | errors("C10@C4"))),
     "missing_xundian_wrong_level": Case(_edits(XUNDIAN, drop_weight("C4"), put(B3="A1部门目标(13分)")),
                                         Expect(K, 99, "优", XUNDIAN_Q | errors("C10@C4", "C07@A3"))),

@@ -34,6 +34,7 @@ class StatedLabels:
     grade: frozenset[str]
     total_in_cell: re.Pattern  # '自评得分:95.5分'
     grade_in_cell: re.Pattern  # '评价等级:良'
+    full_marks: Decimal  # the table's total weight: '总分 | 100 | 自评得分 | 95.5' states it beside the score
 
     @classmethod
     def of(cls, profile: Profile) -> StatedLabels:
@@ -45,7 +46,8 @@ class StatedLabels:
 
         return cls(total, grade,
                    re.compile(rf"^(?:{alternatives(total)}):(\d+(?:\.\d+)?)分?$"),
-                   re.compile(rf"^(?:{alternatives(grade)}):[{_QUOTES}]?{_GRADE_WORD}[{_QUOTES}]?$"))
+                   re.compile(rf"^(?:{alternatives(grade)}):[{_QUOTES}]?{_GRADE_WORD}[{_QUOTES}]?$"),
+                   profile.total_weight)
 
     def kind(self, label: str) -> str | None:
         """'total' or 'grade' for a label cell ('综合评分', '评价等级：'), else None."""
@@ -71,15 +73,22 @@ def _value_of(kind: str, raw):
 
 
 def _beside(grid: Grid, r: int, c: int, kind: str) -> tuple[Cell, object] | None:
-    """The value of a label at (r, c): the first filled cell right of it on its row, else the cell under it."""
+    """The value of a label at (r, c): the filled cell right of it on its row — of several numbers in a row
+    ('总分 | 100 | 95.5': 满分, then the score) the last —, else the cell under it."""
     home = grid.home(r, c)
+    found, seen = None, {home}
     for cc in range(c + 1, grid.width):
-        if grid.home(r, cc) == home or grid.raw(r, cc) is None:
+        if grid.home(r, cc) in seen or grid.raw(r, cc) is None:
             continue
+        seen.add(grid.home(r, cc))
         value = _value_of(kind, grid.raw(r, cc))
-        if value is not None:
-            return Cell(*grid.home(r, cc), parse(grid.raw(r, cc))), value
-        break
+        if value is None:
+            break
+        found = Cell(*grid.home(r, cc), parse(grid.raw(r, cc))), value
+        if kind == "grade":
+            break
+    if found is not None:
+        return found
     below = grid.span.get(home, home)[0] + 1
     if below < grid.height and grid.home(below, c) != home:
         value = _value_of(kind, grid.raw(below, c))
@@ -110,7 +119,17 @@ def stated_cells(grid: Grid, labels: StatedLabels, start: int, beside: tuple[int
             elif m := labels.grade_in_cell.match(text):
                 out.append(Summary("grade", Cell(r, c, parse(grid.raw(r, c))), GRADE_WORDS[m.group(1)],
                                    label=text.split(":")[0]))
-    return out
+    return _without_full_marks(out, labels.full_marks)
+
+
+def _without_full_marks(found: list[Summary], full_marks: Decimal) -> list[Summary]:
+    """Of two totals stated on one row ('总分 | 100 | 自评得分 | 95.5'), the full marks are not a score."""
+    rows: dict[int, list[Summary]] = {}
+    for s in found:
+        if s.kind == "total":
+            rows.setdefault(s.cell.row, []).append(s)
+    drop = {id(s) for same in rows.values() if len(same) > 1 for s in same if s.value == full_marks}
+    return [s for s in found if id(s) not in drop]
 
 
 def sentences(grid: Grid, start: int, skip: set[tuple[int, int]]) -> tuple[list[Summary], Cell | None]:
