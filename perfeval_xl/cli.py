@@ -117,6 +117,14 @@ def cmd_check(args) -> int:
     return report.exit_code
 
 
+def _percent(rate) -> str:
+    return "—" if rate is None else f"{rate * 100:.2f}%"
+
+
+def _dash(value):
+    return "—" if value is None else value
+
+
 def _print_report(report, written) -> None:
     if report.refusal is not None:
         r = report.refusal
@@ -127,8 +135,12 @@ def _print_report(report, written) -> None:
         v = res.values
         print(f"\n[{res.form.sheet}] {v.get('project') or res.profile.name}  ({res.profile.id})")
         if res.profile.kind == "framework":
-            print(cli_text("form_framework", weight=v.get("weight_total"), deductions=v.get("deductions"),
+            print(cli_text("form_framework", weight=_dash(v.get("weight_total")), deductions=v.get("deductions"),
                            total=v.get("total_score"), grade=v.get("grade")))
+            if v.get("execution_rate") is not None:
+                print(cli_text("form_funds", budget=v.get("budget_adjusted"), arrived=_dash(v.get("budget_arrived")),
+                               executed=v.get("budget_executed"), rate=_percent(v.get("execution_rate")),
+                               arrival=_percent(v.get("arrival_rate"))))
         else:
             rate = v.get("execution_rate")
             print(cli_text("form_project", rate="" if rate is None else f"{rate * 100:.2f}%",

@@ -371,6 +371,7 @@ FRAMEWORK_MESSAGES: dict[str, str] = {
     "C15.stated": "“{label}”填报“{stated}”，但总分 {total} 对应的等次为“{computed}”。",
 }
 MESSAGES.update(FRAMEWORK_MESSAGES)
+CLI.update({"form_funds": "  预算数 {budget}  到位数 {arrived}  执行数 {executed}  执行率 {rate}  到位率 {arrival}"})
 
 #: words a finding sentence is filled with where the form gives none of its own
 WORDS: dict[str, str] = {

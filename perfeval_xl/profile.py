@@ -269,7 +269,7 @@ def _framework_problems(data: dict) -> list[str]:
         if unknown:
             problems.append(f"budget.columns 中有未知的列 {sorted(unknown)}，可用：{', '.join(BUDGET_COLUMNS)}"
                             " / unknown budget columns")
-        elif not ({"executed"} <= set(cols) and {"budget", "initial"} & set(cols)):
+        elif not ({"executed"} <= {k for k, v in cols.items() if v} and {"budget", "initial"} & set(cols)):
             problems.append("budget.columns 至少要有 executed 和 budget（或 initial）"
                             " / the budget block needs executed and budget")
     if "tree" in data:

@@ -247,6 +247,9 @@ CASES: dict[str, Case] = {
                                            rate=0.95)),
     "funds_meishan_dept": Case(_edits(MEISHAN_DEPT, funds_block(3, 1200, 1150.5, "95.88%")),
                                Expect(MD, 95.78, "优", errors(), rate=0.9588)),
+    "funds_meishan_dept_wrong_rate": Case(_edits(MEISHAN_DEPT, funds_block(3, 1200, 1150.5, "98.88%")),
+                                          Expect(MD, 95.78, "优", errors("C02@E4", "C02@E5"), rate=0.9588)),
+    # spending beyond the budget is a warning (C04), not an error
     "funds_meishan_dept_over": Case(_edits(MEISHAN_DEPT, funds_block(3, 1200, 1250, "104.17%")),
                                     Expect(MD, 95.78, "优", errors(), rate=1.0417)),
     # --- totals and grades in labelled cells --------------------------------------------------------------------------
@@ -294,6 +297,15 @@ CASES: dict[str, Case] = {
     "missing_meishan_dept": Case(_edits(MEISHAN_DEPT, put(D13=None)), Expect(MD, 95.78, "优", errors("C10@C13"))),
     "missing_meishan_dept_score_above": Case(_edits(MEISHAN_DEPT, put(D13=None, S14=3)),
                                              Expect(MD, 95.78, "优", errors("C10@C13", "C08@S14"))),
+    "missing_meishan_special": Case(_edits(MEISHAN_SPECIAL, put(E12=None)),
+                                    Expect(MS, 92.08, "优", MEISHAN_SPECIAL_REAL | errors("C10@D12"))),
+    "missing_meishan_special_wrong_level": Case(
+        _edits(MEISHAN_SPECIAL, put(E12=None, B5="项目决策\n(19分)")),
+        Expect(MS, 92.08, "优", MEISHAN_SPECIAL_REAL | errors("C10@D12", "C07@B5", "C07@A5"))),
+    # 五华 as transcribed (过程 without a weight), and 预算执行率 scored 4 of 3 with the 总分 following it (92)
+    "missing_wuhua_score_above": Case(_edits(WUHUA, put(G31=4, G69=92)),
+                                      Expect(W, 92, "优", WUHUA_FUNDS | errors("C07@B24", "C10@A30", "C08@G31"),
+                                             rate=0.7368)),
     "missing_xundian": Case(_edits(XUNDIAN, drop_weight("C4")), Expect(K, 99, "优", XUNDIAN_Q | errors("C10@C4"))),
     "missing_xundian_wrong_level": Case(_edits(XUNDIAN, drop_weight("C4"), put(B3="A1部门目标(13分)")),
                                         Expect(K, 99, "优", XUNDIAN_Q | errors("C10@C4", "C07@A3"))),

@@ -151,8 +151,9 @@ class _FrameworkCheck:
             deducted += min(s, root.weight.number) if root.weight.number is not None else s
         weight, score, missing = self.level([r for r in fw.roots if not r.deduction])
         total = score - deducted
-        self.values.update(weight_total=plain(weight), score_total=plain(score), deductions=plain(deducted),
-                           total_score=plain(total))
+        # the weights' sum is not stated where a weight it needs is not printed (C07 says which)
+        self.values.update(weight_total=None if missing else plain(weight), score_total=plain(score),
+                           deductions=plain(deducted), total_score=plain(total))
         expected = p.total_weight
         cell = fw.total_weight if fw.total_weight.row is not None else fw.roots[0].weight if fw.roots else None
         if fw.roots and missing:

@@ -92,6 +92,7 @@ def test_top_level_weights_with_one_missing_cannot_be_verified_and_say_which():
     assert hits(r, "C07.roots_unverifiable") == [("C07", INFO, "E12", None, None)]
     silent(r, "C07.roots")
     assert "一级指标中“A部门决策”未标明分值" in [f for f in r.findings if f.check == "C07"][0].message
+    assert r.values["weight_total"] is None  # no sum is claimed
 
 
 def test_complete_top_level_weights_are_verified():
