@@ -264,6 +264,11 @@ CASES: dict[str, Case] = {
                                       Expect(K, 99, "优", XUNDIAN_Q)),
     "stated_xundian_full_marks_wrong": Case(_edits(XUNDIAN, put(A40="总分", B40=100, C40=98)),
                                             Expect(K, 99, "优", XUNDIAN_Q | errors("C09@C40"))),
+    # beside the header row, past a blank column; and beside the body under a title merged wider than the table
+    "stated_xundian_beside_header": Case(_edits(XUNDIAN, put(I2="总分", J2=99)), Expect(K, 99, "优", XUNDIAN_Q)),
+    "stated_xundian_beside_wide_title_wrong": Case(
+        _edits(XUNDIAN, merge("A1:K1", "部门整体支出绩效评价共性指标"), put(I3="自评得分", J3=98)),
+        Expect(K, 99, "优", XUNDIAN_Q | errors("C09@J3"))),
     "stated_meishan_one_cell": Case(_edits(MEISHAN_DEPT, put(A34="自评得分：95.78分")),
                                     Expect(MD, 95.78, "优", errors())),
     "stated_meishan_one_cell_wrong": Case(_edits(MEISHAN_DEPT, put(A34="自评得分：96.78分")),

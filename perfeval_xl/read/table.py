@@ -83,8 +83,8 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
     total_labels = {norm_label(x) for x in profile.total_labels}
     stated = StatedLabels.of(profile)
     header_texts = {grid.label(r, c) for r in range(max(0, header - 1), header + 1) for c in range(grid.width)}
-    right = max((c for r in range(max(0, header - 1), header + 1) for c in range(grid.width) if grid.label(r, c)),
-                default=grid.width)  # the table's last column; labelled cells right of it are beside the table
+    top = max(0, header - 1)
+    right = _last_column(grid, (top, header), min(c for _, c in levels))  # labelled cells right of it are beside
     header_texts |= {"指标", "指标名称"}
     fw = Framework(sheet=grid.name, profile_id=profile.id, header_row=header)
     nodes: dict[tuple[str, ...], Node] = {}
@@ -147,11 +147,27 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
         elif not path_changed and score.blank and grid.is_follower(r, cols["score"]):
             continue  # a continuation row of a merged score
     _drop_continuations(fw)
-    labelled = stated_cells(grid, stated, end, (header + 1, right))
+    labelled = stated_cells(grid, stated, end, (top, right))
     said, ticked = sentences(grid, end, {(s.cell.row, s.cell.col) for s in labelled})
     fw.summaries = labelled + said
     fw.grade = ticked or Cell()
     return fw
+
+
+def _last_column(grid: Grid, rows: tuple[int, int], first: int) -> int:
+    """The table's last column: where the run of header cells from its first column ends (a blank column between the
+    header and a '总分 | 95.5' beside it ends the run). Of the line above the header, only cells that start right of
+    the first column count: a title merged from column A across the page is not the header."""
+    top, header = rows
+
+    def headed(c: int) -> bool:
+        return bool(grid.label(header, c)) or (top < header and bool(grid.label(top, c))
+                                               and grid.home(top, c)[1] > first)
+
+    c = first
+    while c + 1 < grid.width and headed(c + 1):
+        c += 1
+    return c
 
 
 def _column_weight(grid: Grid, r: int, c: int, node: Node, owners: dict[tuple[int, int], Node]) -> None:
