@@ -7,6 +7,7 @@ a funds block, and exactly the error findings the printed table supports (cells 
 The families (DOMAIN.md §1.3–1.5; issue 12):
     seed_*      the transcriptions, as they are or with one planted error
     joint_*     a weight cell merged over several groups (or rows) of the next level, which it covers together
+    lower_*     a group's weight printed lower down its rows, not on its first row
     funds_*     a 项目资金 block above the table (预算数 | 实际到位数 | [到位率 |] 执行数 | 执行率)
     stated_*    a total or grade stated in labelled cells under or beside the table
     missing_*   weights missing from a table that prints some of them
@@ -211,6 +212,12 @@ CASES: dict[str, Case] = {
                                                                                   rate=0.7368)),
     "joint_wuhua_level2_wrong": Case(_edits(WUHUA, *WUHUA_JOINT, *WUHUA_JOINT2, put(D58=7)),
                                      Expect(W, 91, "优", WUHUA_FUNDS | errors("C07@D58", "C07@B35"), rate=0.7368)),
+    # 五华's 二级 产出质量 9 printed on the 3rd row of its group (the seed's text), the D cells not merged
+    "lower_wuhua_weight": Case(_edits(WUHUA, *WUHUA_JOINT, unmerge("D52:D57"), put(D52=None, D54=9)),
+                                          Expect(W, 91, "优", WUHUA_FUNDS, rate=0.7368)),
+    "lower_wuhua_weight_wrong": Case(
+        _edits(WUHUA, *WUHUA_JOINT, unmerge("D52:D57"), put(D52=None, D54=8)),
+        Expect(W, 91, "优", WUHUA_FUNDS | errors("C07@D54", "C07@B35"), rate=0.7368)),
     # 眉山 部门整体: one 指标分值 7 merged over 预算年终结余 and 严控一般性支出, each scored on its own row
     "joint_meishan_rows": Case(_edits(MEISHAN_DEPT, merge("D11:D12", 7)), Expect(MD, 95.78, "优", errors())),
     "joint_meishan_rows_above": Case(_edits(MEISHAN_DEPT, merge("D11:D12", 7), put(S12=6, S32=96.78)),

@@ -132,6 +132,11 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
                     node.weight = Cell(hr, hc, parse(w))
                 if key in level_weight and node.weight.row is None:
                     _column_weight(grid, r, level_weight[key], node, owners)
+        for i, (key, _) in enumerate(levels):  # a group weight written lower down its rows (五华's 9 on a 3rd row)
+            group = nodes.get(tuple(x for x in current[: i + 1] if x)) if current[i] else None
+            if key in level_weight and group is not None and group.weight.row is None \
+                    and grid.home(r, level_weight[key])[0] == r:
+                _column_weight(grid, r, level_weight[key], group, owners)
         path = tuple(x for x in current if x)
         if not path:
             continue
