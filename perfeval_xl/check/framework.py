@@ -2,6 +2,11 @@
 within their weights (C08) and add up to every stated subtotal and total (C09), nothing is left blank (C10), the grade
 matches (C15), a questionnaire tally adds up (C20), and rows the profile scores by rule agree with the data (基础数据,
 C11) and the questionnaire (C19). A budget block above the table is checked like a project form's. Pure: no I/O.
+
+Only what the printed table proves is an error: siblings under one merged weight cell share it (their rows are
+summed against it together); a sum that needs a weight the table does not print is not claimed wrong — C10 reports
+the missing weight and C07 adds one note (info) saying which level cannot be verified. A total or grade stated in a
+cell is checked at that cell; a sentence only where no cell states the same figure.
 """
 
 from __future__ import annotations
@@ -10,13 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..excelmath import ZERO, plain
+from ..messages import word
 from ..model import Framework, Node, Questionnaire
 from ..profile import Profile
 from ..rules import RULES
 from ..tree import call_arguments, describe_expression, evaluate_expression
 from ..values import norm_label
 from .budget import check_budget
-from ..messages import word
 from .findings import Findings, Result, Severity, fmt, short_name
 from .registry import checker
 
