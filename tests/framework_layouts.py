@@ -285,6 +285,13 @@ CASES: dict[str, Case] = {
                                    Expect(Y, 85, "良", YONGZHOU_REAL)),
     "stated_yongzhou_beside_wrong": Case(_edits(YONGZHOU, put(H6="总分", I6=92, H7="评价等级", H8="良")),
                                          Expect(Y, 85, "良", errors("C10@C49", "C09@I6"))),
+    # the report's sentence replaced by a labelled row right under the body (no 合计 row in between)
+    "stated_yongzhou_row": Case(_edits(YONGZHOU, unmerge("A66:F66"),
+                                       put(A66="综合评分", B66=85, C66="评价等级", D66="良", E66=None)),
+                                Expect(Y, 85, "良", errors("C10@C49"))),
+    "stated_yongzhou_row_wrong": Case(_edits(YONGZHOU, unmerge("A66:F66"),
+                                             put(A66="综合评分", B66="92分", C66="评价等级", D66="良", E66=None)),
+                                      Expect(Y, 85, "良", errors("C10@C49", "C09@B66"))),
     "stated_anning_below": Case(_edits(ANNING, put(A39="评价等级", A40="优")), Expect(A, 95.5, "优", ANNING_C10)),
     "stated_anning_below_wrong": Case(_edits(ANNING, put(A39="评价等级", A40="良")),
                                       Expect(A, 95.5, "优", ANNING_C10 | errors("C15@A40"))),
