@@ -517,3 +517,30 @@ CLI.update({
     "form.declaration": "  中期资金总额 {medium_total}  年度资金总额 {annual_total}  年度三级指标 {indicators} 个  "
                         "指标值未填 {missing_targets} 个",
 })
+
+
+# -- framework tables: shared weights, funds blocks, totals in labelled cells, weights that cannot be verified -------
+#: finding sentences of the framework layouts (issue 12), added to MESSAGES
+FRAMEWORK_MESSAGES: dict[str, str] = {
+    "C02.arrival": "{line}的资金到位率应为 {computed}（{executed}÷{budget}），表中填报 {stated}。",
+    "C07.joint": "“{names}”合并标注的分值为 {stated} 分，但其下级指标分值合计为 {computed} 分。",
+    "C07.unverifiable": "“{name}”的下级指标中{missing}未标明分值，无法核对其分值 {stated} 分。",
+    "C07.roots_unverifiable": "一级指标中{missing}未标明分值，无法核对分值合计是否为 {computed} 分。",
+    "C08.joint_above": "“{names}”合并标注分值 {computed}，其得分合计 {stated} 超过该分值。",
+    "C09.stated": "“{label}”填报 {stated} 分，但表中各指标得分合计为 {computed} 分。",
+    "C15.stated": "“{label}”填报“{stated}”，但总分 {total} 对应的等次为“{computed}”。",
+}
+MESSAGES.update(FRAMEWORK_MESSAGES)
+CLI.update({"form.framework.funds": "  预算数 {budget_adjusted}  到位数 {budget_arrived}  执行数 {budget_executed}  "
+                                   "执行率 {execution_rate}  到位率 {arrival_rate}"})
+
+#: words a finding sentence is filled with where the form gives none of its own
+WORDS: dict[str, str] = {
+    "row": "第 {row} 行",
+    "names": "“{first}”等 {count} 项",
+}
+
+
+def word(key: str, **kw) -> str:
+    """The filler `key` ('row'), filled."""
+    return WORDS[key].format(**kw)

@@ -77,6 +77,7 @@ class Form:
     narrative: dict[str, Cell] = field(default_factory=dict)
     budget: list[BudgetLine] = field(default_factory=list)  # total line first when present
     budget_header_row: int | None = None
+    budget_headers: dict[str, str] = field(default_factory=dict)  # column key -> its header as printed, where read
     indicators: list[Indicator] = field(default_factory=list)
     level1_weights: dict[str, Cell] = field(default_factory=dict)  # '产出指标' -> weight written in its label
     total_weight: Cell = NO_CELL
@@ -106,6 +107,7 @@ class Node:
     score: Cell = NO_CELL  # stated score (leaves; subtotals where the table has them)
     deduction: bool = False  # under 扣分项: scores are subtracted, weights do not count toward the total
     not_applicable: bool = False  # marked 不涉及 / 不适用
+    shared_weight: bool = False  # its weight cell is merged down from an earlier sibling's: they share that weight
     children: list[Node] = field(default_factory=list)
 
     @property
@@ -122,12 +124,18 @@ class Node:
 
 @dataclass
 class Summary:
-    """A total or grade stated outside the grid, e.g. '综合评分92分，评价等级为良'."""
+    """A total or grade stated outside the grid: in a sentence ('综合评分92分，评价等级为良') or in a labelled cell
+    ('综合评分 | 92', '自评得分：95.5分'; `cell` is the one holding the value)."""
 
     kind: str  # 'total' | 'grade'
     cell: Cell
     value: object  # Decimal for a total, '优'/'良'/'中'/'差' for a grade
     total: object = None  # for a grade: the total stated in the same sentence, if any
+    label: str = ""  # a labelled cell's label ('综合评分'); '' for a sentence
+
+    @property
+    def labelled(self) -> bool:
+        return bool(self.label)
 
 
 @dataclass

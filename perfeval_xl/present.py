@@ -126,14 +126,18 @@ def _skeleton(message: str) -> str:
 
 
 def form_header(kind: str, values: dict) -> str | None:
-    """The console line under a form's name: its recomputed figures ('未能读取' where one could not be read)."""
+    """The console lines under a form's name: its recomputed figures ('未能读取' where one could not be read); a
+    framework with a funds block adds a line for it."""
     key = f"form.{kind}"
     if values.get("blank") or key not in CLI:  # a blank form says so in its one finding (F02)
         return None
     missing = CLI["figure_missing"].split(" / ")[0]
-    shown = {k: missing if v is None else (f"{v * 100:.2f}%" if k.endswith("_rate") else fmt_value(v))
-             for k, v in values.items()}
-    return CLI[key].format_map(_Missing(shown, missing))
+    shown = _Missing({k: missing if v is None else (f"{v * 100:.2f}%" if k.endswith("_rate") else fmt_value(v))
+                      for k, v in values.items()}, missing)
+    lines = [CLI[key].format_map(shown)]
+    if f"{key}.funds" in CLI and values.get("execution_rate") is not None:
+        lines.append(CLI[f"{key}.funds"].format_map(shown))
+    return "\n".join(lines)
 
 
 class _Missing(dict):

@@ -51,7 +51,9 @@ class BudgetSpec:
     """The budget block (预算执行情况 / 项目资金): its columns and lines, and how execution is scored."""
 
     section: str
-    columns: dict[str, Aliases]  # initial, budget, executed, rate, weight, score, reason
+    # initial, budget, executed, rate, weight, score, reason; a framework's funds block may print arrived (实际到位数)
+    # and arrival_rate (到位率): its 执行率 is then 执行数 ÷ 到位数 and its 到位率 到位数 ÷ 预算数
+    columns: dict[str, Aliases]
     corner: str = ""
     total: Aliases = ()  # the label of the total line (总额 / 年度资金总额 / 合计)
     lines: dict[str, Aliases] = field(default_factory=dict)  # the 其中 lines
@@ -166,6 +168,7 @@ class Profile:
     questionnaire: QuestionnaireSpec | None = None
     detection: Detection = Detection((), ())
     declaration: DeclarationSpec | None = None  # 绩效目标申报表
+    stated_total_labels: Aliases = ()  # frameworks: labels of a total stated in a cell under or beside the table
 
     @property
     def execution_weight(self) -> Decimal | None:
@@ -268,12 +271,28 @@ def _project_problems(data: dict) -> list[str]:
     return problems
 
 
+BUDGET_COLUMNS = ("initial", "budget", "arrived", "executed", "rate", "arrival_rate", "weight", "score", "reason")
+
+
 def _framework_problems(data: dict) -> list[str]:
     cols = (data["table"] or {}).get("columns") or {}
     problems = [f"table.columns 缺少列 “{k}” / column '{k}' missing" for k in ("level1", "score") if k not in cols]
     unknown = set(cols) - {"level1", "level2", "level3", "weight", "score"}
     if unknown:
         problems.append(f"table.columns 中有未知的列 {sorted(unknown)} / unknown columns")
+    stated = (data["total"] or {}).get("stated")
+    if stated is not None and not (isinstance(stated, list) and all(isinstance(x, str) and x.strip() for x in stated)):
+        problems.append("total.stated 应为标签列表，如 [综合评分, 自评得分] / total.stated must be a list of labels")
+    budget = data.get("budget")
+    if isinstance(budget, dict) and budget.get("columns"):
+        cols = budget["columns"]
+        unknown = set(cols) - set(BUDGET_COLUMNS) if isinstance(cols, dict) else {"?"}
+        if unknown:
+            problems.append(f"budget.columns 中有未知的列 {sorted(unknown)}，可用：{', '.join(BUDGET_COLUMNS)}"
+                            " / unknown budget columns")
+        elif not ({"executed"} <= {k for k, v in cols.items() if v} and {"budget", "initial"} & set(cols)):
+            problems.append("budget.columns 至少要有 executed 和 budget（或 initial）"
+                            " / the budget block needs executed and budget")
     if "tree" in data:
         problems += _tree_problems(data)
     return problems
@@ -478,6 +497,7 @@ def _framework(data: dict, source: str) -> Profile:
         **_common(data, source), table=spec, questionnaire=questionnaire, budget=budget,
         detection=Detection((spec.columns, *((budget.columns,) if budget else ())), (("level1",), ("score",))),
         tree=parse_tree(data.get("tree") or [], spec.deduction, spec.pick_one),
+        stated_total_labels=_labels(data["total"].get("stated")),
     )
 
 

@@ -130,6 +130,32 @@ def test_a_wrong_weight_tree_names_the_node_and_the_problem(tmp_path, change, pr
     assert problem in str(e.value)
 
 
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        (lambda d: d.setdefault("total", {}).__setitem__("stated", "综合评分"), "total.stated 应为标签列表"),
+        (lambda d: d.__setitem__("budget", {"columns": {"executed": ["执行数"], "budgte": ["预算数"]}}),
+         "budget.columns 中有未知的列 ['budgte']"),
+        (lambda d: d.__setitem__("budget", {"columns": {"executed": []}}), "budget.columns 至少要有 executed 和 budget"),
+    ],
+)
+def test_a_wrong_framework_profile_names_the_problem(tmp_path, change, problem):
+    data = yaml.safe_load((PROFILE_DIR / "yunnan.kunming.dept_common.yaml").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "框架配置.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ProfileError) as e:
+        load_profile_file(path)
+    assert problem in str(e.value)
+
+
+def test_every_framework_profile_reads_a_funds_block_and_stated_totals_from_the_base():
+    for p in shipped_profiles().values():
+        if p.kind == "framework":
+            assert {"budget", "arrived", "executed", "rate", "arrival_rate"} <= set(p.budget.columns), p.id
+            assert p.budget.weight is None and {"综合评分", "自评得分", "总分"} <= set(p.stated_total_labels), p.id
+
+
 def test_shipped_trees_close_and_null_weights_are_skipped():
     """安宁 prints weights for some rows only: its tree validates where weights are given."""
     profiles = shipped_profiles()

@@ -1,7 +1,12 @@
 """The budget block (预算执行情况 / 项目资金), wherever a form carries one: lines add up to the total (C01), each
-execution rate is what the amounts give (C02), the execution score follows the rule (C03, C07, C08, C10), spending
-beyond the budget (C04), reasons owed for low execution and adjustments (C05, C06), amounts precise to 0.01 (C29).
-Tolerances follow what the form displays, so a correctly rounded form raises nothing. Pure: no I/O.
+execution rate (and 到位率, where a framework's funds block prints one) is what the amounts give (C02), the execution
+score follows the rule (C03, C07, C08, C10), spending beyond the budget (C04), reasons owed for low execution and
+adjustments (C05, C06), amounts precise to 0.01 (C29). Tolerances follow what the form displays, so a correctly
+rounded form raises nothing. Pure: no I/O.
+
+A block that prints 实际到位数 (`arrived`) measures execution against it (执行数 ÷ 到位数) and arrival against the
+budget (到位数 ÷ 预算数). `detail` lines (a framework's 项目支出明细内容) have their rates rechecked but are not summed.
+Where the total line is blank, the report's amounts and rates are those of the lines (C01 says the total is blank).
 """
 
 from __future__ import annotations
@@ -9,11 +14,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..excelmath import ZERO, decimals_of, excel_round, half_unit, plain
+from ..messages import word
 from ..model import NO_CELL, BudgetLine, Cell, Form
 from ..profile import BudgetSpec, Profile
 from ..rules import RULES
 from ..values import amount_in_wan, as_fraction
-from .findings import Findings, fmt, pct, stated_value
+from .findings import Findings, fmt, pct, short_name, stated_value
 
 AMOUNT_DIGITS = 2  # amounts are printed to 0.01 of their unit
 AMOUNT_TOL = half_unit(AMOUNT_DIGITS)  # official in 万元 to 0.01; a form typed in 元 is held to the same precision
@@ -28,9 +34,12 @@ class BudgetCheck:
         self.form, self.spec, self.findings = form, spec, findings
         self.values: dict = {}
         self.rate: Decimal | None = None  # the total line's execution rate, recomputed
+        self.arrival: Decimal | None = None  # the total line's 到位率, recomputed (blocks that print 到位数)
         self.score: Decimal | None = None  # the execution score, recomputed (forms that score execution)
         self.executed: Decimal | None = None  # the total line's 执行数 in 万元
-        self.names = {k: v[0] for k, v in spec.columns.items()}
+        self.names = {k: v[0] for k, v in spec.columns.items()} | form.budget_headers
+        # what execution is measured against: 实际到位数 where the block prints it, else the budget
+        self.base = "arrived" if any("arrived" in b.cells for b in form.budget) else "budget"
 
     def amount(self, cell: Cell) -> Decimal | None:
         return amount_in_wan(cell.p, self.form.amount_unit)
@@ -41,20 +50,51 @@ class BudgetCheck:
         self.rates()
         total = self.form.budget_total
         if total is None or self.rate is None:
+            self.from_lines(total)
             return
         self.values["budget_initial"] = plain(self.amount(total["initial"]))
         self.values["budget_adjusted"] = plain(self.amount(total["budget"]))
+        if self.base == "arrived":
+            self.values["budget_arrived"] = plain(self.amount(total["arrived"]))
         self.executed = self.amount(total["executed"])
         self.values["budget_executed"] = plain(self.executed)
         self.values["execution_rate"] = plain(excel_round(self.rate, self.spec.rate_digits))
+        if self.arrival is not None:
+            self.values["arrival_rate"] = plain(excel_round(self.arrival, self.spec.rate_digits))
         if self.spec.weight is not None:  # frameworks (五华) score execution inside their tree
             self.execution_score(total)
         self.reasons(total)
 
+    def lines(self) -> list[BudgetLine]:
+        """The lines that add up to the total (not the total, not detail lines)."""
+        return [b for b in self.form.budget if b.key not in ("total", "detail")]
+
+    def from_lines(self, total: BudgetLine | None) -> None:
+        """A blank (or absent) total line: the amounts and rates of the report are what its lines add up to — the
+        其中 lines, else the detail lines. No score or reason is checked against them."""
+        if total is not None and any(self.amount(total[k]) is not None for k in ("budget", self.base, "executed")):
+            return  # a total stated in part: C10 says what is missing
+        lines = self.lines() or [b for b in self.form.budget if b.key == "detail"]
+        sums = {}
+        for col in ("budget", self.base, "executed"):
+            parts = [x for b in lines if (x := self.amount(b[col])) is not None]
+            sums[col] = sum(parts, ZERO) if parts else None
+        base, executed = sums[self.base], sums["executed"]
+        if base is None or executed is None:
+            return
+        rule, digits = RULES["execution_rate"], self.spec.rate_digits
+        self.values["budget_adjusted"] = plain(sums["budget"])
+        if self.base == "arrived":
+            self.values["budget_arrived"] = plain(base)
+            if sums["budget"]:
+                self.values["arrival_rate"] = plain(excel_round(base / sums["budget"], digits))
+        self.values["budget_executed"] = plain(executed)
+        self.values["execution_rate"] = plain(excel_round(rule.evaluate(executed=executed, budget=base), digits))
+
     def precision(self) -> None:
         """C29: an amount with more than two decimals: what the form shows is not what adds up."""
         for b in self.form.budget:
-            for col in ("initial", "budget", "executed"):
+            for col in ("initial", "budget", "arrived", "executed"):
                 cell = b[col]
                 if cell.number is not None and not cell.p.percent and decimals_of(cell.number) > AMOUNT_DIGITS:
                     self.findings.add("C29.amount", cell, plain(cell.number), None, line=b.label,
@@ -63,9 +103,9 @@ class BudgetCheck:
     def sums(self) -> None:
         """C01: the lines under the total add up to it, column by column."""
         total = self.form.budget_total
-        lines = [b for b in self.form.budget if b.key != "total"]
+        lines = self.lines()
         line = total.label if total is not None else self.spec.total_name
-        for col in ("initial", "budget", "executed"):
+        for col in ("initial", "budget", "arrived", "executed"):
             parts = [self.amount(b[col]) for b in lines]
             if not lines or all(x is None for x in parts):
                 continue
@@ -80,39 +120,56 @@ class BudgetCheck:
                                   computed=fmt(s), stated=fmt(stated))
 
     def rates(self) -> None:
-        """C02 for every line with amounts, C04 for spending beyond the budget, C10 for a total without them."""
-        rule, digits = RULES["execution_rate"], self.spec.rate_digits
+        """C02 for every line with amounts (执行率, and 到位率 where printed), C04 for spending beyond the budget, C10
+        for a total without them."""
+        rule, digits, base = RULES["execution_rate"], self.spec.rate_digits, self.base
         for b in self.form.budget:
-            B, E = self.amount(b["budget"]), self.amount(b["executed"])
+            B, E = self.amount(b[base]), self.amount(b["executed"])
+            if base == "arrived":
+                self.arrival_rate(b, digits)
             if B is None or E is None:
-                if b.key == "total" and not self.findings.at("C01", b["budget"].ref, b["executed"].ref):
-                    self.findings.add("C10.budget", b["budget"] if B is None else b["executed"], None, None,
-                                      line=b.label, budget=self.names["budget"], executed=self.names["executed"])
+                if b.key == "total" and not self.findings.at("C01", b[base].ref, b["executed"].ref):
+                    self.findings.add("C10.budget", b[base] if B is None else b["executed"], None, None,
+                                      line=b.label, budget=self.names[base], executed=self.names["executed"])
                 continue
             rate = rule.evaluate(executed=E, budget=B)
             if b.key == "total":
                 self.rate = rate
-            self.stated_rate(b, rate, B, E, digits)
+            self.stated_rate(b, b["rate"], rate, B, E, digits, "C02.rate", "C02.blank")
             if E > B and B > 0:
-                self.findings.add("C04.over", b["executed"], plain(E), plain(B), line=b.label, executed=fmt(E),
-                                  budget=fmt(B))
+                self.findings.add("C04.over", b["executed"], plain(E), plain(B), line=self.line_name(b),
+                                  executed=fmt(E), budget=fmt(B))
 
-    def stated_rate(self, b: BudgetLine, rate: Decimal, B: Decimal, E: Decimal, digits: int) -> None:
-        cell = b["rate"]
+    def arrival_rate(self, b: BudgetLine, digits: int) -> None:
+        """到位率 = 到位数 ÷ 预算数, rechecked where typed (C02)."""
+        A, P = self.amount(b["arrived"]), self.amount(b["budget"])
+        if A is None or P is None or P == 0:
+            return
+        rate = A / P
+        if b.key == "total":
+            self.arrival = rate
+        self.stated_rate(b, b["arrival_rate"], rate, P, A, digits, "C02.arrival", None)
+
+    def line_name(self, b: BudgetLine) -> str:
+        return short_name(b.label, 16) if b.label else word("row", row=b.row + 1)
+
+    def stated_rate(self, b: BudgetLine, cell: Cell, rate: Decimal, B: Decimal, E: Decimal, digits: int, key: str,
+                    blank_key: str | None) -> None:
+        """C02: the rate typed in `cell` is what E ÷ B gives (`blank_key`: a blank total rate is reported too)."""
         computed = plain(excel_round(rate, digits))
-        words = dict(line=b.label, executed=fmt(E), budget=fmt(B), computed=pct(rate, digits))
+        words = dict(line=self.line_name(b), executed=fmt(E), budget=fmt(B), computed=pct(rate, digits))
         if cell.blank or cell.p.not_applicable:
-            if b.key == "total" and cell.row is not None:
-                self.findings.add("C02.blank", cell, None, computed, **words)
+            if blank_key and b.key == "total" and cell.row is not None:
+                self.findings.add(blank_key, cell, None, computed, **words)
             return
         stated, shown = as_fraction(cell.p, near=rate)
         if stated is None:
-            self.findings.add("C02.rate", cell, cell.text, computed, stated=cell.text, **words)
+            self.findings.add(key, cell, cell.text, computed, stated=cell.text, **words)
             return
         # the stated rate may be rounded to what it shows, and the amounts to 0.01
         tol = half_unit(shown) + (AMOUNT_TOL / B + AMOUNT_TOL * E / (B * B) if B else ZERO)
         if abs(stated - rate) > tol + _TINY:
-            self.findings.add("C02.rate", cell, plain(stated), computed, stated=pct(stated, max(shown, 2)), **words)
+            self.findings.add(key, cell, plain(stated), computed, stated=pct(stated, max(shown, 2)), **words)
 
     def execution_score(self, total: BudgetLine) -> None:
         """C07 (the weight), C10 (blank), C08 (beyond the weight), C03 (not what the rule gives)."""

@@ -2,23 +2,39 @@
 within their weights (C08) and add up to every stated subtotal and total (C09), nothing is left blank (C10), the grade
 matches (C15), a questionnaire tally adds up (C20), and rows the profile scores by rule agree with the data (基础数据,
 C11) and the questionnaire (C19). A budget block above the table is checked like a project form's. Pure: no I/O.
+
+Only what the printed table proves is an error: siblings under one merged weight cell share it (their rows are
+summed against it together); a sum that needs a weight the table does not print is not claimed wrong — C10 reports
+the missing weight and C07 adds one note (info) saying which level cannot be verified. A total or grade stated in a
+cell is checked at that cell; a sentence only where no cell states the same figure.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..excelmath import ZERO, plain
+from ..messages import word
 from ..model import Framework, Node, Questionnaire
 from ..profile import Profile
 from ..rules import RULES
 from ..tree import call_arguments, describe_expression, evaluate_expression
 from ..values import norm_label
 from .budget import check_budget
-from .findings import Findings, Result, fmt, short_name
+from .findings import Findings, Result, Severity, fmt, short_name
 from .registry import checker
 
 TOL = Decimal("0.005")
+
+
+@dataclass
+class _Part:
+    """What a node (or a group of siblings sharing one weight cell) carries toward its parent."""
+
+    weight: Decimal | None  # the weight printed, or what its rows give; None: unknown (a row sharing a weight)
+    score: Decimal
+    missing: list[str] = field(default_factory=list)  # names whose missing weights leave `weight` unproven
 
 
 class _FrameworkCheck:
@@ -27,42 +43,88 @@ class _FrameworkCheck:
         self.findings = Findings(fw.sheet)
         self.values: dict = {}
 
-    def node(self, n: Node) -> tuple[Decimal, Decimal]:
-        """(weight, score) of a subtree as recomputed, with C07–C10 findings on the way."""
+    def node(self, n: Node, shared: bool = False) -> _Part:
+        """A subtree's weight and score as recomputed, with C07–C10 findings on the way. `shared`: the node shares
+        its weight cell with siblings, so its own weight is not compared (`unit` compares the shared one)."""
         add = self.findings.add
         name = short_name(n.name)
-        w = n.weight.number
+        w = None if shared else n.weight.number
         if n.is_leaf and n.deduction:  # a deduction row: blank means nothing deducted
-            return w or ZERO, abs(n.score.number or ZERO)
+            return _Part(w or ZERO, abs(n.score.number or ZERO))
         if n.is_leaf:
             s = n.score.number
-            if w is None:
+            missing = []
+            if w is None and not shared:
                 add("C10.node_weight", n.label, None, None, name=name)
+                missing = [n.name]
+            own = None if shared else (w or ZERO)
             if s is None:
                 add("C10.node_score", n.score if n.score.row is not None else n.label, n.score.text or None, None,
                     name=name)
-                return w or ZERO, ZERO
+                return _Part(own, ZERO, missing)
             if w is not None and s > w:
                 add("C08.leaf_above", n.score, plain(s), plain(w), name=name, stated=fmt(s), computed=fmt(w))
-                return w, w
+                return _Part(w, w)
             if s < 0:
                 add("C08.negative", n.score, plain(s), 0, stated=fmt(s))
-                return w or ZERO, ZERO
-            return w or ZERO, s
+                return _Part(own, ZERO, missing)
+            return _Part(own, s, missing)
         children = n.children
         if self.p.table.is_pick_one(n.name):
             children = _chosen(self.alternatives(n))  # 眉山 专用指标: the alternative filled in counts
-        self.missing_group_weights(children)
-        parts = [self.node(c) for c in children]
-        cw = sum((x for x, _ in parts), ZERO)
-        cs = sum((y for _, y in parts), ZERO)
-        complete = all(c.weight.number is not None or not c.is_leaf for c in children)
-        if w is not None and complete and not n.deduction and abs(cw - w) > TOL:
-            add("C07.children", n.weight, plain(w), plain(cw), name=name, stated=fmt(w), computed=fmt(cw))
+        cw, cs, missing = self.level(children)
+        if w is not None and not n.deduction:
+            if missing:
+                add("C07.unverifiable", n.weight, plain(w), None, severity=Severity.INFO, name=name, stated=fmt(w),
+                    missing=_names(missing))
+            elif abs(cw - w) > TOL:
+                add("C07.children", n.weight, plain(w), plain(cw), name=name, stated=fmt(w), computed=fmt(cw))
         s = n.score.number
         if s is not None and abs(s - cs) > TOL:
             add("C09.subtotal", n.score, plain(s), plain(cs), name=name, stated=fmt(s), computed=fmt(cs))
-        return (w if w is not None else cw), cs
+        return _Part(w, cs) if w is not None else _Part(cw, cs, missing)
+
+    def level(self, siblings: list[Node]) -> tuple[Decimal, Decimal, list[str]]:
+        """(Σ weights, Σ scores, names whose missing weights leave Σ weights unproven) of one level's nodes."""
+        self.missing_group_weights(siblings)
+        prints = any(x.weight.number is not None for x in siblings)
+        weight = score = ZERO
+        missing: list[str] = []
+        for unit in _units(siblings):
+            part = self.unit(unit) if len(unit) > 1 else self.node(unit[0])
+            if len(unit) == 1 and not unit[0].is_leaf and unit[0].weight.number is None and prints:
+                part.missing = [unit[0].name]  # C10 said this group's weight is missing: its rows do not stand in
+            weight += part.weight or ZERO
+            score += part.score
+            missing += part.missing
+        return weight, score, missing
+
+    def unit(self, members: list[Node]) -> _Part:
+        """Siblings under one merged weight cell: the weight covers them together (C07 against all their rows; rows
+        sharing a weight are scored within it together, C08)."""
+        cell = members[0].weight
+        w = cell.number
+        names = "、".join(short_name(m.name, 12) for m in members)
+        parts = [self.node(m, shared=True) for m in members]
+        score = sum((p.score for p in parts), ZERO)
+        if all(m.is_leaf for m in members):
+            if w is not None and score > w:
+                last = max((m for m in members if m.score.row is not None), key=lambda m: m.score.row)
+                self.findings.add("C08.joint_above", last.score, plain(score), plain(w), names=names,
+                                  stated=fmt(score), computed=fmt(w))
+                score = w
+            return _Part(w, score, [] if w is not None else [m.name for m in members])
+        missing = [x for m, p in zip(members, parts) for x in (p.missing or ([m.name] if p.weight is None else []))]
+        if w is None:
+            return _Part(None, score, missing or [m.name for m in members])
+        rows = sum((p.weight or ZERO for p in parts), ZERO)
+        if missing:
+            self.findings.add("C07.unverifiable", cell, plain(w), None, severity=Severity.INFO, name=names,
+                              stated=fmt(w), missing=_names(missing))
+        elif abs(rows - w) > TOL:
+            self.findings.add("C07.joint", cell, plain(w), plain(rows), names=names, stated=fmt(w),
+                              computed=fmt(rows))
+        return _Part(w, score)
 
     def alternatives(self, n: Node) -> list[Node]:
         """The alternatives of a pick-one block. A block whose alternatives are groups in the profile's tree but
@@ -88,29 +150,56 @@ class _FrameworkCheck:
 
     def tree(self) -> None:
         fw, p, add = self.fw, self.p, self.findings.add
-        self.missing_group_weights(fw.roots)
-        weight = score = deducted = ZERO
-        for root in fw.roots:
-            w, s = self.node(root)
-            if root.deduction:  # 扣分项 (10分): at most its weight comes off
-                deducted += min(s, root.weight.number) if root.weight.number is not None else s
-            else:
-                weight, score = weight + w, score + s
+        deducted = ZERO
+        for root in (r for r in fw.roots if r.deduction):  # 扣分项 (10分): at most its weight comes off
+            s = self.node(root).score
+            deducted += min(s, root.weight.number) if root.weight.number is not None else s
+        weight, score, missing = self.level([r for r in fw.roots if not r.deduction])
         total = score - deducted
-        self.values.update(weight_total=plain(weight), score_total=plain(score), deductions=plain(deducted),
-                           total_score=plain(total))
+        # the weights' sum is not stated where a weight it needs is not printed (C07 says which)
+        self.values.update(weight_total=None if missing else plain(weight), score_total=plain(score),
+                           deductions=plain(deducted), total_score=plain(total))
         expected = p.total_weight
-        if fw.roots and abs(weight - expected) > TOL:
-            cell = fw.total_weight if fw.total_weight.row is not None else fw.roots[0].weight
+        cell = fw.total_weight if fw.total_weight.row is not None else fw.roots[0].weight if fw.roots else None
+        if fw.roots and missing:
+            add("C07.roots_unverifiable", cell, None, None, severity=Severity.INFO, missing=_names(missing),
+                computed=fmt(expected))
+        elif fw.roots and abs(weight - expected) > TOL:
             add("C07.roots", cell, plain(weight), plain(expected), stated=fmt(weight), computed=fmt(expected))
+        grade = RULES["grade"].evaluate(total=total, bands=p.grade_bands)
+        self.values["grade"] = grade
+        self.stated(total, grade)
+
+    def stated(self, total: Decimal, grade: str) -> None:
+        """C09 / C15: totals and grades stated in cells (the total row, labelled cells, a ticked row) and in
+        sentences. A sentence is checked where no cell states its figure, or where it says something else."""
+        fw, p, add = self.fw, self.p, self.findings.add
         ts = fw.total_score
         if ts.number is not None and abs(ts.number - total) > TOL:
             add("C09.fw_total", ts, plain(ts.number), plain(total), stated=fmt(ts.number), computed=fmt(total))
-        grade = RULES["grade"].evaluate(total=total, bands=p.grade_bands)
-        self.values["grade"] = grade
         if fw.grade.row is not None and fw.grade.text and fw.grade.text != grade:
             add("C15.grade", fw.grade, fw.grade.text, grade, total=fmt(total), computed=grade, stated=fw.grade.text)
-        for s in fw.summaries:
+        totals = [ts.number] if ts.number is not None else []
+        grades = [fw.grade.text] if fw.grade.row is not None and fw.grade.text else []
+        for s in (x for x in fw.summaries if x.labelled):
+            if s.kind == "total":
+                totals.append(s.value)
+                if abs(s.value - total) > TOL:
+                    add("C09.stated", s.cell, plain(s.value), plain(total), label=s.label, stated=fmt(s.value),
+                        computed=fmt(total))
+            else:
+                grades.append(s.value)
+                if s.value != grade:
+                    add("C15.stated", s.cell, s.value, grade, label=s.label, stated=s.value, computed=grade,
+                        total=fmt(total))
+
+        def said_by_a_cell(s) -> bool:
+            same_total = s.total is None or any(abs(s.total - t) <= TOL for t in totals)
+            if s.kind == "total":
+                return any(abs(s.value - t) <= TOL for t in totals)
+            return s.value in grades and same_total
+
+        for s in (x for x in fw.summaries if not x.labelled and not said_by_a_cell(x)):
             if s.kind == "total" and abs(s.value - total) > TOL:
                 add("C09.summary", s.cell, plain(s.value), plain(total), stated=fmt(s.value), computed=fmt(total))
             if s.kind == "grade" and s.value != grade:
@@ -188,6 +277,25 @@ class _FrameworkCheck:
                                  f"{fmt(v, 2) if isinstance(v, Decimal) else v}" for k, v in inputs.items())
                 self.findings.add("C11.rule", node.score, plain(stated), plain(score), name=name,
                                   rule=RULES[spec.method].title, inputs=shown, computed=fmt(score), stated=fmt(stated))
+
+
+def _units(siblings: list[Node]) -> list[list[Node]]:
+    """Siblings in reading order, those sharing one merged weight cell together."""
+    units: list[list[Node]] = []
+    for n in siblings:
+        head = units[-1][0] if units else None
+        if head is not None and n.weight.row is not None and n.weight.ref == head.weight.ref and not n.deduction:
+            units[-1].append(n)
+        else:
+            units.append([n])
+    return units
+
+
+def _names(names: list[str], shown: int = 3) -> str:
+    """'“过程”“产出”' or '“过程”等 5 项' for a finding's sentence."""
+    if len(names) > shown:
+        return word("names", first=short_name(names[0], 12), count=len(names))
+    return "".join(f"“{short_name(x, 12)}”" for x in names)
 
 
 def _normalised(expr: dict) -> dict:

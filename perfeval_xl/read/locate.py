@@ -93,7 +93,11 @@ def read_budget(grid: Grid, pl: ProfileLabels, form: Form, br: int, bcols: dict[
 
 
 def framework_budget(grid: Grid, profile: Profile, stop: int) -> Form | None:
-    """The budget block above a framework's table (五华: 年初预算数 | 实际到位数 | 实际支出数 | 执行率), if any."""
+    """The funds block above a framework's table (项目资金: 预算数 | 实际到位数 | [到位率 |] 执行数 | 执行率), if any.
+
+    A block that prints 年初预算数 and no other budget column takes it as its 预算数. Rows between the header and the
+    first line the profile names (五华's 项目支出明细内容) are read too, as `detail` lines, so their typed rates are
+    rechecked; they are not summed into the total (the 其中 lines are)."""
     if profile.budget is None:
         return None
     pl = labels_for(profile)
@@ -102,8 +106,30 @@ def framework_budget(grid: Grid, profile: Profile, stop: int) -> Form | None:
         return None
     form = Form(sheet=grid.name, profile_id=profile.id, first_row=0)
     br, bcols = headers[0]
+    if "budget" not in bcols and "initial" in bcols:
+        bcols = {**bcols, "budget": bcols["initial"]}
+        del bcols["initial"]
     read_budget(grid, pl, form, br, bcols, 0, stop)
+    form.budget_headers = {k: grid.label(br, c) for k, c in bcols.items()}
+    if form.budget:
+        _detail_lines(grid, form, br, bcols, min(b.row for b in form.budget))
     return form if form.budget else None
+
+
+def _detail_lines(grid: Grid, form: Form, br: int, bcols: dict[str, int], end: int) -> None:
+    """Rows with amounts between the budget header and the first named line, as `detail` lines."""
+    first_value_col = min(bcols.values())
+    side = {grid.label(br, c) for c in range(first_value_col)}  # '项目资金(万元)' merged down the block's side
+    amounts = [bcols[k] for k in ("budget", "arrived", "executed") if k in bcols]
+    details = []
+    for r in range(br + 1, end):
+        if not any(parse(grid.raw(r, c)).number is not None for c in amounts if not grid.is_follower(r, c)):
+            continue
+        texts = [t for t in row_texts(grid, r, first_value_col) if t not in side]
+        cells = {k: cell_at(grid, r, c) for k, c in bcols.items()}
+        details.append(BudgetLine(key="detail", label=texts[-1] if texts else "", row=r, cells=cells))
+    form.budget.extend(details)
+    form.budget.sort(key=lambda b: (b.key != "total", b.row))
 
 
 def _read_form(grid, profile, pl, start, br, bcols, ir, icols, end) -> Form:

@@ -2,8 +2,10 @@
 
 Weights may be written inside the labels ('A11…(2分)'), in a 分值 column beside each level (五华), or in one
 分值 column for the leaves (眉山). Level cells may be merged over their rows, repeated, or left blank below the
-first row of their group; a score merged over several rows belongs to the first of them. Totals and grades stated
-outside the grid ('综合评分92分，评价等级为“良”') are read too, and a questionnaire tally anywhere in the workbook.
+first row of their group; a score merged over several rows belongs to the first of them. A weight cell merged down
+over several groups (or rows) of one level belongs to all of them together (`Node.shared_weight`: 五华 prints one 40
+for 决策 and 过程). Totals and grades stated outside the grid (`stated`: labelled cells, sentences, a ticked row) are
+read too, and a questionnaire tally anywhere in the workbook.
 """
 
 from __future__ import annotations
@@ -11,21 +13,17 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..model import Cell, Framework, Node, Question, Questionnaire, Summary
+from ..model import Cell, Framework, Node, Question, Questionnaire
 from ..profile import Profile
-from ..values import GRADE_WORDS, norm_label, parse
+from ..values import norm_label, parse
 from .labels import Aliases, cell_at, labels_for
 from .locate import framework_budget
 from .registry import Reader, register
+from .stated import GRADE_LINE, TOTAL_LINE, StatedLabels, sentences, stated_cells
 from .workbook import Grid
 
 _WEIGHT = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
-_TOTAL_LINE = re.compile(r"(?:综合评分|综合得分|评价总分|总体得分|总得分|总分|合计得分|指标得分|自评得分)"
-                         r"[为是:：]?\s*(\d+(?:\.\d+)?)\s*分")
-_GRADE_LINE = re.compile(r"(?:评价等级|评价等次|绩效等级|等级|等次)[为是:：]?\s*[“\"'「]?"
-                         r"(优秀|良好|中等|合格|较差|优|良|中|差)")
 _NOT_APPLICABLE = {"不涉及", "不适用", "无"}
-_TICKS = ("√", "✓", "✔", "☑", "■", "●")
 LEVELS = ("level1", "level2", "level3")
 
 
@@ -83,12 +81,16 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
         leaf_weight = weight_cols[-1]
     deduction = {norm_label(x) for x in profile.table.deduction}
     total_labels = {norm_label(x) for x in profile.total_labels}
+    stated = StatedLabels.of(profile)
     header_texts = {grid.label(r, c) for r in range(max(0, header - 1), header + 1) for c in range(grid.width)}
+    top = max(0, header - 1)
+    right = _last_column(grid, (top, header), min(c for _, c in levels))  # labelled cells right of it are beside
     header_texts |= {"指标", "指标名称"}
     fw = Framework(sheet=grid.name, profile_id=profile.id, header_row=header)
     nodes: dict[tuple[str, ...], Node] = {}
     current: list[str] = [""] * len(levels)
     anchors: list[tuple[int, int] | None] = [None] * len(levels)
+    owners: dict[tuple[int, int], Node] = {}  # a weight cell -> the node it was first read for
     end = grid.height
     for r in range(header + 1, grid.height):
         texts = [grid.label(r, c) for c in range(grid.width) if grid.label(r, c)]
@@ -98,9 +100,10 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
             break
         if texts and all(t in header_texts for t in texts):
             continue  # the second line of a two-line header ('一级' over '指标')
-        if texts and (_TOTAL_LINE.search(texts[0]) or _GRADE_LINE.search(texts[0])):
+        inside = next((grid.label(r, c) for c in range(min(right + 1, grid.width)) if grid.label(r, c)), "")
+        if inside and (TOTAL_LINE.search(inside) or GRADE_LINE.search(inside) or stated.ends_table(inside)):
             end = r
-            break  # a sentence under the table ('综合评分为92分…') ends it
+            break  # a sentence or a labelled total under the table ('综合评分为92分…', '综合评分 | 92') ends it
         path_changed = False
         for i, (key, c) in enumerate(levels):
             raw = grid.raw(r, c)
@@ -128,8 +131,12 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
                     hr, hc = grid.home(r, c)
                     node.weight = Cell(hr, hc, parse(w))
                 if key in level_weight and node.weight.row is None:
-                    wcell = cell_at(grid, r, level_weight[key])
-                    node.weight = wcell if not wcell.blank else node.weight
+                    _column_weight(grid, r, level_weight[key], node, owners)
+        for i, (key, _) in enumerate(levels):  # a group weight written lower down its rows (五华's 9 on a 3rd row)
+            group = nodes.get(tuple(x for x in current[: i + 1] if x)) if current[i] else None
+            if key in level_weight and group is not None and group.weight.row is None \
+                    and grid.home(r, level_weight[key])[0] == r:
+                _column_weight(grid, r, level_weight[key], group, owners)
         path = tuple(x for x in current if x)
         if not path:
             continue
@@ -139,32 +146,48 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
         leaf = nodes[path]
         score = cell_at(grid, r, cols["score"])
         if leaf_weight is not None and leaf.weight.row is None:
-            wcell = cell_at(grid, r, leaf_weight)
-            if not wcell.blank:
-                leaf.weight = wcell
+            _column_weight(grid, r, leaf_weight, leaf, owners)
         if not score.blank and leaf.score.row is None:
             leaf.score = score
         elif not path_changed and score.blank and grid.is_follower(r, cols["score"]):
             continue  # a continuation row of a merged score
     _drop_continuations(fw)
-    fw.grade = _grade_cell(grid, end, {norm_label(x) for x in profile.grade_labels})
-    fw.summaries = _summaries(grid, end, fw)
+    labelled = stated_cells(grid, stated, end, (top, right))
+    said, ticked = sentences(grid, end, {(s.cell.row, s.cell.col) for s in labelled})
+    fw.summaries = labelled + said
+    fw.grade = ticked or Cell()
     return fw
 
 
-def _grade_cell(grid: Grid, start: int, labels: set[str]) -> Cell:
-    """The value written beside a 评价等次 label under the table (a ticked row is read by `_summaries`)."""
-    for r in range(start, grid.height):
-        for c in range(grid.width):
-            if grid.label(r, c) in labels and not grid.is_follower(r, c):
-                home = grid.home(r, c)
-                for cc in range(c + 1, grid.width):
-                    if grid.home(r, cc) == home or grid.raw(r, cc) is None:
-                        continue
-                    value = parse(grid.raw(r, cc))
-                    word = GRADE_WORDS.get(norm_label(value.text))
-                    return Cell(*grid.home(r, cc), parse(word)) if word else Cell()
-    return Cell()
+def _last_column(grid: Grid, rows: tuple[int, int], first: int) -> int:
+    """The table's last column: where the run of header cells from its first column ends (a blank column between the
+    header and a '总分 | 95.5' beside it ends the run). Of the line above the header, only cells that start right of
+    the first column count: a title merged from column A across the page is not the header."""
+    top, header = rows
+
+    def headed(c: int) -> bool:
+        return bool(grid.label(header, c)) or (top < header and bool(grid.label(top, c))
+                                               and grid.home(top, c)[1] > first)
+
+    c = first
+    while c + 1 < grid.width and headed(c + 1):
+        c += 1
+    return c
+
+
+def _column_weight(grid: Grid, r: int, c: int, node: Node, owners: dict[tuple[int, int], Node]) -> None:
+    """A node's weight from column c on row r: the cell there, or — where that cell is merged down from an earlier
+    sibling's row (one 40 for 决策 and 过程) — the weight it shares with that sibling."""
+    home = grid.home(r, c)
+    if home[0] == r:
+        cell = cell_at(grid, r, c)
+        if not cell.blank:
+            node.weight = cell
+            owners.setdefault(home, node)
+        return
+    owner = owners.get(home)
+    if owner is not None and owner is not node and owner.path[:-1] == node.path[:-1]:
+        node.weight, node.shared_weight = owner.weight, True
 
 
 def _new_weight(grid: Grid, r: int, c: int, nodes: dict, path: list[str]) -> bool:
@@ -187,14 +210,14 @@ def _ensure(nodes, fw, path, grid, r, c, text, deduction) -> Node:
 
 
 def _drop_continuations(fw: Framework) -> None:
-    """Leaves that share a merged score with the leaf above them (眉山 履职效能) are one scored unit; rows marked
-    不涉及 with no weight and no score are not indicators (R14: their weight went elsewhere), nor is a group made
-    only of them."""
+    """Leaves that share a merged score (and weight) with the leaf above them (眉山 履职效能) are one scored unit;
+    rows marked 不涉及 with no weight and no score are not indicators (R14: their weight went elsewhere), nor is a
+    group made only of them."""
 
     def keep(children: list[Node]) -> list[Node]:
         kept = []
         for child in children:
-            unscored = child.is_leaf and child.score.row is None and child.weight.row is None
+            unscored = child.is_leaf and child.score.row is None and (child.weight.row is None or child.shared_weight)
             if unscored and (kept or child.not_applicable):
                 continue
             kept.append(child)
@@ -224,33 +247,6 @@ def _total_row(grid: Grid, r: int, cols: dict[str, int], fw: Framework) -> None:
         rest = numbers[:-1]
     if rest:
         fw.total_weight = rest[0]
-
-
-def _summaries(grid: Grid, start: int, fw: Framework) -> list[Summary]:
-    """Totals and grades stated in text below the table, and a ticked 评价等次 row."""
-    out = []
-    for r in range(start, grid.height):
-        seen = set()
-        for c in range(grid.width):
-            v = grid.raw(r, c)
-            if not isinstance(v, str) or grid.is_follower(r, c) or v in seen:
-                continue  # a sentence repeated across the cells of an unmerged row is one sentence
-            seen.add(v)
-            text = norm_label(v)
-            cell = Cell(r, c, parse(v))
-            total = _TOTAL_LINE.search(text)
-            if total:
-                out.append(Summary("total", cell, Decimal(total.group(1))))
-            if m := _GRADE_LINE.search(text):
-                grade = GRADE_WORDS[m.group(1)]
-                out.append(Summary("grade", cell, grade, Decimal(total.group(1)) if total else None))
-            elif any(t in text for t in _TICKS) and fw.grade.row is None:
-                ticks = "".join(_TICKS)
-                # '优☑ 良□' puts the box after its label; '☑优 □良' before it: try label-then-box first
-                m = re.search(f"(优|良|中|差)[{ticks}]", text) or re.search(f"[{ticks}](优|良|中|差)", text)
-                if m:
-                    fw.grade = Cell(r, c, parse(m.group(1)))
-    return out
 
 
 def read_questionnaire(grid: Grid, profile: Profile) -> Questionnaire | None:

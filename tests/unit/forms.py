@@ -12,7 +12,8 @@ an A1 reference):
                      (E..J = 年初/全年/执行/分值/执行率/得分), indicators from row 13 (B..I, direction written in
                      the target: "≥4场"), 总分 below them (G/H). Defaults: a clean 7.29万元 training project.
     framework(...)   a weighted table from hand-made `group` / `leaf` nodes, one row per node from row 4:
-                     name in the column of its depth (A, B, C, D), 分值 in E, 得分 in F.
+                     name in the column of its depth (A, B, C, D), 分值 in E, 得分 in F; a weight of SHARED is
+                     the sibling above's 分值 cell merged down over this node's row.
     from_profile(...)  the same table for a shipped framework profile's whole weight tree, every row at full marks.
     questionnaire(...) a 问卷统计 tally (options A 10 / B 5 / C 0 points) on its own sheet.
 
@@ -34,6 +35,7 @@ from perfeval_xl.tree import names_any
 from perfeval_xl.values import parse
 
 ABSENT = object()  # the form has no such cell at all
+SHARED = object()  # a framework weight cell merged down from the sibling above: one weight for both
 
 SICHUAN = "sichuan.project_selfeval"
 NATIONAL = "national.project_selfeval"
@@ -216,10 +218,10 @@ def budget_lines(p, budget: dict, total_row: int, cols: dict[str, int]) -> list[
     return out
 
 
-# 五华 项目资金（万元）(seed 003): 合计 on row 11, D..G = 年初预算数 / 实际到位数 / 实际支出数 / 执行率; only 区级财政
-# carries amounts.
-WUHUA_BUDGET_COLS = {"initial": 3, "budget": 4, "executed": 5, "rate": 6}
-WUHUA_SPENT = dict(initial="397.80", budget="397.80", executed="293.08", rate="73.68%")
+# 五华 项目资金（万元）(seed 003): 合计 on row 11, D..G = 年初预算数 (its 预算数) / 实际到位数 / 实际支出数 / 执行率,
+# and a 到位率 column H the seed does not print (blank unless a test fills it); only 区级财政 carries amounts.
+WUHUA_BUDGET_COLS = {"budget": 3, "arrived": 4, "executed": 5, "rate": 6, "arrival_rate": 7}
+WUHUA_SPENT = dict(budget="397.80", arrived="397.80", executed="293.08", rate="73.68%")
 
 
 def budget_block(profile_id: str, **total) -> Form:
@@ -307,27 +309,37 @@ def group(name: str, weight, *children: Spec, score=None) -> Spec:
 
 
 def framework(profile_id: str, *roots: Spec, total_weight=ABSENT, total_score=ABSENT, grade=ABSENT,
-              said_total=ABSENT, said_grade=ABSENT, questionnaires=(), data=None, budget: Form | None = None,
-              sheet="评价表") -> Framework:
+              said_total=ABSENT, said_grade=ABSENT, labelled_total=ABSENT, labelled_grade=ABSENT, questionnaires=(),
+              data=None, budget: Form | None = None, sheet="评价表") -> Framework:
     """A framework table, one row per node in reading order. Roots whose names the profile lists as 扣分项 make
-    their rows deductions. Below the table: the 合计 row (total_weight, total_score), a 评价等次 row (grade, as
-    the reader normalises it: 优/良/中/差), and a sentence '综合评分…分，评价等级为…' (said_total, said_grade;
-    said_grade may be (grade, total) for a sentence stating both). `data`: {data item: raw} of 基础数据."""
+    their rows deductions. Below the table: the 合计 row (total_weight, total_score), a ticked 评价等次 row (grade,
+    as the reader normalises it: 优/良/中/差), a sentence '综合评分…分，评价等级为…' (said_total, said_grade;
+    said_grade may be (grade, total) for a sentence stating both), and a labelled row '综合评分 | B | 评价等级 | D'
+    (labelled_total, labelled_grade). `data`: {data item: raw} of 基础数据."""
     p = get_profile(profile_id)
     fw = Framework(sheet=sheet, profile_id=profile_id, questionnaires=list(questionnaires), budget=budget,
                    header_row=FW_FIRST_ROW - 1)
     row = FW_FIRST_ROW
 
-    def build(spec: Spec, parent: tuple[str, ...], depth: int, deduction: bool) -> Node:
+    def build(spec: Spec, parent: tuple[str, ...], depth: int, deduction: bool, above: Node | None) -> Node:
         nonlocal row
         r, row = row, row + 1
+        shared = spec.weight is SHARED
         node = Node(path=parent + (spec.name,), label=cell(r, depth, spec.name),
-                    weight=cell(r, FW_WEIGHT_COL, spec.weight), score=cell(r, FW_SCORE_COL, spec.score),
-                    deduction=deduction, not_applicable=spec.name in ("不涉及", "不适用"))
-        node.children = [build(c, node.path, depth + 1, deduction) for c in spec.children]
+                    weight=above.weight if shared else cell(r, FW_WEIGHT_COL, spec.weight),
+                    score=cell(r, FW_SCORE_COL, spec.score), deduction=deduction,
+                    not_applicable=spec.name in ("不涉及", "不适用"), shared_weight=shared)
+        node.children = build_all(spec.children, node.path, depth + 1, deduction)
         return node
 
-    fw.roots = [build(s, (), 0, names_any(s.name, p.table.deduction)) for s in roots]
+    def build_all(specs, parent, depth, deduction) -> list[Node]:
+        out: list[Node] = []
+        for s in specs:
+            out.append(build(s, parent, depth, deduction if parent else names_any(s.name, p.table.deduction),
+                             out[-1] if out else None))
+        return out
+
+    fw.roots = build_all(roots, (), 0, False)
     total = row
     if total_weight is not ABSENT:
         fw.total_weight = cell(total, FW_WEIGHT_COL, total_weight)
@@ -344,6 +356,11 @@ def framework(profile_id: str, *roots: Spec, total_weight=ABSENT, total_score=AB
         text = f"{said}评价等级为{grade_word}"
         fw.summaries.append(Summary("grade", cell(total + 3, 0, text), grade_word,
                                     None if stated_total is None else Decimal(str(stated_total))))
+    if labelled_total is not ABSENT:
+        fw.summaries.insert(0, Summary("total", cell(total + 4, 1, labelled_total), Decimal(str(labelled_total)),
+                                       label="综合评分"))
+    if labelled_grade is not ABSENT:
+        fw.summaries.insert(0, Summary("grade", cell(total + 4, 3, labelled_grade), labelled_grade, label="评价等级"))
     for i, (name, raw) in enumerate((data or {}).items()):
         fw.data[name] = Cell(i + 1, 1, parse(raw))  # 基础数据 sheet: 数据项 | 数值
     return fw

@@ -94,6 +94,30 @@ def test_a_framework_budget_block_with_the_right_rate_is_silent():
     assert r.values["execution_rate"] == 0.7368
 
 
+def test_a_funds_block_measures_execution_against_the_funds_arrived_and_arrival_against_the_budget():
+    # 预算数 400, 实际到位数 320 (80%), 执行数 288: 执行率 = 288 ÷ 320 = 90% (not 72%)
+    block = budget_block(WUHUA, budget="400", arrived="320", executed="288", rate="90.00%", arrival_rate="80.00%")
+    r = check(from_profile(WUHUA, budget=block))
+    silent(r, "C02")
+    assert (r.values["execution_rate"], r.values["arrival_rate"], r.values["budget_arrived"]) == (0.9, 0.8, 320)
+
+
+def test_a_typed_arrival_rate_the_amounts_do_not_give_is_an_error():
+    block = budget_block(WUHUA, budget="400", arrived="320", executed="288", rate="90.00%", arrival_rate="85.00%")
+    r = check(from_profile(WUHUA, budget=block))
+    assert hits(r, "C02.arrival") == [("C02", E, "H11", 0.85, 0.8)]
+    silent(r, "C02.rate")
+
+
+def test_a_blank_total_line_reports_the_rate_its_lines_give():
+    # 五华 as printed: 合计 left blank, 区级财政 carries 397.80 / 397.80 / 293.08
+    block = budget_block(WUHUA, budget=None, arrived=None, executed=None, rate=None)
+    r = check(from_profile(WUHUA, budget=block))
+    assert (r.values["execution_rate"], r.values["budget_adjusted"], r.values["budget_executed"]) == (0.7368, 397.8,
+                                                                                                    293.08)
+    assert {f.check for f in r.findings} == {"C01"}
+
+
 # --- C03: the execution score -----------------------------------------------------------------------------------------
 def test_an_execution_score_off_the_rule_is_a_warning():
     r = check(sichuan(budget={"total": {"score": "7.2"}}, total_score="97.2"))

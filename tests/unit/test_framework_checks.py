@@ -12,6 +12,7 @@ from expect import checks, hits, silent
 from forms import (
     KUNMING,
     MEISHAN_SPECIAL,
+    SHARED,
     WUHUA,
     check,
     framework,
@@ -57,10 +58,12 @@ def test_a_group_weight_its_rows_do_not_make_is_an_error():
     assert checks(r) == {"C07"}
 
 
-def test_a_row_without_a_weight_is_c10_not_a_group_weight_error():
+def test_a_row_without_a_weight_is_c10_and_leaves_its_group_weight_unverified_not_wrong():
     r = check(small(weights={A12: None}))
-    silent(r, "C07")
+    silent(r, "C07.children")
     assert hits(r, "C10.node_weight") == [("C10", E, "B6", None, None)]
+    assert hits(r, "C07.unverifiable") == [("C07", INFO, "E4", 35, None)]
+    assert "“A12年度工作目标”未标明分值，无法核对" in r.findings[-1].message
 
 
 def test_top_level_weights_that_do_not_make_100_are_an_error_at_the_total_weight():
@@ -81,6 +84,49 @@ def test_two_alternatives_of_a_pick_one_block_filled_in_are_an_error():
                       total_score=130)
     r = check(fw)
     assert hits(r, "C07.children") == [("C07", E, "E19", 30, 60)]  # 专用指标 (30分), row 19
+
+
+def test_top_level_weights_with_one_missing_cannot_be_verified_and_say_which():
+    # the printed 20 + 45 and 'A部门决策' without its weight: no claim that they make 65, not 100
+    r = check(small(weights={"A部门决策": None}))
+    assert hits(r, "C07.roots_unverifiable") == [("C07", INFO, "E12", None, None)]
+    silent(r, "C07.roots")
+    assert "一级指标中“A部门决策”未标明分值" in [f for f in r.findings if f.check == "C07"][0].message
+    assert r.values["weight_total"] is None  # no sum is claimed
+
+
+def test_complete_top_level_weights_are_verified():
+    r = check(small(weights={"B部门管理": 25, B21: 25}))
+    silent(r, "C07.roots_unverifiable")
+    silent(r, "C07.unverifiable")
+
+
+def test_one_weight_merged_over_two_groups_covers_their_rows_together():
+    # 五华: one 40 for 决策 and 过程; here one 55 for A部门决策 (20 + 15) and B部门管理 (20)
+    r = check(framework(KUNMING, group("A部门决策", 55, leaf(A11, 20, 20), leaf(A12, 15, 15)),
+                        group("B部门管理", SHARED, leaf(B21, 20, 18)),
+                        group("C部门绩效", 45, leaf(C31, 25, 25), leaf(C32, 20, 20)), total_weight=100, total_score=98))
+    silent(r, "C07")
+    silent(r, "C10")
+    assert r.findings == []
+    assert r.values["weight_total"] == 100
+
+
+def test_one_weight_merged_over_two_groups_that_their_rows_do_not_make_is_an_error_at_it():
+    r = check(framework(KUNMING, group("A部门决策", 56, leaf(A11, 20, 20), leaf(A12, 15, 15)),
+                        group("B部门管理", SHARED, leaf(B21, 20, 18)),
+                        group("C部门绩效", 45, leaf(C31, 25, 25), leaf(C32, 20, 20)), total_weight=100, total_score=98))
+    assert hits(r, "C07.joint") == [("C07", E, "E4", 56, 55)]
+    assert hits(r, "C07.roots") == [("C07", E, "E12", 101, 100)]
+    silent(r, "C10")
+
+
+def test_one_weight_merged_over_groups_with_a_row_missing_its_weight_cannot_be_verified():
+    r = check(framework(KUNMING, group("A部门决策", 55, leaf(A11, 20, 20), leaf(A12, None, 15)),
+                        group("B部门管理", SHARED, leaf(B21, 20, 18)),
+                        group("C部门绩效", 45, leaf(C31, 25, 25), leaf(C32, 20, 20)), total_weight=100, total_score=98))
+    assert hits(r, "C07.unverifiable") == [("C07", INFO, "E4", 55, None)]
+    silent(r, "C07.joint")
 
 
 # --- C08: 0 ≤ score ≤ weight ------------------------------------------------------------------------------------------
@@ -104,6 +150,24 @@ def test_a_negative_row_score_is_an_error():
 def test_a_row_scored_0_is_not_negative():
     r = check(small(scores={B21: 0}, total_score=80))
     silent(r, "C08")
+    assert r.findings == []
+
+
+def test_rows_sharing_one_weight_are_scored_within_it_together():
+    # one 35 merged over A11 and A12, scored 20 and 16: 36 > 35
+    r = check(framework(KUNMING, group("A部门决策", 35, leaf(A11, 35, 20), leaf(A12, SHARED, 16)),
+                        group("B部门管理", 20, leaf(B21, 20, 18)),
+                        group("C部门绩效", 45, leaf(C31, 25, 25), leaf(C32, 20, 20)), total_weight=100, total_score=98))
+    assert hits(r, "C08.joint_above") == [("C08", E, "F6", 36, 35)]
+    assert r.values["total_score"] == 98
+
+
+def test_rows_sharing_one_weight_within_it_are_silent():
+    r = check(framework(KUNMING, group("A部门决策", 35, leaf(A11, 35, 20), leaf(A12, SHARED, 15)),
+                        group("B部门管理", 20, leaf(B21, 20, 18)),
+                        group("C部门绩效", 45, leaf(C31, 25, 25), leaf(C32, 20, 20)), total_weight=100, total_score=98))
+    silent(r, "C08")
+    silent(r, "C10")
     assert r.findings == []
 
 
@@ -141,6 +205,30 @@ def test_a_total_in_the_text_under_the_table_that_agrees_is_silent():
     assert r.findings == []
 
 
+def test_a_total_in_a_labelled_cell_that_disagrees_is_an_error_at_that_cell():
+    r = check(small(labelled_total=96))
+    assert hits(r, "C09.stated") == [("C09", E, "B16", 96, 98)]
+    assert "“综合评分”填报 96 分" in r.findings[0].message
+
+
+def test_a_total_in_a_labelled_cell_that_agrees_is_silent():
+    r = check(small(labelled_total=98))
+    silent(r, "C09.stated")
+    assert r.findings == []
+
+
+def test_a_sentence_saying_what_a_labelled_cell_says_is_not_reported_again():
+    r = check(small(labelled_total=96, said_total=96))
+    assert hits(r, "C09.stated") == [("C09", E, "B16", 96, 98)]
+    silent(r, "C09.summary")
+
+
+def test_a_sentence_disagreeing_with_a_labelled_cell_is_checked_too():
+    r = check(small(labelled_total=98, said_total=97))
+    assert hits(r, "C09.summary") == [("C09", E, "A14", 97, 98)]
+    silent(r, "C09.stated")
+
+
 def test_deductions_are_subtracted_from_the_total():
     fw = from_profile(MEISHAN_SPECIAL, scores={"绩效管理存在问题": 2}, total_score=98)
     r = check(fw)
@@ -171,7 +259,7 @@ def test_a_group_without_a_weight_among_groups_with_one_is_an_error():
     # 五华 过程: no weight printed while 决策 has its 20
     r = check(small(weights={"A部门决策": None}))
     assert hits(r, "C10.node_weight") == [("C10", E, "A4", None, None)]
-    assert checks(r) == {"C10"}
+    assert {f.check for f in r.findings if f.severity is E} == {"C10"}
 
 
 def test_groups_without_weights_in_a_table_that_prints_none_are_silent():
@@ -241,6 +329,23 @@ def test_a_grade_row_the_total_gives_is_silent():
     r = check(small(scores={B21: 10}, total_score=90, grade="优"))
     silent(r, "C15")
     assert r.findings == []
+
+
+def test_a_grade_in_a_labelled_cell_that_the_total_does_not_give_is_an_error_at_that_cell():
+    r = check(small(labelled_grade="良"))
+    assert hits(r, "C15.stated") == [("C15", E, "D16", "良", "优")]
+    assert checks(r) == {"C15"}
+
+
+def test_a_grade_in_a_labelled_cell_that_the_total_gives_is_silent():
+    r = check(small(labelled_grade="优", said_grade="优"))
+    silent(r, "C15")
+
+
+def test_a_grade_sentence_saying_what_the_labelled_cell_says_is_not_reported_again():
+    r = check(small(labelled_grade="良", said_grade="良"))
+    assert hits(r, "C15.stated") == [("C15", E, "D16", "良", "优")]
+    silent(r, "C15.summary")
 
 
 def test_a_grade_in_the_text_under_the_table_that_disagrees_is_an_error():
