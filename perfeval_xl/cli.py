@@ -131,14 +131,19 @@ def _print_report(report, written) -> None:
                            total=v.get("total_score"), grade=v.get("grade")))
         else:
             rate = v.get("execution_rate")
-            print(cli_text("form_project", rate="" if rate is None else f"{rate * 100:.2f}%",
-                           execution=v.get("execution_score"), indicators=v.get("indicator_score_total"),
-                           total=v.get("total_score"), grade=v.get("grade")))
+            print(cli_text("form_project", rate="—" if rate is None else f"{rate * 100:.2f}%",
+                           execution=_shown(v.get("execution_score")), indicators=v.get("indicator_score_total"),
+                           total=_shown(v.get("total_score")), grade=_shown(v.get("grade"))))
         for f in res.findings:
             print(console_line(f))
     print(cli_text("report_totals", forms=len(report.results), errors=report.errors, warnings=report.warnings))
     if written:
         print(cli_text("annotated_copy", path=written))
+
+
+def _shown(value) -> object:
+    """A recomputed value as the console shows it: '—' where none could be recomputed."""
+    return "—" if value is None else value
 
 
 def cmd_batch(args) -> int:

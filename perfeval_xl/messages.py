@@ -357,3 +357,14 @@ BUTTON: dict[str, str] = {
     "elapsed": "\n用时 {seconds:.1f} 秒。",
     "save_first": "请先保存工作簿，再点击“核查”。",
 }
+
+
+# -- money spent without a budget (C02, C04) ---------------------------------------------------------------------
+MESSAGES.update({
+    "C04.no_budget": "{line}的{budget_name}为 0，{executed_name}却为 {executed}：没有预算的支出算不出执行率（既不是 "
+                     "0%，也不是 100%），执行率得分、总分和评价等次都无法复核。请核实{budget_name}。",
+    "C04.no_budget_blank": "{line}的{budget_name}未填写，{executed_name}却为 {executed}：没有预算数就算不出执行率，执行"
+                           "率得分、总分和评价等次都无法复核。请补填{budget_name}。",
+    "C04.line_no_budget": "{line}的{budget_name}未填写，{executed_name}却为 {executed}，请核实这笔资金的预算。",
+    "C02.no_budget": "{line}的{budget_name}为 0 或未填写，执行率无法计算，表中却填报 {stated}。",
+})

@@ -12,6 +12,7 @@ from ..excelmath import ZERO, decimals_of, excel_round, half_unit, plain
 from ..model import NO_CELL, BudgetLine, Cell, Form
 from ..profile import BudgetSpec, Profile
 from ..rules import RULES
+from ..severity import Severity
 from ..values import amount_in_wan, as_fraction
 from .findings import Findings, fmt, pct, stated_value
 
@@ -30,6 +31,8 @@ class BudgetCheck:
         self.rate: Decimal | None = None  # the total line's execution rate, recomputed
         self.score: Decimal | None = None  # the execution score, recomputed (forms that score execution)
         self.executed: Decimal | None = None  # the total line's 执行数 in 万元
+        self.unbudgeted = False  # the total line spent money without a budget (0 or blank): no rate exists
+        self.no_budget = False  # the total line's budget is 0 or blank: whatever the rule gives, no rate is shown
         self.names = {k: v[0] for k, v in spec.columns.items()}
 
     def amount(self, cell: Cell) -> Decimal | None:
@@ -40,13 +43,15 @@ class BudgetCheck:
         self.sums()
         self.rates()
         total = self.form.budget_total
-        if total is None or self.rate is None:
+        if total is None or (self.rate is None and not self.unbudgeted):
             return
         self.values["budget_initial"] = plain(self.amount(total["initial"]))
         self.values["budget_adjusted"] = plain(self.amount(total["budget"]))
         self.executed = self.amount(total["executed"])
         self.values["budget_executed"] = plain(self.executed)
-        self.values["execution_rate"] = plain(excel_round(self.rate, self.spec.rate_digits))
+        # spending without a budget has no rate: none is shown (never 0.00%)
+        self.values["execution_rate"] = None if self.no_budget else plain(excel_round(self.rate,
+                                                                                   self.spec.rate_digits))
         if self.spec.weight is not None:  # frameworks (五华) score execution inside their tree
             self.execution_score(total)
         self.reasons(total)
@@ -80,10 +85,16 @@ class BudgetCheck:
                                   computed=fmt(s), stated=fmt(stated))
 
     def rates(self) -> None:
-        """C02 for every line with amounts, C04 for spending beyond the budget, C10 for a total without them."""
+        """C02 for every line with amounts, C04 for spending beyond the budget (or without one), C10 for a total
+        without them."""
         rule, digits = RULES["execution_rate"], self.spec.rate_digits
         for b in self.form.budget:
             B, E = self.amount(b["budget"]), self.amount(b["executed"])
+            if E is not None and not B and b.key == "total":
+                self.no_budget = True
+            if E is not None and E > 0 and not B:
+                self.unbudgeted_line(b, B, E)
+                continue
             if B is None or E is None:
                 if b.key == "total" and not self.findings.at("C01", b["budget"].ref, b["executed"].ref):
                     self.findings.add("C10.budget", b["budget"] if B is None else b["executed"], None, None,
@@ -96,6 +107,29 @@ class BudgetCheck:
             if E > B and B > 0:
                 self.findings.add("C04.over", b["executed"], plain(E), plain(B), line=b.label, executed=fmt(E),
                                   budget=fmt(B))
+
+    def unbudgeted_line(self, b: BudgetLine, B: Decimal | None, E: Decimal) -> None:
+        """C04 (and C02): money spent on a line whose budget is 0 or blank. No execution rate exists (it is not
+        0.00%, nor 100%). On the total line that is an error, and a rate stated beside it is one too; below the
+        total, a warning (the total's rate is what is scored)."""
+        words = dict(line=b.label, executed=fmt(E), budget_name=self.names["budget"],
+                     executed_name=self.names["executed"])
+        blank = B is None
+        if b.key != "total":
+            if blank:
+                self.findings.add("C04.line_no_budget", b["executed"], plain(E), None, **words)
+            else:
+                self.findings.add("C04.over", b["executed"], plain(E), plain(B), line=b.label, executed=fmt(E),
+                                  budget=fmt(B))
+            return
+        self.unbudgeted = True
+        self.findings.add("C04.no_budget_blank" if blank else "C04.no_budget", b["executed"], plain(E),
+                          None if blank else plain(B), severity=Severity.ERROR, **words)
+        cell = b["rate"]
+        if not cell.blank:
+            stated, shown = as_fraction(cell.p, near=None)
+            self.findings.add("C02.no_budget", cell, cell.text if stated is None else plain(stated), None,
+                              stated=cell.text if stated is None else pct(stated, max(shown, 2)), **words)
 
     def stated_rate(self, b: BudgetLine, rate: Decimal, B: Decimal, E: Decimal, digits: int) -> None:
         cell = b["rate"]
@@ -115,10 +149,11 @@ class BudgetCheck:
             self.findings.add("C02.rate", cell, plain(stated), computed, stated=pct(stated, max(shown, 2)), **words)
 
     def execution_score(self, total: BudgetLine) -> None:
-        """C07 (the weight), C10 (blank), C08 (beyond the weight), C03 (not what the rule gives)."""
+        """C07 (the weight), C10 (blank), C08 (beyond the weight), C03 (not what the rule gives). Without a rate
+        (spending without a budget) the score cannot be recomputed: C03 is not judged."""
         rule, w, digits = RULES["execution_score"], self.spec.weight, self.spec.score_digits
-        score = rule.evaluate(rate=self.rate, weight=w, digits=digits)
-        self.values["execution_score"] = plain(score)
+        score = None if self.rate is None else rule.evaluate(rate=self.rate, weight=w, digits=digits)
+        self.values["execution_score"] = None if score is None else plain(score)
         self.score = score
         wcell, scell = total["weight"], total["score"]
         if wcell.number is not None and wcell.number != w:
@@ -127,13 +162,16 @@ class BudgetCheck:
         s = scell.number
         if s is None:
             if scell.row is not None:
-                self.findings.add("C10.score", scell, scell.text or None, plain(score), name="预算执行率")
+                self.findings.add("C10.score", scell, scell.text or None, None if score is None else plain(score),
+                                  name="预算执行率")
             return
         precise(self.findings, scell, digits, "预算执行率")
         if s > w or s < 0:
             bound = w if s > w else ZERO
             self.findings.add("C08.above" if s > w else "C08.negative", scell, plain(s), plain(bound), stated=fmt(s),
                               computed=fmt(bound))
+            return
+        if score is None:
             return
         tol = half_unit(digits) + Decimal("1e-9")
         stated_rate, _ = as_fraction(total["rate"].p, near=self.rate)
@@ -149,7 +187,7 @@ class BudgetCheck:
             return
         if reason.text and REASON_HINT_START not in reason.text:
             return
-        if spec.reason_below is not None and self.rate < spec.reason_below:
+        if spec.reason_below is not None and not self.no_budget and self.rate < spec.reason_below:
             self.findings.add("C05.reason", reason, reason.text or None, None, rate=pct(self.rate),
                               threshold=pct(spec.reason_below, 2))
         initial, adjusted = self.amount(total["initial"]), self.amount(total["budget"])
