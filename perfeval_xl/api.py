@@ -10,13 +10,14 @@ from pathlib import Path
 
 from .check import Finding, Result, Severity, check_form
 from .errors import PASS_THROUGH, Refused, refuse
-from .messages import MACRO_MESSAGES
+from .messages import HIDDEN_MESSAGES, MACRO_MESSAGES, SHEET_STATES
 from .profile import Profile, get_profile
-from .read.forms import forms_in
+from .read.forms import forms_in, hidden_forms
 from .read.preflight import MAX_FILE_BYTES, Inspected, too_large_sheets
 from .read.workbook import read_workbook
 
 MACRO_CHECK = "S01"  # the workbook carries macros (reported, never run)
+HIDDEN_CHECK = "S02"  # a hidden sheet holds a form (not checked unless asked for)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Report:
     results: list[Result] = field(default_factory=list)
     refusal: Refused | None = None
     inspected: Inspected | None = field(default=None, repr=False)  # the pre-flight's findings (not serialised)
+    hidden: dict[str, str] = field(default_factory=dict)  # hidden sheet name -> 'hidden' or 'veryHidden'
 
     @property
     def errors(self) -> int:
@@ -61,6 +63,7 @@ class Report:
             "forms": [
                 {
                     "sheet": r.form.sheet,
+                    "hidden": self.hidden.get(r.form.sheet),  # None, or how the sheet is hidden (--include-hidden)
                     "profile": r.profile.id,
                     "values": r.values,
                     "findings": [f.as_dict() for f in r.findings],
@@ -91,8 +94,11 @@ def debug_trace() -> None:
         traceback.print_exc()
 
 
-def check_file(path: str | Path, profile: Profile | str | None = None, *, password: str | None = None) -> Report:
-    """Read every form in the workbook and check it; a file that cannot be checked comes back refused.
+def check_file(path: str | Path, profile: Profile | str | None = None, *, password: str | None = None,
+               include_hidden: bool = False) -> Report:
+    """Read every form in the workbook and check it; a file that cannot be checked comes back refused. Forms on
+    hidden sheets are checked only with `include_hidden`; otherwise each hidden sheet holding one is named in a
+    note (S02).
 
     Never raises for anything in the file: whatever goes wrong becomes a refusal (a bug in the checker included:
     code "internal_error"), so every front end can rely on exit codes 0, 1 and 3."""
@@ -103,12 +109,18 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
     try:
         inspected, grids = read_workbook(path, password)
         report.inspected = inspected
-        forms = forms_in(grids, profile)
+        report.hidden = {g.name: g.hidden for g in grids if g.hidden}
+        forms = forms_in(grids, profile, include_hidden=include_hidden)
+        left_out = [] if include_hidden else hidden_forms(grids, profile)
         if not forms and inspected.oversized:
             raise too_large_sheets(inspected.oversized)
+        if not forms and left_out:
+            raise refuse("no_form", "hidden", sheets="、".join(f"“{g.name}”" for g in left_out),
+                         sheets_en=", ".join(f"'{g.name}'" for g in left_out))
         if not forms:
             raise refuse("no_form")
         report.results = [check_form(form, form_profile) for form, form_profile in forms]
+        report.results[0].findings.extend(hidden_finding(g) for g in left_out)
         if inspected.macros:
             report.results[0].findings.insert(0, macro_finding(inspected, report.results[0].form.sheet))
     except Refused as r:
@@ -138,6 +150,12 @@ def macro_finding(inspected: Inspected, sheet: str) -> Finding:
         key, severity = "ods_template", Severity.INFO
     return Finding(MACRO_CHECK, severity, sheet, None, ", ".join(inspected.macro_parts) or None, None,
                    MACRO_MESSAGES[key])
+
+
+def hidden_finding(grid) -> Finding:
+    """S02: a hidden sheet holds a form, which was not checked (a note on that sheet, no cell)."""
+    return Finding(HIDDEN_CHECK, Severity.INFO, grid.name, None, None, None,
+                   HIDDEN_MESSAGES["sheet"].format(sheet=grid.name, state=SHEET_STATES[grid.hidden]))
 
 
 def annotated_path(path: Path, report: Report | None = None) -> Path:

@@ -1,7 +1,8 @@
 """perfeval — 预算绩效自评表工具 / budget-performance self-evaluation forms.
 
-  perfeval check FILE [-o OUT] [--json] [--profile ID] [--password PW]
+  perfeval check FILE [-o OUT] [--json] [--profile ID] [--password PW] [--include-hidden]
   perfeval batch PATH... -o 汇总.xlsx [--annotated DIR] [--jobs N] [--json] [--profile ID] [--password PW]
+                 [--include-hidden]
   perfeval template PROFILE [-o FILE] [--year YYYY]
   perfeval profiles [validate FILE]
   perfeval demo [-o DIR]
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 
 from .errors import ProfileError, Refused, UsageError
-from .messages import cli_text
+from .messages import SHEET_STATES, cli_text
 from .present import console_line
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help=cli_text("help.json"))
     c.add_argument("--profile", help=cli_text("help.profile"))
     c.add_argument("--password", metavar="PW", help=cli_text("help.password"))
+    c.add_argument("--include-hidden", action="store_true", help=cli_text("help.include_hidden"))
     b = sub.add_parser("batch", help=cli_text("help.batch"), description=cli_text("help.batch_description"))
     b.add_argument("paths", nargs="+", metavar="PATH")
     b.add_argument("-o", "--output", help=cli_text("help.summary"))
@@ -47,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help=cli_text("help.json"))
     b.add_argument("--profile", help=cli_text("help.profile"))
     b.add_argument("--password", metavar="PW", help=cli_text("help.batch_password"))
+    b.add_argument("--include-hidden", action="store_true", help=cli_text("help.include_hidden"))
     t = sub.add_parser("template", help=cli_text("help.template"), description=cli_text("help.template_description"))
     t.add_argument("profile", nargs="?")
     t.add_argument("-o", "--output")
@@ -93,7 +96,7 @@ def cmd_check(args) -> int:
     given = Path(args.output) if args.output else None
     if given is not None and src.exists() and given.resolve() == src.resolve():
         raise UsageError(cli_text("copy_over_input"))
-    report = check_file(src, profile, password=args.password)
+    report = check_file(src, profile, password=args.password, include_hidden=args.include_hidden)
     written = None
     want_copy = given is not None or not args.json
     if report.refusal is None and want_copy:
@@ -125,7 +128,9 @@ def _print_report(report, written) -> None:
     print(cli_text("file", path=report.path))
     for res in report.results:
         v = res.values
-        print(f"\n[{res.form.sheet}] {v.get('project') or res.profile.name}  ({res.profile.id})")
+        state = report.hidden.get(res.form.sheet)
+        shown = f"{res.form.sheet}（{SHEET_STATES[state]}）" if state else res.form.sheet
+        print(f"\n[{shown}] {v.get('project') or res.profile.name}  ({res.profile.id})")
         if res.profile.kind == "framework":
             print(cli_text("form_framework", weight=v.get("weight_total"), deductions=v.get("deductions"),
                            total=v.get("total_score"), grade=v.get("grade")))
@@ -161,7 +166,8 @@ def cmd_batch(args) -> int:
         raise UsageError(cli_text("summary_over_input"))
     profile = _profile_arg(args.profile)
     doc = run_batch(args.paths, args.output, annotated_dir=args.annotated, jobs=args.jobs or os.cpu_count() or 1,
-                    profile=args.profile if profile else None, progress=True, password=args.password)
+                    profile=args.profile if profile else None, progress=True, password=args.password,
+                    include_hidden=args.include_hidden)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:

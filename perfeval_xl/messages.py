@@ -368,3 +368,19 @@ MESSAGES.update({
     "C04.line_no_budget": "{line}的{budget_name}未填写，{executed_name}却为 {executed}，请核实这笔资金的预算。",
     "C02.no_budget": "{line}的{budget_name}为 0 或未填写，执行率无法计算，表中却填报 {stated}。",
 })
+
+
+# -- hidden sheets (S02) -----------------------------------------------------------------------------------------
+CHECKS["S02"] = CheckInfo("隐藏工作表", I)
+SHEET_STATES = {"hidden": "隐藏", "veryHidden": "深度隐藏（只能用 VBA 取消隐藏）"}
+HIDDEN_MESSAGES = {
+    "sheet": "工作表“{sheet}”是{state}的工作表，其中有一张自评表，未核查（只核查看得见的工作表）。如果它才是要报送的"
+             "表，请取消隐藏后重新提交，或用 --include-hidden 一并核查。",
+}
+REFUSALS["no_form.hidden"] = (
+    "文件中看得见的工作表里没有绩效自评表；隐藏的工作表 {sheets} 中有自评表，未核查。如果它才是要报送的表，请取消隐藏"
+    "后重新提交，或用 --include-hidden 一并核查。",
+    "no self-evaluation form on a visible sheet; the hidden sheet(s) {sheets_en} hold one, not checked. Unhide it and "
+    "send it again, or check it with --include-hidden")
+CLI["help.include_hidden"] = ("也核查隐藏工作表上的表（在 JSON 和汇总中注明“隐藏”）/ also check forms on hidden sheets "
+                              "(marked as hidden in the JSON and the summary)")

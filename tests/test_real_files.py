@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import zipfile
 
 import pytest
@@ -100,3 +101,65 @@ def test_shared_strings_and_styles_elsewhere_are_read_with_their_values_and_date
                    "xl/strings/st1.xml": member(data, "xl/styles.xml")})
     [grid] = open_workbook(_write(tmp_path, "moved.xlsx", moved))
     assert (grid.raw(0, 0), grid.raw(1, 1), grid.raw(2, 2)) == ("项目名称", 142.88, datetime.date(2023, 12, 31))
+
+
+# -- hidden sheets -------------------------------------------------------------------------------------------------
+ALL = GOOD.parent.parent / "meishan_2023_all.xlsx"  # 封面, 填报说明, 自评表1 … 自评表12
+
+
+def _hiding(states: dict[str, str]) -> bytes:
+    """meishan_2023_all with the named sheets hidden ('hidden' or 'veryHidden')."""
+    data = ALL.read_bytes()
+    wb = member(data, "xl/workbook.xml").decode()
+    for name, state in states.items():
+        wb = re.sub(f'(name="{name}" [^>]*?state=")visible"', rf'\g<1>{state}"', wb)
+    return rezip(data, {"xl/workbook.xml": wb.encode()})
+
+
+def test_forms_on_hidden_sheets_are_not_checked_but_each_is_named_in_a_note(tmp_path):
+    src = _write(tmp_path, "drafts.xlsx", _hiding({"自评表2": "hidden", "自评表3": "veryHidden"}))
+    report = check_file(src)
+    sheets = [r.form.sheet for r in report.results]
+    assert len(sheets) == 10 and "自评表2" not in sheets and "自评表3" not in sheets
+    notes = [f for f in report.findings if f.check == "S02"]
+    assert [(f.severity, f.sheet, f.cell) for f in notes] == [("info", "自评表2", None), ("info", "自评表3", None)]
+    assert notes[0].message == ("工作表“自评表2”是隐藏的工作表，其中有一张自评表，未核查（只核查看得见的工作表）。如果它才是"
+                                "要报送的表，请取消隐藏后重新提交，或用 --include-hidden 一并核查。")
+    assert "深度隐藏（只能用 VBA 取消隐藏）" in notes[1].message
+    assert report.hidden == {"自评表2": "hidden", "自评表3": "veryHidden"}
+    assert all(f["hidden"] is None for f in report.as_dict()["forms"])
+
+
+def test_a_hidden_sheet_without_a_form_is_not_mentioned(tmp_path):
+    src = _write(tmp_path, "cover.xlsx", _hiding({"填报说明": "hidden"}))
+    report = check_file(src)
+    assert len(report.results) == 12 and not [f for f in report.findings if f.check == "S02"]
+
+
+def test_include_hidden_checks_them_and_marks_them_hidden(tmp_path):
+    src = _write(tmp_path, "drafts.xlsx", _hiding({"自评表2": "hidden", "自评表3": "veryHidden"}))
+    report = check_file(src, include_hidden=True)
+    forms = {f["sheet"]: f["hidden"] for f in report.as_dict()["forms"]}
+    assert len(forms) == 12 and (forms["自评表1"], forms["自评表2"], forms["自评表3"]) == (None, "hidden", "veryHidden")
+    assert not [f for f in report.findings if f.check == "S02"]
+
+
+def test_a_workbook_whose_only_forms_are_hidden_is_refused_naming_them(tmp_path):
+    src = _write(tmp_path, "drafts.xlsx", _hiding({f"自评表{n}": "hidden" for n in range(1, 13)}))
+    report = check_file(src)
+    assert report.refusal.code == "no_form"
+    assert report.refusal.zh.startswith("文件中看得见的工作表里没有绩效自评表；隐藏的工作表 “自评表1”、“自评表2”")
+    assert len(check_file(src, include_hidden=True).results) == 12
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("kind", ["xls", "ods"])
+def test_hidden_sheets_of_xls_and_ods_workbooks_are_left_out_too(kind, tmp_path):
+    from perfeval_xl.lo import convert
+
+    src = _write(tmp_path, "drafts.xlsx", _hiding({"自评表2": "hidden", "自评表3": "veryHidden"}))
+    [out] = convert([src], tmp_path / "out", to=kind)
+    report = check_file(out)
+    assert report.inspected.kind == kind and len(report.results) == 10
+    assert report.hidden == {"自评表2": "hidden", "自评表3": "hidden"}  # LibreOffice writes very hidden as hidden
+    assert [f.sheet for f in report.findings if f.check == "S02"] == ["自评表2", "自评表3"]

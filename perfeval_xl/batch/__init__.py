@@ -22,9 +22,11 @@ from .workers import check_all, load_profile, refused_result
 
 
 def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_dir: str | Path | None = None,
-              jobs: int = 1, profile: str | None = None, progress: bool = False, password: str | None = None) -> dict:
+              jobs: int = 1, profile: str | None = None, progress: bool = False, password: str | None = None,
+              include_hidden: bool = False) -> dict:
     """Check everything under `paths`; write the summary workbook to `output` (when given) and return the JSON
-    document {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches"}."""
+    document {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches"}. Forms on hidden sheets
+    are checked only with `include_hidden`."""
     output = Path(output) if output else None
     annotated_dir = Path(annotated_dir) if annotated_dir else None
     if profile:
@@ -37,7 +39,7 @@ def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_d
     try:
         items = collect(paths, workdir, [x for x in (output, annotated_dir) if x is not None])
         todo = [i for i in items if i.refusal is None]
-        jobs_list = [{"path": str(i.path), "profile": profile, "password": password,
+        jobs_list = [{"path": str(i.path), "profile": profile, "password": password, "include_hidden": include_hidden,
                       "annotated": str(annotated_dir / i.rel) if annotated_dir else None} for i in todo]
         bar = Progress(len(items), enabled=progress)
         bar.tick(len(items) - len(todo))  # refused while unpacking

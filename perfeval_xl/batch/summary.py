@@ -13,6 +13,7 @@ from numbers import Real
 from pathlib import Path
 
 from ..excelmath import fits_a_cell
+from ..messages import SHEET_STATES
 from ..present import FILL_RGB, FONT_RGB, HEADER_FILL_RGB, WHOLE_SHEET, check_title, hex_colour
 from ..severity import Severity
 from ..values import norm_label
@@ -23,7 +24,7 @@ _CODE = re.compile(r"^\s*([0-9A-Za-z]{12,})(?=[\s\-—－_:：、.]|$)")  # 5114
 
 SUMMARY_COLUMNS = ("单位", "主管部门", "项目", "预算数", "执行数", "执行率", "自评得分", "复核得分", "等次", "错误数",
                    "警告数",
-                   "文件", "工作表", "发件人", "日期", "配置")
+                   "文件", "工作表", "发件人", "日期", "配置", "隐藏")
 FINDING_COLUMNS = ("文件", "工作表", "单元格", "检查项", "检查内容", "严重程度", "填报值", "复核值", "说明", "单位",
                    "项目")
 REFUSED_COLUMNS = ("文件", "代码", "原因", "Reason", "发件人", "日期")
@@ -49,7 +50,7 @@ def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
                          "等次": v.get("grade"), "错误数": _count(fs, Severity.ERROR),
                          "警告数": _count(fs, Severity.WARNING), "文件": item.display,
                          "工作表": form["sheet"], "发件人": item.sender, "日期": item.date, "配置": form["profile"],
-                         "_stated_rate": facts["stated_rate"]})
+                         "隐藏": _hidden_word(form.get("hidden")), "_stated_rate": facts["stated_rate"]})
             for f in fs:
                 link = (annotated, f["sheet"], (f["cell"] or "A1").split(":")[0]) if annotated else None
                 findings.append(((item.display, f["sheet"], f["cell"] or WHOLE_SHEET, f["check"],
@@ -60,6 +61,11 @@ def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
            "errors": sum(r["错误数"] for r in rows), "warnings": sum(r["警告数"] for r in rows),
            "reports": reports, "mismatches": mismatches}
     return doc, {"rows": rows, "findings": findings, "refused": refused, "mismatches": mismatches}
+
+
+def _hidden_word(state: str | None) -> str | None:
+    """'隐藏' / '深度隐藏' for a form on a hidden sheet (checked with --include-hidden); None for a visible one."""
+    return SHEET_STATES[state].split("（")[0] if state else None
 
 
 def _count(findings: list[dict], severity: Severity) -> int:
@@ -213,8 +219,8 @@ def _fill(book, tables: dict, base: Path) -> None:
     w = _Writer(book, base)
     T, A, R, S, I = "text", "amount", "rate", "score", "int"  # noqa: E741 - the kinds by initial
     summary = pd.DataFrame(tables["rows"], columns=[*SUMMARY_COLUMNS, "_stated_rate"])
-    widths = (24, 24, 40, 12, 12, 9, 9, 9, 6, 7, 7, 40, 18, 24, 17, 26)
-    kinds = (T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T)
+    widths = (24, 24, 40, 12, 12, 9, 9, 9, 6, 7, 7, 40, 18, 24, 17, 26, 9)
+    kinds = (T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T, T)
     w.table("汇总", list(zip(SUMMARY_COLUMNS, widths, kinds)),
             summary[list(SUMMARY_COLUMNS)].itertuples(index=False, name=None), alert={9: w.red, 10: w.amber})
 

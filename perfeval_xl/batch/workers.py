@@ -101,7 +101,8 @@ def check_one(job: dict) -> dict:
 
 def _check_one(path: Path, job: dict) -> dict:
     try:
-        report = check_file(path, load_profile(job.get("profile")), password=job.get("password"))
+        report = check_file(path, load_profile(job.get("profile")), password=job.get("password"),
+                            include_hidden=bool(job.get("include_hidden")))
         out = {"report": report.as_dict(), "facts": [_facts(r) for r in report.results], "annotated": None,
                "annotate_error": None, "refusal": None}
         if report.refusal is not None:

@@ -62,7 +62,7 @@ def read_as(monkeypatch):
 
     def check_with(macros, *parts):
         monkeypatch.setattr(api, "read_workbook", lambda path, password=None: (inspected(macros, *parts), []))
-        monkeypatch.setattr(api, "forms_in", lambda grids, profile=None: [(sichuan(), get_profile(SICHUAN))])
+        monkeypatch.setattr(api, "forms_in", lambda grids, profile=None, **kw: [(sichuan(), get_profile(SICHUAN))])
         return api.check_file("自评表.xlsm")
 
     return check_with
