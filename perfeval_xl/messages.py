@@ -384,3 +384,20 @@ REFUSALS["no_form.hidden"] = (
     "send it again, or check it with --include-hidden")
 CLI["help.include_hidden"] = ("也核查隐藏工作表上的表（在 JSON 和汇总中注明“隐藏”）/ also check forms on hidden sheets "
                               "(marked as hidden in the JSON and the summary)")
+
+
+# -- why an annotated copy could not be written (the check itself stands) --------------------------------------
+COPY_REFUSALS: dict[str, tuple[str, str]] = {
+    "strict": ("这个工作簿是“Strict Open XML 电子表格”格式，本工具不能为它写出核查副本（核查结果不受影响）。请在 "
+               "Excel 中打开，“另存为”并把保存类型选为“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”），再"
+               "核查一次即可得到副本。",
+               "the workbook is in Strict Open XML format, for which no annotated copy can be written (the check "
+               "stands); open it in Excel and Save As 'Excel Workbook (*.xlsx)', not 'Strict Open XML Spreadsheet', "
+               "then check it again"),
+    "format": ("{kind} 文件不能直接标注（核查结果不受影响）；请另存为 .xlsx 后再核查，即可得到核查副本。",
+               "{kind} files cannot be annotated (the check stands); save as .xlsx to get an annotated copy"),
+    "damaged": ("工作簿的压缩包结构本工具无法改写（{why}），未写出核查副本（核查结果不受影响）。请在 Excel/WPS 中另存"
+                "为 .xlsx 后再核查。",
+                "the workbook's package cannot be rewritten ({why}); no annotated copy (the check stands). Save it "
+                "again as .xlsx and check it again"),
+}
