@@ -173,6 +173,11 @@ def cmd_batch(args) -> int:
     else:
         print(cli_text("batch_totals", files=doc["files"], forms=doc["forms"], refused=doc["refused"],
                        errors=doc["errors"], warnings=doc["warnings"], mismatches=len(doc["mismatches"])))
+        if doc["skipped"]:
+            print(cli_text("batch_skipped", n=len(doc["skipped"])))
+        failed = sum(1 for r in doc["reports"] if r.get("annotate_error"))
+        if failed:
+            print(cli_text("batch_copy_failed", n=failed))
         if args.output:
             print(cli_text("batch_summary", path=args.output))
     if doc["files"] == 0:

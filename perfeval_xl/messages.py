@@ -401,3 +401,18 @@ COPY_REFUSALS: dict[str, tuple[str, str]] = {
                 "the workbook's package cannot be rewritten ({why}); no annotated copy (the check stands). Save it "
                 "again as .xlsx and check it again"),
 }
+
+
+# -- files a batch finds but does not check (perfeval batch: 未核查文件) ----------------------------------------
+SKIP_REASONS: dict[str, tuple[str, str]] = {
+    "annotated_copy": ("在本次批量核查写出核查副本的文件夹（--annotated）中，是本工具自己写的副本，不作为报送文件核查",
+                       "in this batch's --annotated folder: a copy this tool writes, not a file that was sent"),
+    "summary": ("本次批量核查的汇总表（-o），不作为报送文件核查", "this batch's own summary workbook (-o)"),
+    "lock_file": ("Excel 打开工作簿时生成的临时锁定文件（~$ 开头），不是工作簿",
+                  "a lock file Excel keeps while a workbook is open (~$…), not a workbook"),
+    "not_workbook": ("不是 Excel 工作簿（按扩展名），未核查；如果它其实是自评表，请另存为 .xlsx 后再提交",
+                     "not an Excel workbook (by its extension), not checked; if it is a form, save it as .xlsx"),
+}
+CLI["batch_skipped"] = "另有 {n} 个文件未核查，原因见汇总表“未核查文件” / {n} more file(s) not checked, listed with why"
+CLI["batch_copy_failed"] = ("{n} 个文件的核查副本未写出，原因见汇总表“副本未写出” / no annotated copy for {n} file(s), "
+                            "listed with why")

@@ -163,3 +163,144 @@ def test_hidden_sheets_of_xls_and_ods_workbooks_are_left_out_too(kind, tmp_path)
     assert report.inspected.kind == kind and len(report.results) == 10
     assert report.hidden == {"自评表2": "hidden", "自评表3": "hidden"}  # LibreOffice writes very hidden as hidden
     assert [f.sheet for f in report.findings if f.check == "S02"] == ["自评表2", "自评表3"]
+
+
+# -- the reviewer loop: a copy a unit fixed and sent back ---------------------------------------------------------
+RED, AMBER, GREEN = "FFFFC7CE", "FFFFEB9C", "FFC6EFCE"
+FORM = "项目支出绩效自评表"
+
+
+@pytest.fixture(scope="module")
+def first_round(tmp_path_factory):
+    """A form whose 执行率 F10 is wrong (C02) and which carries the unit's own note on F10 and on E10, checked and
+    annotated: (source, report, annotated copy)."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from sample_data import build
+    from sample_data.seed004 import FORMS
+
+    folder = tmp_path_factory.mktemp("loop")
+    src = build.build_workbook(folder / "planted.xlsx", [f for f in FORMS if f["slug"] == "04_window_outsourcing"],
+                               overrides={("budget", 0, "rate"): "73.38%"})
+    wb = openpyxl.load_workbook(src)
+    wb[FORM]["F10"].comment = Comment("单位说明：执行率按财政口径", "张会计")
+    wb[FORM]["E10"].comment = Comment("单位说明：含结转", "张会计")
+    wb.save(src)
+    report = check_file(src)
+    copy = write_annotated(report, folder / "planted_核查.xlsx")
+    return src, report, copy
+
+
+def _returned(copy, dst, *, fix=True, keep_results=True):
+    """What a unit sends back: the annotated copy opened and saved again (styles renumbered, inline strings made
+    shared), F10 corrected, a note and a colour of their own added; optionally without our 核查结果 sheet."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    wb = openpyxl.load_workbook(copy)
+    ws = wb[FORM]
+    if fix:
+        ws["F10"] = "71.38%"
+    ws["G10"].comment = Comment("单位备注：已按意见修改", "张会计")
+    ws["C11"].fill = PatternFill("solid", fgColor=GREEN)
+    if not keep_results:
+        del wb["核查结果"]
+    wb.save(dst)
+    return dst
+
+
+def _fill(ws, ref):
+    fill = ws[ref].fill
+    return fill.fgColor.rgb if fill.fill_type == "solid" else None
+
+
+def test_the_first_copy_marks_the_error_and_remembers_how_the_cells_were(first_round):
+    import openpyxl
+
+    _, report, copy = first_round
+    assert [(f.check, f.cell) for f in report.findings if f.severity == "error"] == [("C02", "F10")]
+    wb = openpyxl.load_workbook(copy)
+    ws, res = wb[FORM], wb["核查结果"]
+    assert _fill(ws, "F10") == RED and "【核查】" in ws["F10"].comment.text
+    assert (res["E3"].value, res["I3"].value, res["J3"].value) == ("F10", "无", "追加")
+
+
+@pytest.mark.parametrize("keep_results", [True, False])
+def test_a_returned_copy_is_checked_and_its_old_marks_are_taken_back(first_round, tmp_path, keep_results):
+    import openpyxl
+
+    _, first, copy = first_round
+    back = _returned(copy, tmp_path / "planted_核查.xlsx", keep_results=keep_results)
+    report = check_file(back)
+    assert report.refusal is None and report.errors == 0
+    assert [(f.check, f.cell) for f in report.findings] == [(f.check, f.cell) for f in first.findings
+                                                             if f.severity != "error"]
+    again = write_annotated(report, tmp_path / "again.xlsx")
+    wb = openpyxl.load_workbook(again)
+    ws = wb[FORM]
+    assert _fill(ws, "F10") is None  # corrected: the red is gone ...
+    assert ws["F10"].comment.text == "单位说明：执行率按财政口径"  # ... and so is our block, the unit's note stays
+    assert ws["E10"].comment.text == "单位说明：含结转"
+    assert ws["G10"].comment.text == "单位备注：已按意见修改" and _fill(ws, "C11") == GREEN  # theirs, kept
+    for f in report.findings:  # what is still wrong is marked once, with one note of ours
+        if f.cell:
+            assert _fill(ws, f.cell) == AMBER and ws[f.cell].comment.text.count(f"[{f.check}]") == 1
+    assert [s for s in wb.sheetnames if "核查" in s] == ["核查结果"]
+    res = wb["核查结果"]
+    assert res["A1"].value == "文件：planted_核查.xlsx　错误 0 项，警告 6 项" and res.max_row == 8
+
+
+def test_a_cell_the_unit_recoloured_keeps_their_colour(first_round, tmp_path):
+    import openpyxl
+    from openpyxl.styles import PatternFill
+
+    _, _, copy = first_round
+    wb = openpyxl.load_workbook(copy)
+    wb[FORM]["F10"] = "71.38%"
+    wb[FORM]["F10"].fill = PatternFill("solid", fgColor=GREEN)  # "done", in the unit's own colour
+    wb.save(tmp_path / "back.xlsx")
+    again = write_annotated(check_file(tmp_path / "back.xlsx"), tmp_path / "again.xlsx")
+    assert _fill(openpyxl.load_workbook(again)[FORM], "F10") == GREEN
+
+
+def test_a_returned_copy_still_wrong_is_marked_again_over_its_own_fill(first_round, tmp_path):
+    import openpyxl
+
+    _, _, copy = first_round
+    back = _returned(copy, tmp_path / "back.xlsx", fix=False)
+    report = check_file(back)
+    assert [(f.check, f.cell) for f in report.findings if f.severity == "error"] == [("C02", "F10")]
+    again = write_annotated(report, tmp_path / "again.xlsx")
+    wb = openpyxl.load_workbook(again)
+    f10 = wb[FORM]["F10"].comment.text
+    assert _fill(wb[FORM], "F10") == RED and f10.count("【核查】") == 1 and f10.count("[C02]") == 1
+    assert wb["核查结果"]["I3"].value == "无"  # the cell's own fill, not the red of the first round
+
+
+def test_a_returned_copy_not_saved_again_loses_its_marks_too(first_round, tmp_path):
+    import openpyxl
+
+    _, _, copy = first_round
+    sheet = next(n for n in zipfile.ZipFile(copy).namelist() if n.startswith("xl/worksheets/sheet"))
+    xml = member(copy.read_bytes(), sheet)
+    back = _write(tmp_path, "back.xlsx", rezip(copy.read_bytes(), {sheet: xml.replace(b"73.38%", b"71.38%")}))
+    again = write_annotated(check_file(back), tmp_path / "again.xlsx")
+    ws = openpyxl.load_workbook(again)[FORM]
+    assert _fill(ws, "F10") is None and ws["F10"].comment.text == "单位说明：执行率按财政口径"
+
+
+def test_a_copy_whose_every_mark_was_ours_comes_back_without_notes_fills_or_their_parts(tmp_path):
+    import openpyxl
+
+    first = write_annotated(check_file(GOOD), tmp_path / "first.xlsx")  # six warnings: six notes and fills of ours
+    from perfeval_xl.write.annotate import annotate
+
+    annotate(first, tmp_path / "clean.xlsx", [])  # as if all were put right
+    wb = openpyxl.load_workbook(tmp_path / "clean.xlsx")
+    ws = wb[FORM]
+    assert not [c.coordinate for row in ws.iter_rows() for c in row if c.comment or c.fill.fill_type]
+    names = zipfile.ZipFile(tmp_path / "clean.xlsx").namelist()
+    assert not [n for n in names if "comments" in n or n.endswith(".vml")]
+    assert b"legacyDrawing" not in member((tmp_path / "clean.xlsx").read_bytes(), "xl/worksheets/sheet1.xml")
+    assert wb.sheetnames == [FORM, "核查结果"] and wb["核查结果"]["A1"].value == "文件：first.xlsx　未发现问题"

@@ -603,20 +603,13 @@ class Comments:
         body = comment.find(q("text"))
         if body is None:
             body = etree.SubElement(comment, q("text"))
-        runs = body.findall(q("r"))
-        for i, r in enumerate(runs):
-            t = r.find(q("t"))
-            if t is not None and (t.text or "").lstrip("\n").startswith(self.mark):
-                for old in runs[i:]:
-                    body.remove(old)
-                runs = runs[:i]
-                break
+        self._cut_block(body)
         plain = body.find(q("t"))
         if plain is not None:  # plain text: make it a run, so the note is runs only
             wrapper = etree.Element(q("r"))
             plain.addprevious(wrapper)
             wrapper.append(plain)
-            runs.insert(0, wrapper)
+        runs = body.findall(q("r"))
         run = self._run("\n" + self.mark + "\n" + text, like=runs[-1] if runs else None)
         if runs:
             runs[-1].addnext(run)
@@ -632,19 +625,26 @@ class Comments:
         return self.mark in self.text_of(comment)
 
     def strip_block(self, comment) -> None:
-        """Remove the block a previous run appended to someone else's note (the runs from our mark on)."""
+        """Remove the block a previous run appended to someone else's note."""
         body = comment.find(q("text"))
-        runs = body.findall(q("r")) if body is not None else []
-        for i, r in enumerate(runs):
-            t = r.find(q("t"))
-            if t is not None and self.mark in (t.text or ""):
-                before, _, _ = (t.text or "").partition(self.mark)
-                t.text = before.rstrip("\n")
-                for old in runs[i + 1:]:
-                    body.remove(old)
-                if not t.text and i:
-                    body.remove(r)
-                return
+        if body is not None:
+            self._cut_block(body)
+
+    def _cut_block(self, body) -> None:
+        """Cut a note's text at our mark: the block appended there, and everything after it, goes — whether the
+        note keeps it in runs of its own or (saved again by another program) in one run or plain text."""
+        items = [el for el in body if isinstance(el.tag, str) and etree.QName(el).localname in ("r", "t")]
+        for i, el in enumerate(items):
+            t = el if etree.QName(el).localname == "t" else el.find(q("t"))
+            at = (t.text or "").find(self.mark) if t is not None else -1
+            if at < 0:
+                continue
+            t.text = t.text[:at].rstrip("\n")
+            for later in items[i + 1:]:
+                body.remove(later)
+            if not t.text and i:
+                body.remove(el)
+            return
 
     def to_bytes(self) -> bytes:
         if self.new:
@@ -762,6 +762,10 @@ class Vml:
                 self.changed = True
                 return True
         return False
+
+    def has_shapes(self) -> bool:
+        """Whether the drawing still holds any shape (a note, a button …)."""
+        return re.search(r"<v:shape[\s>]", self.text) is not None
 
     def _note_shapes(self):
         for m in re.finditer(r"<v:shape\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?<!/)>.*?</v:shape>", self.text, re.S):

@@ -373,6 +373,17 @@ class _Annotator:
 
     def _write_notes(self, info, skeleton, rels, com_member, comments, vml, vml_rid, vml_rel, vml_member) -> None:
         pkg = self.pkg
+        if not comments.list.findall(q("comment")):  # every note was ours and is gone: so are the parts we added
+            if com_member:
+                self._drop_part(com_member, rels)
+            if vml_member and not vml.has_shapes():
+                self._drop_part(vml_member, rels)
+                skeleton.remove_legacy_drawing()
+            elif vml_member and vml.changed:
+                pkg.put(vml_member, vml.to_bytes())
+            if rels.changed:
+                pkg.put(rels.name, rels.to_bytes())
+            return
         if com_member:
             pkg.put(com_member, comments.to_bytes())
         else:
@@ -400,6 +411,14 @@ class _Annotator:
                 pkg.ensure_default("vml", CT_VML)
         if rels.changed:
             pkg.put(rels.name, rels.to_bytes())
+
+    def _drop_part(self, member: str, rels: Rels) -> None:
+        """Leave a part out of the copy, with its relationship from `rels` and its content type."""
+        self.pkg.drop.add(member)
+        self.pkg.remove_override(member)
+        for rel in list(rels):
+            if rels.target(rel) == member:
+                rels.remove(rel)
 
     def _free_idmap_block(self) -> int:
         """A VML shape-id block (o:idmap) no drawing in the package uses, for a new drawing."""

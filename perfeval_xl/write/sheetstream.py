@@ -23,6 +23,8 @@ _P = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _SHEET_DATA = re.compile(rb"<(" + _P + rb")sheetData\b[^>]*>")
 _SHEET_DATA_END = re.compile(rb"</" + _P + rb"sheetData\s*>")
 _ROW = re.compile(rb"<" + _P + rb"row\b")
+_ROW_TAG = re.compile(rb"<" + _P + rb"row\b[^>]*>")
+_ROW_END = re.compile(rb"</" + _P + rb"row\s*>")
 _ROW_R = re.compile(rb"""\sr\s*=\s*["']\s*([0-9]{1,9})\s*["']""")
 _MAX_PENDING = 64 * 1024 * 1024  # no single row of a worksheet is this long (the pre-flight bounds the part)
 
@@ -33,83 +35,49 @@ class StrictSheet(ValueError):
 
 @dataclass
 class _Piece:
-    kind: str  # 'head' (up to the sheetData start tag), 'row', 'other' (between rows), 'tail' (from </sheetData>)
+    kind: str  # 'head' (up to the sheetData start tag), 'rows' (whole rows, and what lies between them), 'tail'
     data: bytes
-    tag: bytes = b""  # a row's start tag; the sheetData start tag for 'head' (b"" when the sheet has none)
+    tag: bytes = b""  # the sheetData start tag, for 'head' (b"" when the sheet has none)
 
 
 def _pieces(chunks: Iterable[bytes]) -> Iterator[_Piece]:
-    """The worksheet's XML cut into its head, each row, what lies between rows, and its tail."""
+    """The worksheet's XML cut into its head, blocks of whole rows (cut after a row's end tag, as the chunks come),
+    and its tail: C-level searches only, whatever the number of rows."""
     it = iter(chunks)
-    buf, pos = b"", 0
-
-    def refill() -> bool:
-        nonlocal buf, pos
-        chunk = next(it, None)
-        if chunk is None:
-            return False
-        buf, pos = buf[pos:] + chunk, 0
-        if len(buf) > _MAX_PENDING:
-            raise ValueError("a worksheet row longer than 64 MB")
-        return True
-
+    buf = b""
     m = None
     while m is None:
         m = _SHEET_DATA.search(buf)
-        if m is None and not refill():
-            yield _Piece("head", buf)
-            return
+        if m is None:
+            chunk = next(it, None)
+            if chunk is None:
+                yield _Piece("head", buf)
+                return
+            buf += chunk
     yield _Piece("head", buf[:m.start()], m.group())
-    pos = m.end()
+    buf = buf[m.end():]
     if m.group().endswith(b"/>"):
-        yield _Piece("tail", buf[pos:] + b"".join(it))
+        yield _Piece("tail", buf + b"".join(it))
         return
-    row_end = re.compile(rb"</" + re.escape(m.group(1)) + rb"row\s*>")
+    row_end = b"</" + m.group(1) + b"row>"
     while True:
-        lt = buf.find(b"<", pos)
-        if lt < 0:
-            if pos < len(buf):
-                yield _Piece("other", buf[pos:])
-                pos = len(buf)
-            if not refill():
-                raise ValueError("the worksheet ends inside its sheetData")
-            continue
-        if lt > pos:
-            yield _Piece("other", buf[pos:lt])
-            pos = lt
-        gt = buf.find(b">", pos)
-        if gt < 0:
-            if not refill():
-                raise ValueError("the worksheet ends inside a tag")
-            continue
-        tag = buf[pos:gt + 1]
-        if _SHEET_DATA_END.match(tag):
-            yield _Piece("tail", buf[pos:] + b"".join(it))
+        end = _SHEET_DATA_END.search(buf)
+        if end is not None:
+            if end.start():
+                yield _Piece("rows", buf[:end.start()])
+            yield _Piece("tail", buf[end.start():] + b"".join(it))
             return
-        if _ROW.match(tag):
-            if tag.endswith(b"/>"):
-                yield _Piece("row", tag, tag)
-                pos = gt + 1
-                continue
-            searched = gt + 1 - pos
-            end = row_end.search(buf, pos + searched)
-            while end is None:
-                searched = max(len(buf) - pos - 16, searched)
-                if not refill():
-                    raise ValueError("the worksheet ends inside a row")
-                end = row_end.search(buf, pos + searched)
-            yield _Piece("row", buf[pos:end.end()], tag)
-            pos = end.end()
-            continue
-        if tag.startswith(b"<!--") and not tag.endswith(b"-->"):
-            close = buf.find(b"-->", pos)
-            while close < 0:
-                if not refill():
-                    raise ValueError("the worksheet ends inside a comment")
-                close = buf.find(b"-->", pos)
-            gt = close + 2
-        yield _Piece("other", buf[pos:gt + 1])
-        pos = gt + 1
+        cut = buf.rfind(row_end)
+        if cut >= 0:
+            cut += len(row_end)
+            yield _Piece("rows", buf[:cut])
+            buf = buf[cut:]
+        chunk = next(it, None)
+        if chunk is None:
+            raise ValueError("the worksheet ends inside its sheetData")
+        buf += chunk
+        if len(buf) > _MAX_PENDING:
+            raise ValueError("a worksheet row longer than 64 MB")
 
 
 def _row_number(tag: bytes, previous: int) -> tuple[int, bool]:
@@ -125,12 +93,12 @@ class Skeleton:
     def __init__(self, chunks: Iterable[bytes], name: str):
         head = tail = b""
         sd_tag = b""
-        self.row_count = 0
+        self.has_rows = False
         for piece in _pieces(chunks):
             if piece.kind == "head":
                 head, sd_tag = piece.data, piece.tag
-            elif piece.kind == "row":
-                self.row_count += 1
+            elif piece.kind == "rows":
+                self.has_rows = self.has_rows or _ROW_TAG.search(piece.data) is not None
             elif piece.kind == "tail":
                 tail = piece.data
         self._marker = f"perfeval-rows-{secrets.token_hex(8)}"
@@ -191,6 +159,12 @@ class Skeleton:
         insert_in_order(self.root, el, WORKSHEET_ORDER)
         self.edited = True
 
+    def remove_legacy_drawing(self) -> None:
+        el = self.root.find(q("legacyDrawing"))
+        if el is not None:
+            el.getparent().remove(el)
+            self.edited = True
+
     def grow_dimension(self, cells: Iterable[tuple[int, int]]) -> None:
         """Widen <dimension> (when there is one) to take in `cells` (0-based), as cells created there will be."""
         cells = list(cells)
@@ -202,7 +176,7 @@ class Skeleton:
         except ValueError:
             return
         rows, cols = [r for r, _ in cells], [c for _, c in cells]
-        if (r1, c1, r2, c2) == (0, 0, 0, 0) and self.row_count == 0:
+        if (r1, c1, r2, c2) == (0, 0, 0, 0) and not self.has_rows:
             r1, c1, r2, c2 = min(rows), min(cols), max(rows), max(cols)
         n = (min(r1, *rows), min(c1, *cols), max(r2, *rows), max(c2, *cols))
         if n != (r1, c1, r2, c2):
@@ -230,41 +204,47 @@ class RowPlan:
 
 
 def rows(chunks: Iterable[bytes], skeleton: Skeleton, plan: RowPlan, changed: list[bool]) -> Iterator[bytes]:
-    """The patched worksheet, in chunks: the skeleton's head, each row (copied as it came unless it holds a cell
-    of `plan`, or lacks its number), the new rows in their places, the skeleton's tail. `changed[0]` is set when
-    anything in the rows changed."""
+    """The patched worksheet, in chunks: the skeleton's head, the rows (copied as they came, but for those holding a
+    cell of `plan` and those without their number), the new rows in their places, the skeleton's tail.
+    `changed[0]` is set when anything in the rows changed."""
     head, tail = skeleton.around_rows()
     yield head
     todo = sorted(plan.cells)
     editor = _RowEditor(skeleton, plan)
     number = 0
-    out: list[bytes] = []
     for piece in _pieces(chunks):
         if piece.kind == "head":
             continue
         if piece.kind == "tail":
             break
-        if piece.kind == "other":
-            out.append(piece.data)
-        else:
-            number, said = _row_number(piece.tag, number)
+        block, out, last = piece.data, [], 0
+        for m in _ROW_TAG.finditer(block):
+            number, said = _row_number(m.group(), number)
+            due = bool(todo) and todo[0] <= number
+            if said and not due:
+                continue  # copied with the block
+            out.append(block[last:m.start()])
             while todo and todo[0] < number:
                 out.append(editor.new_row(todo.pop(0), changed))
+            if m.group().endswith(b"/>"):
+                end = m.end()
+            else:
+                close = _ROW_END.search(block, m.end())
+                end = close.end() if close else len(block)
+            row = block[m.start():end]
             if todo and todo[0] == number:
                 todo.pop(0)
-                out.append(editor.edit(piece.data, number, changed))
+                out.append(editor.edit(row, number, changed))
             elif not said:  # give the row its number, so that a row inserted before it cannot renumber it
-                named = _ROW.match(piece.data).end()
-                out.append(piece.data[:named] + f' r="{number}"'.encode() + piece.data[named:])
+                named = _ROW.match(row).end()
+                out.append(row[:named] + f' r="{number}"'.encode() + row[named:])
                 changed[0] = True
             else:
-                out.append(piece.data)
-        if sum(map(len, out)) >= 1 << 16:
-            yield b"".join(out)
-            out = []
-    for n in todo:
-        out.append(editor.new_row(n, changed))
-    yield b"".join(out)
+                out.append(row)
+            last = end
+        out.append(block[last:])
+        yield b"".join(out)
+    yield b"".join(editor.new_row(n, changed) for n in todo)
     yield tail
 
 
