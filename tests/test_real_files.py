@@ -304,3 +304,77 @@ def test_a_copy_whose_every_mark_was_ours_comes_back_without_notes_fills_or_thei
     assert not [n for n in names if "comments" in n or n.endswith(".vml")]
     assert b"legacyDrawing" not in member((tmp_path / "clean.xlsx").read_bytes(), "xl/worksheets/sheet1.xml")
     assert wb.sheetnames == [FORM, "核查结果"] and wb["核查结果"]["A1"].value == "文件：first.xlsx　未发现问题"
+
+
+# -- Strict Open XML, and what a batch says about copies and hidden forms -----------------------------------------
+def _strict(data: bytes) -> bytes:
+    """The package in Strict Open XML namespaces (as Excel's 'Strict Open XML Spreadsheet' saves it)."""
+    pairs = ((b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+              b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+             (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+              b"http://purl.oclc.org/ooxml/officeDocument/relationships"))
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            body = z.read(name)
+            for old, new in pairs:
+                body = body.replace(old, new)
+            parts[name] = body
+    return rezip(data, parts)
+
+
+def test_a_strict_workbook_is_checked_and_its_copy_refused_with_a_sentence_that_says_how(tmp_path):
+    from perfeval_xl.errors import CannotAnnotate
+
+    src = _write(tmp_path, "strict.xlsx", _strict(good()))
+    report = check_file(src)
+    assert report.refusal is None and _findings(report) == _findings(check_file(GOOD))
+    with pytest.raises(CannotAnnotate) as e:
+        write_annotated(report, tmp_path / "strict_核查.xlsx")
+    assert e.value.zh.startswith("这个工作簿是“Strict Open XML 电子表格”格式，本工具不能为它写出核查副本")
+    assert "Excel 工作簿(*.xlsx)" in e.value.zh and "Save As 'Excel Workbook (*.xlsx)'" in e.value.en
+    assert not (tmp_path / "strict_核查.xlsx").exists()
+
+
+def test_a_batch_lists_each_copy_it_could_not_write_and_marks_hidden_forms(tmp_path):
+    import openpyxl
+
+    from perfeval_xl.batch import run_batch
+
+    box = tmp_path / "box"
+    box.mkdir()
+    _write(box, "strict.xlsx", _strict(good()))
+    _write(box, "drafts.xlsx", _hiding({"自评表2": "hidden"}))
+    doc = run_batch([str(box)], tmp_path / "汇总.xlsx", annotated_dir=tmp_path / "副本", include_hidden=True)
+    by_file = {r["file"].rsplit("/", 1)[-1]: r for r in doc["reports"]}
+    assert by_file["drafts.xlsx"]["annotate_error"] is None and by_file["drafts.xlsx"]["annotated"]
+    assert by_file["strict.xlsx"]["annotated"] is None
+    assert by_file["strict.xlsx"]["annotate_error"].startswith("这个工作簿是“Strict Open XML 电子表格”格式")
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    failed = [[c.value for c in row] for row in wb["副本未写出"].iter_rows(min_row=2)]
+    assert failed == [[str(box / "strict.xlsx"), by_file["strict.xlsx"]["annotate_error"]]]
+    summary = wb["汇总"]
+    header = [c.value for c in summary[1]]
+    rows = [dict(zip(header, (c.value for c in row))) for row in summary.iter_rows(min_row=2)]
+    assert header[-1] == "隐藏" and [r["工作表"] for r in rows if r["隐藏"]] == ["自评表2"]
+    assert {r["隐藏"] for r in rows} == {None, "隐藏"} and len(rows) == 13
+
+
+# -- memory ----------------------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_the_copy_of_a_sheet_of_many_empty_bordered_cells_costs_no_more_than_its_check(tmp_path):
+    # 320,000 empty bordered cells below the form (the issue's case has two million: bench/bench_copy_memory.py);
+    # each step in a fresh process, peak resident memory of that process
+    import sys
+
+    sys.path.insert(0, str(GOOD.parents[2] / "bench"))
+    from bench_copy_memory import bordered_cells, measure
+
+    src = _write(tmp_path, "bordered.xlsx", bordered_cells(40_000))
+    check = measure(src, "check", tmp_path / "unused.xlsx")
+    copy = measure(src, "copy", tmp_path / "bordered_核查.xlsx")
+    print(f"\ncheck {check['peak_mb']:.0f} MB, check + copy {copy['peak_mb']:.0f} MB")
+    assert check["findings"] == copy["findings"] == 6 and copy["refusal"] is None
+    assert copy["peak_mb"] < 1.25 * check["peak_mb"] and copy["peak_mb"] - check["peak_mb"] < 25
+    with zipfile.ZipFile(tmp_path / "bordered_核查.xlsx") as z:  # every bordered cell is still there
+        assert z.read("xl/worksheets/sheet1.xml").count(b'<c r="H40026" s="2"/>') == 1
