@@ -465,15 +465,16 @@ class _Annotator:
         number = 0
         try:
             for chunk in self.pkg.source.stream(member):
-                parser.feed(chunk)
-                for _, el in parser.read_events():
-                    if etree.QName(el).localname != "row":
-                        continue
-                    number = int(el.get("r")) if (el.get("r") or "").isdigit() else number + 1
-                    if upto is not None and number > upto:
-                        return self._resolved(raw)
-                    raw[number] = _row_values(el)
-                    el.clear()
+                for at in range(0, len(chunk), 4096):  # small bites: the first rows are read without the rest
+                    parser.feed(chunk[at:at + 4096])
+                    for _, el in parser.read_events():
+                        if etree.QName(el).localname != "row":
+                            continue
+                        number = int(el.get("r")) if (el.get("r") or "").isdigit() else number + 1
+                        if upto is not None and number > upto:
+                            return self._resolved(raw)
+                        raw[number] = _row_values(el)
+                        el.clear()
         except etree.XMLSyntaxError:
             return {}
         return self._resolved(raw)
