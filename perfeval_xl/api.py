@@ -12,7 +12,7 @@ from .check import Finding, Result, Severity, check_form
 from .errors import PASS_THROUGH, Refused, refuse
 from .messages import HIDDEN_MESSAGES, MACRO_MESSAGES, SHEET_STATES
 from .profile import Profile, get_profile
-from .read.forms import forms_in, hidden_forms
+from .read.forms import forms_in, hidden_forms, is_results_sheet
 from .read.preflight import MAX_FILE_BYTES, Inspected, too_large_sheets
 from .read.workbook import read_workbook
 
@@ -30,6 +30,7 @@ class Report:
     refusal: Refused | None = None
     inspected: Inspected | None = field(default=None, repr=False)  # the pre-flight's findings (not serialised)
     hidden: dict[str, str] = field(default_factory=dict)  # hidden sheet name -> 'hidden' or 'veryHidden'
+    returned_copy: bool = False  # the workbook carries the 核查结果 sheet of an earlier check: a copy sent back
 
     @property
     def errors(self) -> int:
@@ -57,6 +58,7 @@ class Report:
             "encrypted": bool(self.inspected and self.inspected.encrypted),
             "macros": self.inspected.macros if self.inspected else None,
             "status": "refused" if self.refusal else "checked",
+            "returned_copy": self.returned_copy,
             "error": None
             if self.refusal is None
             else {"code": self.refusal.code, "message": f"{self.refusal.zh} / {self.refusal.en}"},
@@ -110,6 +112,7 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
         inspected, grids = read_workbook(path, password)
         report.inspected = inspected
         report.hidden = {g.name: g.hidden for g in grids if g.hidden}
+        report.returned_copy = any(is_results_sheet(g) for g in grids)
         forms = forms_in(grids, profile, include_hidden=include_hidden)
         left_out = [] if include_hidden else hidden_forms(grids, profile)
         if not forms and inspected.oversized:

@@ -234,6 +234,7 @@ def test_a_returned_copy_is_checked_and_its_old_marks_are_taken_back(first_round
     back = _returned(copy, tmp_path / "planted_核查.xlsx", keep_results=keep_results)
     report = check_file(back)
     assert report.refusal is None and report.errors == 0
+    assert report.as_dict()["returned_copy"] is keep_results and check_file(GOOD).returned_copy is False
     assert [(f.check, f.cell) for f in report.findings] == [(f.check, f.cell) for f in first.findings
                                                              if f.severity != "error"]
     again = write_annotated(report, tmp_path / "again.xlsx")
@@ -378,3 +379,21 @@ def test_the_copy_of_a_sheet_of_many_empty_bordered_cells_costs_no_more_than_its
     assert copy["peak_mb"] < 1.25 * check["peak_mb"] and copy["peak_mb"] - check["peak_mb"] < 25
     with zipfile.ZipFile(tmp_path / "bordered_核查.xlsx") as z:  # every bordered cell is still there
         assert z.read("xl/worksheets/sheet1.xml").count(b'<c r="H40026" s="2"/>') == 1
+
+
+@pytest.mark.libreoffice
+def test_a_returned_copy_saved_again_by_libreoffice_loses_its_old_marks(first_round, tmp_path):
+    import openpyxl
+
+    from perfeval_xl.lo import convert
+
+    _, _, copy = first_round
+    [saved] = convert([copy], tmp_path / "lo", to="xlsx")
+    data = saved.read_bytes()
+    strings = member(data, "xl/sharedStrings.xml").replace(b"73.38%", b"71.38%")  # the unit's correction
+    back = _write(tmp_path, "back.xlsx", rezip(data, {"xl/sharedStrings.xml": strings}))
+    report = check_file(back)
+    assert report.returned_copy and report.errors == 0
+    ws = openpyxl.load_workbook(write_annotated(report, tmp_path / "again.xlsx"))[FORM]
+    assert _fill(ws, "F10") is None and ws["F10"].comment.text == "单位说明：执行率按财政口径"
+    assert all(ws[f.cell].comment.text.count(f"[{f.check}]") == 1 for f in report.findings if f.cell)

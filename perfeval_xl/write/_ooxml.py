@@ -639,11 +639,15 @@ class Comments:
             at = (t.text or "").find(self.mark) if t is not None else -1
             if at < 0:
                 continue
-            t.text = t.text[:at].rstrip("\n")
+            t.text = t.text[:at]
             for later in items[i + 1:]:
                 body.remove(later)
             if not t.text and i:
                 body.remove(el)
+            last = next((x for x in reversed(items[:i + 1]) if x.getparent() is body), None)
+            last_t = last if last is None or etree.QName(last).localname == "t" else last.find(q("t"))
+            if last_t is not None:  # the line breaks that led to our block go with it
+                last_t.text = (last_t.text or "").rstrip("\n")
             return
 
     def to_bytes(self) -> bytes:

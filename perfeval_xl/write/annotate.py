@@ -69,7 +69,8 @@ def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Find
             a temporary file in dst's folder, then `os.replace`; on failure no temporary file is left.
         findings: what the checker found. A finding's cell (A1 reference or range) is filled light red
             (error) or amber (warning) and gets an explanatory note (info: a note only). Every finding,
-            including those without a cell, is listed on a new last sheet "核查结果".
+            including those without a cell, is listed on the sheet "核查结果": a new last sheet, or the one an
+            earlier check left (rewritten in place, after every earlier mark of ours is taken back).
         source_name: the file name shown on 核查结果 (default: src's name).
         inspected: src's pre-flight, when a check has just made it (`Report.inspected`): the bytes it verified
             (decrypted, for an encrypted src) are patched, and src is neither read nor verified again.
