@@ -397,3 +397,20 @@ def test_a_returned_copy_saved_again_by_libreoffice_loses_its_old_marks(first_ro
     ws = openpyxl.load_workbook(write_annotated(report, tmp_path / "again.xlsx"))[FORM]
     assert _fill(ws, "F10") is None and ws["F10"].comment.text == "单位说明：执行率按财政口径"
     assert all(ws[f.cell].comment.text.count(f"[{f.check}]") == 1 for f in report.findings if f.cell)
+
+
+def test_two_results_sheets_of_ours_become_one(first_round, tmp_path):
+    import openpyxl
+
+    _, _, copy = first_round
+    wb = openpyxl.load_workbook(copy)
+    wb.copy_worksheet(wb["核查结果"]).title = "核查结果(旧)"  # ours by its content, whatever its name
+    wb.move_sheet("核查结果(旧)", offset=-2)
+    wb.active = 2
+    wb.save(tmp_path / "two.xlsx")
+    again = write_annotated(check_file(tmp_path / "two.xlsx"), tmp_path / "again.xlsx")
+    wb = openpyxl.load_workbook(again)
+    assert wb.sheetnames == ["核查结果(旧)", FORM]  # the first one rewritten where it is, the other taken out
+    assert wb["核查结果(旧)"]["A1"].value.endswith("错误 1 项，警告 6 项") and wb.active.title == FORM
+    names = zipfile.ZipFile(again).read("xl/workbook.xml").decode()
+    assert names.count("_xlnm._FilterDatabase") == 1 and 'localSheetId="0"' in names

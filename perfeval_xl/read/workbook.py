@@ -104,11 +104,15 @@ def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspec
             return inspected, _calamine_grids(data, inspected)
         except (Refused, *PASS_THROUGH, MemoryError):
             raise
-        except BaseException:  # calamine's errors and panics: shared strings or styles elsewhere?
+        except BaseException as first:  # calamine's errors and panics: shared strings or styles elsewhere?
             if inspected.kind != "xlsx" or repacked:
                 raise
-            data = repack(data)
-        return inspected, _calamine_grids(data, inspected)
+            try:
+                return inspected, _calamine_grids(repack(data), inspected)
+            except (Refused, *PASS_THROUGH, MemoryError):
+                raise
+            except BaseException:  # noqa: BLE001 — not that: the file's own fault, as calamine said
+                raise first from None
     except (Refused, *PASS_THROUGH):
         raise
     except MemoryError:
