@@ -57,7 +57,9 @@ def main() -> None:
         folder = Path(tmp)
         files = hostile.write_corpus(folder)
         for name, data in [("far_cell_XFD1048576.xlsx", hostile.far_cell()),
-                           ("unnamed_far_cells.xlsx", hostile.unnamed_far_cells())]:
+                           ("unnamed_far_cells.xlsx", hostile.unnamed_far_cells()),
+                           ("far_cell_Z80000.xlsx", hostile.far_cell("Z80000")),
+                           ("scattered_cells.xlsx", hostile.scattered_cells())]:
             (folder / name).write_bytes(data)
             files.append(folder / name)
         print(f"{'file':34} {'KB':>7}  {'outcome':32} {'ms':>8} {'RSS +MB':>8}")

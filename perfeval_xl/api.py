@@ -11,14 +11,15 @@ from pathlib import Path
 from .a1 import a1, parse_range
 from .check import Finding, Result, Severity, check_form
 from .errors import PASS_THROUGH, Refused, refuse
-from .messages import CHECKS, MACRO_MESSAGES, say
+from .messages import CHECKS, HIDDEN_MESSAGES, MACRO_MESSAGES, SHEET_STATES, say
 from .profile import Profile, get_profile
 from .read.detect import Classification
-from .read.forms import forms_in
+from .read.forms import forms_in, hidden_forms, is_results_sheet
 from .read.preflight import MAX_FILE_BYTES, Inspected, too_large_sheets
 from .read.workbook import Grid, read_workbook
 
 MACRO_CHECK = "S01"  # the workbook carries macros (reported, never run)
+HIDDEN_CHECK = "S02"  # a hidden sheet holds a form (not checked unless asked for)
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Report:
     notes: list[Finding] = field(default_factory=list)  # about the workbook or a sheet, not a form (info)
     refusal: Refused | None = None
     inspected: Inspected | None = field(default=None, repr=False)  # the pre-flight's findings (not serialised)
+    hidden: dict[str, str] = field(default_factory=dict)  # hidden sheet name -> 'hidden' or 'veryHidden'
+    returned_copy: bool = False  # the workbook carries the 核查结果 sheet of an earlier check: a copy sent back
 
     @property
     def errors(self) -> int:
@@ -58,12 +61,14 @@ class Report:
             "encrypted": bool(self.inspected and self.inspected.encrypted),
             "macros": self.inspected.macros if self.inspected else None,
             "status": "refused" if self.refusal else "checked",
+            "returned_copy": self.returned_copy,
             "error": None
             if self.refusal is None
             else {"code": self.refusal.code, "message": f"{self.refusal.zh} / {self.refusal.en}"},
             "forms": [
                 {
                     "sheet": r.form.sheet,
+                    "hidden": self.hidden.get(r.form.sheet),  # None, or how the sheet is hidden (--include-hidden)
                     "profile": r.profile.id,
                     "kind": r.profile.kind,
                     "values": r.values,
@@ -96,8 +101,11 @@ def debug_trace() -> None:
         traceback.print_exc()
 
 
-def check_file(path: str | Path, profile: Profile | str | None = None, *, password: str | None = None) -> Report:
-    """Read every form in the workbook and check it; a file that cannot be checked comes back refused.
+def check_file(path: str | Path, profile: Profile | str | None = None, *, password: str | None = None,
+               include_hidden: bool = False) -> Report:
+    """Read every form in the workbook and check it; a file that cannot be checked comes back refused. Forms on
+    hidden sheets are checked only with `include_hidden`; otherwise each hidden sheet holding one is named in a
+    note (S02).
 
     Never raises for anything in the file: whatever goes wrong becomes a refusal (a bug in the checker included:
     code "internal_error"), so every front end can rely on exit codes 0, 1 and 3."""
@@ -108,12 +116,19 @@ def check_file(path: str | Path, profile: Profile | str | None = None, *, passwo
     try:
         inspected, grids = read_workbook(path, password)
         report.inspected = inspected
-        found = forms_in(grids, profile)
-        if not found.forms and not found.uncertain and inspected.oversized:
+        report.hidden = {g.name: g.hidden for g in grids if g.hidden}
+        report.returned_copy = any(is_results_sheet(g) for g in grids)
+        found = forms_in(grids, profile, include_hidden=include_hidden)
+        left_out = [] if include_hidden else hidden_forms(grids, profile)
+        nothing = not found.forms and not found.uncertain
+        if nothing and inspected.oversized:
             raise too_large_sheets(inspected.oversized)
-        if not found.forms and not found.uncertain:
+        if nothing and left_out:
+            raise refuse("no_form", "hidden", sheets="、".join(f"“{g.name}”" for g in left_out),
+                         sheets_en=", ".join(f"'{g.name}'" for g in left_out))
+        if nothing:
             raise refuse("no_form")
-        report.notes = [uncertain_finding(c) for c in found.uncertain]
+        report.notes = [uncertain_finding(c) for c in found.uncertain] + [hidden_finding(g) for g in left_out]
         report.results = [check_form(form, form_profile) for form, form_profile in found.forms]
         for grid in (g for g in grids if g.uncomputed):
             report.notes.append(uncomputed_finding(grid))
@@ -179,6 +194,12 @@ def macro_finding(inspected: Inspected, sheet: str) -> Finding:
         key, severity = "ods_template", Severity.INFO
     return Finding(MACRO_CHECK, severity, sheet, None, ", ".join(inspected.macro_parts) or None, None,
                    MACRO_MESSAGES[key])
+
+
+def hidden_finding(grid) -> Finding:
+    """S02: a hidden sheet holds a form, which was not checked (a note on that sheet, no cell)."""
+    return Finding(HIDDEN_CHECK, Severity.INFO, grid.name, None, None, None,
+                   HIDDEN_MESSAGES["sheet"].format(sheet=grid.name, state=SHEET_STATES[grid.hidden]))
 
 
 def annotated_path(path: Path, report: Report | None = None) -> Path:

@@ -1,7 +1,8 @@
 """perfeval — 预算绩效自评表工具 / budget-performance self-evaluation forms.
 
-  perfeval check FILE [-o OUT] [--json] [--profile ID] [--password PW]
+  perfeval check FILE [-o OUT] [--json] [--profile ID] [--password PW] [--include-hidden]
   perfeval batch PATH... -o 汇总.xlsx [--annotated DIR] [--jobs N] [--json] [--profile ID] [--password PW]
+                 [--include-hidden]
   perfeval template PROFILE [-o FILE] [--year YYYY]
   perfeval profiles [validate FILE]
   perfeval report check REPORT WORKBOOK... [--json] [-o COPY.docx]
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 from .errors import ProfileError, Refused, UsageError
-from .messages import ARGPARSE, cli_text
+from .messages import ARGPARSE, SHEET_STATES, cli_text
 from .present import console_lines, form_header
 from .severity import Severity
 
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help=cli_text("help.json"))
     c.add_argument("--profile", help=cli_text("help.profile"))
     c.add_argument("--password", metavar="PW", help=cli_text("help.password"))
+    c.add_argument("--include-hidden", action="store_true", help=cli_text("help.include_hidden"))
     b = sub.add_parser("batch", help=cli_text("help.batch"), description=cli_text("help.batch_description"))
     b.add_argument("paths", nargs="+", metavar="PATH", help=cli_text("help.paths"))
     b.add_argument("-o", "--output", help=cli_text("help.summary"))
@@ -69,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help=cli_text("help.json"))
     b.add_argument("--profile", help=cli_text("help.profile"))
     b.add_argument("--password", metavar="PW", help=cli_text("help.batch_password"))
+    b.add_argument("--include-hidden", action="store_true", help=cli_text("help.include_hidden"))
     t = sub.add_parser("template", help=cli_text("help.template"), description=cli_text("help.template_description"))
     t.add_argument("profile", nargs="?", help=cli_text("help.template_profile"))
     t.add_argument("-o", "--output", help=cli_text("help.template_output"))
@@ -132,7 +135,7 @@ def cmd_check(args) -> int:
     given = Path(args.output) if args.output else None
     if given is not None and src.exists() and given.resolve() == src.resolve():
         raise UsageError(cli_text("copy_over_input"))
-    report = check_file(src, profile, password=args.password)
+    report = check_file(src, profile, password=args.password, include_hidden=args.include_hidden)
     written = None
     want_copy = given is not None or not args.json
     if report.refusal is None and want_copy:
@@ -164,7 +167,9 @@ def _print_report(report, written) -> None:
     print(cli_text("file", path=report.path))
     for res in report.results:
         v = res.values
-        print(f"\n[{res.form.sheet}] {v.get('project') or res.profile.name}  ({res.profile.id})")
+        state = report.hidden.get(res.form.sheet)
+        shown = f"{res.form.sheet}（{SHEET_STATES[state]}）" if state else res.form.sheet
+        print(f"\n[{shown}] {v.get('project') or res.profile.name}  ({res.profile.id})")
         header = form_header(res.profile.kind, v)
         if header:
             print(header)
@@ -194,7 +199,8 @@ def cmd_batch(args) -> int:
         print(cli_text("batch_missing", paths="、".join(missing)), file=sys.stderr)
         return EXIT_REFUSED
     doc = run_batch(args.paths, args.output, annotated_dir=args.annotated, jobs=args.jobs or os.cpu_count() or 1,
-                    profile=args.profile if profile else None, progress=True, password=args.password)
+                    profile=args.profile if profile else None, progress=True, password=args.password,
+                    include_hidden=args.include_hidden)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:
@@ -207,6 +213,11 @@ def cmd_batch(args) -> int:
             print(cli_text("batch_more_errors", n=len(with_errors) - LISTED))
         print(cli_text("batch_totals", files=doc["files"], forms=doc["forms"], refused=doc["refused"],
                        errors=doc["errors"], warnings=doc["warnings"], mismatches=len(doc["mismatches"])))
+        if doc["skipped"]:
+            print(cli_text("batch_skipped", n=len(doc["skipped"])))
+        failed = sum(1 for r in doc["reports"] if r.get("annotate_error"))
+        if failed:
+            print(cli_text("batch_copy_failed", n=failed))
         if args.output:
             print(cli_text("batch_summary", path=args.output))
         if args.annotated:

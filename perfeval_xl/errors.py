@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .messages import REFUSALS
+from .messages import COPY_REFUSALS, REFUSALS
 
 
 class RefusalCode(StrEnum):
@@ -85,6 +85,16 @@ class UsageError(PerfevalError):
 
     def __str__(self) -> str:
         return f"{self.zh} / {self.en}" if self.en else self.zh
+
+
+class CannotAnnotate(PerfevalError, ValueError):
+    """The check stands, but no annotated copy can be written of this workbook (`code` says why: 'strict',
+    'format', 'damaged'). A ValueError too, for callers that catch what the writer raises."""
+
+    def __init__(self, code: str, **kw):
+        self.code = code
+        zh, en = COPY_REFUSALS[code]
+        super().__init__(zh.format(**kw), en.format(**kw))
 
 
 class TimedOut(BaseException):

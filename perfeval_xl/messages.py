@@ -544,3 +544,62 @@ WORDS: dict[str, str] = {
 def word(key: str, **kw) -> str:
     """The filler `key` ('row'), filled."""
     return WORDS[key].format(**kw)
+
+
+# -- money spent without a budget (C02, C04) ---------------------------------------------------------------------
+MESSAGES.update({
+    "C04.no_budget": "{line}的{budget_name}为 0，{executed_name}却为 {executed}：没有预算的支出算不出执行率（既不是 "
+                     "0%，也不是 100%），执行率得分、总分和评价等次都无法复核。请核实{budget_name}。",
+    "C04.no_budget_blank": "{line}的{budget_name}未填写，{executed_name}却为 {executed}：没有预算数就算不出执行率，执行"
+                           "率得分、总分和评价等次都无法复核。请补填{budget_name}。",
+    "C04.line_no_budget": "{line}的{budget_name}未填写，{executed_name}却为 {executed}，请核实这笔资金的预算。",
+    "C02.no_budget": "{line}的{budget_name}为 0 或未填写，执行率无法计算，表中却填报 {stated}。",
+})
+
+
+# -- hidden sheets (S02) -----------------------------------------------------------------------------------------
+CHECKS["S02"] = CheckInfo("隐藏工作表", I)
+SHEET_STATES = {"hidden": "隐藏", "veryHidden": "深度隐藏（只能用 VBA 取消隐藏）"}
+HIDDEN_MESSAGES = {
+    "sheet": "工作表“{sheet}”是{state}的工作表，其中有一张自评表，未核查（只核查看得见的工作表）。如果它才是要报送的"
+             "表，请取消隐藏后重新提交，或用 --include-hidden 一并核查。",
+}
+REFUSALS["no_form.hidden"] = (
+    "文件中看得见的工作表里没有绩效自评表；隐藏的工作表 {sheets} 中有自评表，未核查。如果它才是要报送的表，请取消隐藏"
+    "后重新提交，或用 --include-hidden 一并核查。",
+    "no self-evaluation form on a visible sheet; the hidden sheet(s) {sheets_en} hold one, not checked. Unhide it and "
+    "send it again, or check it with --include-hidden")
+CLI["help.include_hidden"] = ("也核查隐藏工作表上的表（在 JSON 和汇总中注明“隐藏”）/ also check forms on hidden sheets "
+                              "(marked as hidden in the JSON and the summary)")
+
+
+# -- why an annotated copy could not be written (the check itself stands) --------------------------------------
+COPY_REFUSALS: dict[str, tuple[str, str]] = {
+    "strict": ("这个工作簿是“Strict Open XML 电子表格”格式，本工具不能为它写出核查副本（核查结果不受影响）。请在 "
+               "Excel 中打开，“另存为”并把保存类型选为“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”），再"
+               "核查一次即可得到副本。",
+               "the workbook is in Strict Open XML format, for which no annotated copy can be written (the check "
+               "stands); open it in Excel and Save As 'Excel Workbook (*.xlsx)', not 'Strict Open XML Spreadsheet', "
+               "then check it again"),
+    "format": ("{kind} 文件不能直接标注（核查结果不受影响）；请另存为 .xlsx 后再核查，即可得到核查副本。",
+               "{kind} files cannot be annotated (the check stands); save as .xlsx to get an annotated copy"),
+    "damaged": ("工作簿的压缩包结构本工具无法改写（{why}），未写出核查副本（核查结果不受影响）。请在 Excel/WPS 中另存"
+                "为 .xlsx 后再核查。",
+                "the workbook's package cannot be rewritten ({why}); no annotated copy (the check stands). Save it "
+                "again as .xlsx and check it again"),
+}
+
+
+# -- files a batch finds but does not check (perfeval batch: 未核查文件) ----------------------------------------
+SKIP_REASONS: dict[str, tuple[str, str]] = {
+    "annotated_copy": ("在本次批量核查写出核查副本的文件夹（--annotated）中，是本工具自己写的副本，不作为报送文件核查",
+                       "in this batch's --annotated folder: a copy this tool writes, not a file that was sent"),
+    "summary": ("本次批量核查的汇总表（-o），不作为报送文件核查", "this batch's own summary workbook (-o)"),
+    "lock_file": ("Excel 打开工作簿时生成的临时锁定文件（~$ 开头），不是工作簿",
+                  "a lock file Excel keeps while a workbook is open (~$…), not a workbook"),
+    "not_workbook": ("不是 Excel 工作簿（按扩展名），未核查；如果它其实是自评表，请另存为 .xlsx 后再提交",
+                     "not an Excel workbook (by its extension), not checked; if it is a form, save it as .xlsx"),
+}
+CLI["batch_skipped"] = "另有 {n} 个文件未核查，原因见汇总表“未核查文件” / {n} more file(s) not checked, listed with why"
+CLI["batch_copy_failed"] = ("{n} 个文件的核查副本未写出，原因见汇总表“副本未写出” / no annotated copy for {n} file(s), "
+                            "listed with why")

@@ -37,6 +37,23 @@ BLANK_STATED = "（空白）"
 NO_COMPUTED = "—"
 APPEND_MARK = "【核查】"  # opens the block appended to a note someone else wrote
 NOTE_AUTHOR = "perfeval_xl"  # author of the notes we create; lets a re-check replace them
+# A note we wrote, whoever Excel says wrote it (the xlwings button writes under the user's name): '[C08] 错误：…'
+OUR_NOTE = re.compile(r"^\[[^\]\s]+\] (?:{})：".format("|".join(s.label for s in Severity)))
+
+# The hidden columns (I:J) of 核查结果 that remember how each marked cell was before, so that the next check (the
+# annotated copy or the button, whichever comes next) can take the marks back: the cell's own fill, and whether the
+# note was ours or the user's with our block appended.
+STATE_HEADERS = ("原底色", "批注")
+FILL_NONE = "无"  # the cell had no fill before we coloured it
+FILL_UNKNOWN = "未知"  # not known (a theme or pattern fill, or an engine that cannot tell): the next check guesses
+NOTE_NEW = "新建"  # the note is ours: the next check deletes it
+NOTE_APPENDED = "追加"  # we appended our block to the user's note: the next check removes the block
+NOTE_NOT_WRITTEN = "未写"  # the note could not be written
+
+
+def is_our_note(author: str, text: str) -> bool:
+    """Whether a note was written by this toolkit (the annotated copy or the button) rather than by a person."""
+    return author == NOTE_AUTHOR or OUR_NOTE.match(text) is not None
 
 
 def summary_line(findings: Iterable[Finding]) -> str:

@@ -423,6 +423,32 @@ def far_cell(ref: str = "XFD1048576", empty: bool = False, data: bytes | None = 
     return rezip(data, {sheet: xml})
 
 
+def scattered_cells(n: int = 60, step: int = 250, data: bytes | None = None, sheet: str = SHEET) -> bytes:
+    """The form plus `n` values down a diagonal from just below its last row and right of its last column, `step`
+    rows and columns apart: no cut at a run of empty rows or columns leaves a form-sized sheet, so the sheet stays
+    too large to read."""
+    import re
+
+    from openpyxl.utils.cell import column_index_from_string
+
+    data = good() if data is None else data
+    xml = member(data, sheet)
+    last_row = max(int(r) for r in re.findall(rb'<row [^>]*?r="(\d+)"', xml))
+    last_col = max(column_index_from_string(c.decode()) for c in re.findall(rb'<c r="([A-Z]+)\d+"', xml))
+    rows = "".join(f'<row r="{last_row + 1 + k * step}"><c r="{_col(last_col + k * step)}{last_row + 1 + k * step}">'
+                   f'<v>1</v></c></row>' for k in range(n))
+    return rezip(data, {sheet: xml.replace(b"</sheetData>", rows.encode() + b"</sheetData>", 1)})
+
+
+def _col(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 def unnamed_far_cells(row: int = 1048576, n: int = 20000) -> bytes:
     """A far row whose cells name no position: each follows the previous one (a wide grid from a few bytes)."""
     data = good()

@@ -400,7 +400,12 @@ def test_results_sheet_lists_every_finding_with_links(annotated):
     assert wb.sheetnames == [SHEET1, SHEET2, SHEET3, "核查结果"]
     ws = wb["核查结果"]
     assert ws["A1"].value == "文件：rich.xlsx　错误 5 项，警告 6 项，提示 2 项"
-    assert [c.value for c in ws[2]] == ["序号", "检查项", "严重程度", "工作表", "单元格", "填报值", "复核值", "说明"]
+    assert [c.value for c in ws[2]] == ["序号", "检查项", "严重程度", "工作表", "单元格", "填报值", "复核值", "说明",
+                                        "原底色", "批注"]  # the last two hidden: how each marked cell was before
+    hidden = ws.column_dimensions["I"]
+    assert (ws.column_dimensions["H"].hidden, hidden.hidden, hidden.min, hidden.max) == (False, True, 9, 10)
+    assert (ws["I3"].value, ws["J3"].value, ws["I10"].value, ws["J10"].value) == ("无", "新建", None, "新建")
+    assert (ws["I6"].value, ws["J6"].value) == ("无", "追加")  # C3: the user's note, our block appended
     assert all(c.font.b for c in ws[2]) and ws["A1"].font.b
     assert ws.freeze_panes == "A3"
     assert ws.auto_filter.ref == "A2:H15"
@@ -494,8 +499,8 @@ def test_annotating_the_annotated_copy_again_still_works(annotated, tmp_path):
     ws = wb[SHEET1]
     f5 = ws["F5"].comment.text
     assert f5.count("[C08]") == 1 and f5.count("[C11]") == 1  # our note replaced, not repeated
-    c3 = ws["C3"].comment.text
-    assert c3.startswith("原有批注") and c3.count("【核查】") == 1
+    # C3's finding is gone: its fill and the block appended to the user's note are taken back, the note stays
+    assert ws["C3"].comment.text == "原有批注：执行数取自决算" and ws["C3"].fill.fill_type is None
     assert ws["E6"].fill.fgColor.rgb == RED and "第二次核查" in ws["E6"].comment.text
     with zipfile.ZipFile(second) as z:
         wbxml = z.read("xl/workbook.xml").decode()
@@ -705,7 +710,7 @@ def test_a_failure_mid_write_leaves_no_file_behind(rich, tmp_path, monkeypatch):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
 
-    def broken_write(self, out, replace, add):
+    def broken_write(self, out, replace, add, drop=()):
         out.write(b"PK\x03\x04 partial")
         raise OSError("disk full")
 

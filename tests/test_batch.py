@@ -263,7 +263,12 @@ def test_output_is_the_same_whatever_the_parallelism(inbox, run, tmp_path):
     _, box, _ = inbox
     doc1 = batch.run_batch([str(box)], tmp_path / "one.xlsx", jobs=1)
     doc2 = batch.run_batch([str(box)], tmp_path / "two.xlsx", jobs=2)
-    assert _contents(tmp_path / "one.xlsx") == _contents(tmp_path / "two.xlsx") == _contents(run[1])
+    with_copies = _contents(run[1])  # `run` wrote annotated copies: only its 副本未写出 may list more (the .xls)
+    with_copies.pop("副本未写出")
+    one = _contents(tmp_path / "one.xlsx")
+    assert one.pop("副本未写出") == [["文件", "原因"]]
+    assert one == with_copies
+    assert _contents(tmp_path / "one.xlsx") == _contents(tmp_path / "two.xlsx")
     assert json.dumps(doc1, ensure_ascii=False) == json.dumps(doc2, ensure_ascii=False)
 
 
@@ -398,8 +403,9 @@ def test_cli_exit_codes_json_and_progress(inbox, tmp_path):
     out = _cli(box, "--json", "--jobs", "1")
     assert out.returncode == 1
     doc = json.loads(out.stdout)
-    assert set(doc) == {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches"}
-    assert all({"sender", "date"} <= set(r) for r in doc["reports"])
+    assert set(doc) == {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches", "skipped"}
+    assert all({"sender", "date", "annotate_error"} <= set(r) for r in doc["reports"])
+    assert [(s["file"], s["code"]) for s in doc["skipped"]] == [(f"{box / 'forms.zip'}!/说明.txt", "not_workbook")]
     assert _cli(box / "broken", "-o", tmp_path / "b.xlsx").returncode == 3
     assert _cli(box).returncode == 2  # no -o and no --json
     assert _cli(box, "-o", tmp_path / "x.csv").returncode == 2
@@ -423,7 +429,7 @@ def test_progress_bar_draws_on_a_terminal_only():
         assert text.endswith("checked 3 files (3 forms, 0 refused) in 0.0 s\n")
 
 
-def test_annotated_copies_and_lock_files_in_a_folder_are_not_inputs(tmp_path):
+def test_a_returned_copy_is_checked_and_every_file_not_checked_is_listed_with_why(tmp_path):
     import shutil
 
     from perfeval_xl.batch import run_batch
@@ -431,8 +437,22 @@ def test_annotated_copies_and_lock_files_in_a_folder_are_not_inputs(tmp_path):
     from conftest import SAMPLES
 
     src = SAMPLES / "meishan_2023" / "04_window_outsourcing.xlsx"
-    shutil.copy(src, tmp_path / "04.xlsx")
-    shutil.copy(src, tmp_path / "04_核查.xlsx")
-    (tmp_path / "~$04.xlsx").write_bytes(b"lock")
-    doc = run_batch([str(tmp_path)])
-    assert (doc["files"], doc["forms"], doc["refused"]) == (1, 1, 0)
+    box = tmp_path / "box"
+    box.mkdir()
+    shutil.copy(src, box / "04.xlsx")
+    shutil.copy(src, box / "04_核查.xlsx")  # a unit's returned copy: a form like any other
+    (box / "~$04.xlsx").write_bytes(b"lock")
+    (box / "签字页.pdf").write_bytes(b"%PDF-1.4")
+    doc = run_batch([str(box)], box / "汇总.xlsx", annotated_dir=box / "副本")
+    assert (doc["files"], doc["forms"], doc["refused"]) == (2, 2, 0)
+    assert [Path(r["file"]).name for r in doc["reports"]] == ["04.xlsx", "04_核查.xlsx"]
+    assert [(Path(s["file"]).name, s["code"]) for s in doc["skipped"]] == [("~$04.xlsx", "lock_file"),
+                                                                          ("签字页.pdf", "not_workbook")]
+    again = run_batch([str(box)], box / "汇总.xlsx", annotated_dir=box / "副本")  # its own copies and summary now
+    assert [(Path(s["file"]).name, s["code"]) for s in again["skipped"]] == [  # in the order of their paths
+        ("~$04.xlsx", "lock_file"), ("04_核查.xlsx", "annotated_copy"), ("04_核查_核查.xlsx", "annotated_copy"),
+        ("汇总.xlsx", "summary"), ("签字页.pdf", "not_workbook")]
+    assert again["files"] == 2
+    listed = openpyxl.load_workbook(box / "汇总.xlsx")["未核查文件"]
+    assert [c.value for c in listed[1]] == ["文件", "原因", "Reason", "发件人", "日期"] and listed.max_row == 6
+    assert listed["B2"].value == "Excel 打开工作簿时生成的临时锁定文件（~$ 开头），不是工作簿"

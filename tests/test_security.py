@@ -419,12 +419,15 @@ def _rss_check(*paths: Path) -> dict:
 
 
 @pytest.mark.parametrize("make, code", [
-    (lambda: hostile.far_cell("XFD1048576"), "too_large"),  # calamine: a 550 GB allocation, process aborted
-    (lambda: hostile.far_cell("ZZ60000"), "too_large"),  # calamine: 1.3 GB
-    (lambda: hostile.unnamed_far_cells(), "too_large"),  # cells without r, each after the previous
+    (lambda: hostile.far_cell("XFD1048576"), None),  # calamine alone: a 550 GB allocation, process aborted
+    (lambda: hostile.far_cell("ZZ60000"), None),  # calamine alone: 1.3 GB
+    (lambda: hostile.unnamed_far_cells(), None),  # cells without r, each after the previous
     (lambda: hostile.far_cell("XFD1048576", empty=True), None),  # an empty styled cell holds nothing: read
+    (lambda: hostile.scattered_cells(), "too_large"),  # values all over the sheet: no cut leaves a form-sized sheet
 ])
 def test_a_value_far_away_is_measured_before_reading(make, code, tmp_path):
+    # a stray value far from the form is cut off (the form is read); a sheet of values scattered everywhere is not
+    # read at all; either way in bounded time and memory
     src = tmp_path / "far.xlsx"
     src.write_bytes(make())
     got = _rss_check(src)
@@ -433,18 +436,37 @@ def test_a_value_far_away_is_measured_before_reading(make, code, tmp_path):
     assert got["secs"] < 2.0 and got["grow_kb"] < 50 * 1024
     if code:
         report = check_file(src)
-        assert "XFD1048576" in report.refusal.zh or "ZZ60000" in report.refusal.zh or "1048576" in report.refusal.zh
+        assert "内容延伸到" in report.refusal.zh
+
+
+def test_a_stray_value_beside_a_form_sheet_costs_nothing_of_the_form(tmp_path):
+    src = tmp_path / "far.xlsx"
+    src.write_bytes(hostile.far_cell("Z80000"))  # 80,000 x 26: just over the cells a sheet may span
+    report = check_file(src)
+    good = check_file(hostile.GOOD)
+    assert report.refusal is None and report.inspected.oversized == {}
+    assert [(f.check, f.cell) for f in report.findings] == [(f.check, f.cell) for f in good.findings]
+    (part, clip), = report.inspected.clipped.values()
+    assert (part, clip.rows, clip.cols, clip.dropped, clip.far) == ("xl/worksheets/sheet1.xml", 26, 10, 1, (79999, 25))
 
 
 def test_an_oversized_sheet_is_skipped_and_the_forms_beside_it_are_checked(tmp_path):
     allb = (SAMPLES / "meishan_2023_all.xlsx").read_bytes()
     src = tmp_path / "all.xlsx"
-    src.write_bytes(hostile.far_cell("XFD1048576", data=allb, sheet="xl/worksheets/sheet4.xml"))
+    src.write_bytes(hostile.scattered_cells(data=allb, sheet="xl/worksheets/sheet4.xml"))
     report = check_file(src)
     assert report.refusal is None and len(report.results) == 11
-    assert list(report.inspected.oversized.values()) == [(1048576, 16384)]
+    assert [r * c > 2_000_000 for r, c in report.inspected.oversized.values()] == [True]
     skipped = next(iter(report.inspected.oversized))
     assert skipped not in {r.form.sheet for r in report.results}
+
+
+def test_a_far_value_on_one_sheet_of_many_leaves_every_form_read(tmp_path):
+    allb = (SAMPLES / "meishan_2023_all.xlsx").read_bytes()
+    src = tmp_path / "all.xlsx"
+    src.write_bytes(hostile.far_cell("XFD1048576", data=allb, sheet="xl/worksheets/sheet4.xml"))
+    report = check_file(src)
+    assert report.refusal is None and len(report.results) == 12 and report.inspected.oversized == {}
 
 
 def test_an_ods_with_a_million_repeated_rows_is_not_expanded(tmp_path):
@@ -457,12 +479,14 @@ def test_an_ods_with_a_million_repeated_rows_is_not_expanded(tmp_path):
 
 
 @needs_lo
-def test_an_xls_with_a_value_in_its_last_cell_is_not_read(tmp_path):
+def test_an_xls_with_a_value_in_its_last_cell_is_read_up_to_the_form(tmp_path):
     from perfeval_xl.lo import convert
 
     xlsx = tmp_path / "far.xlsx"
     xlsx.write_bytes(hostile.far_cell("IV65536"))
     [xls] = convert([xlsx], tmp_path / "out", to="xls")
     report = check_file(xls)
-    assert report.inspected.kind == "xls" and list(report.inspected.oversized.values()) == [(65536, 256)]
-    assert report.refusal.code == "too_large"
+    assert report.inspected.kind == "xls" and report.inspected.oversized == {}
+    (_, clip), = report.inspected.clipped.values()
+    assert (clip.dropped, clip.far) == (1, (65535, 255))
+    assert report.refusal is None and len(report.results) == 1

@@ -22,9 +22,12 @@ from .workers import check_all, load_profile, refused_result
 
 
 def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_dir: str | Path | None = None,
-              jobs: int = 1, profile: str | None = None, progress: bool = False, password: str | None = None) -> dict:
+              jobs: int = 1, profile: str | None = None, progress: bool = False, password: str | None = None,
+              include_hidden: bool = False) -> dict:
     """Check everything under `paths`; write the summary workbook to `output` (when given) and return the JSON
-    document {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches"}."""
+    document {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches", "skipped"}: every file
+    found is a report (checked or refused) or a skipped entry with its reason. Forms on hidden sheets are checked
+    only with `include_hidden`."""
     output = Path(output) if output else None
     annotated_dir = Path(annotated_dir) if annotated_dir else None
     if profile:
@@ -35,9 +38,12 @@ def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_d
         shipped_profiles()
     workdir = Path(tempfile.mkdtemp(prefix="perfeval_batch_"))
     try:
-        items = collect(paths, workdir, [x for x in (output, annotated_dir) if x is not None])
+        own = [(x, why) for x, why in ((output, "summary"), (annotated_dir, "annotated_copy")) if x is not None]
+        everything = collect(paths, workdir, own)
+        skipped = [i for i in everything if i.skip]
+        items = [i for i in everything if not i.skip]
         todo = [i for i in items if i.refusal is None]
-        jobs_list = [{"path": str(i.path), "profile": profile, "password": password,
+        jobs_list = [{"path": str(i.path), "profile": profile, "password": password, "include_hidden": include_hidden,
                       "annotated": str(annotated_dir / i.rel) if annotated_dir else None} for i in todo]
         bar = Progress(len(items), enabled=progress)
         bar.tick(len(items) - len(todo))  # refused while unpacking
@@ -45,7 +51,7 @@ def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_d
         results = [refused_result(i.display, i.refusal) if i.refusal else next(checked) for i in items]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    doc, tables = assemble(items, results)
+    doc, tables = assemble(items, results, skipped)
     if output is not None:
         write_summary(output, tables)
     bar.close(doc["forms"], doc["refused"])

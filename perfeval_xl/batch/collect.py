@@ -3,6 +3,10 @@
 Archive members and attachments are copied into a private temporary folder under generated names, so no name found in
 an input is ever used as a path; sizes are bounded before anything is inflated. What cannot be unpacked becomes an
 Item refused with its reason; each Item knows where its annotated copy goes.
+
+No file disappears: what is not checked is an Item skipped with its reason (`SKIP_REASONS`) — the copies this batch
+writes (its --annotated folder, its summary), Excel's lock files (~$…), files that are not workbooks. An annotated
+copy found anywhere else is a workbook a unit sent back, and is checked like any other.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class Item:
     sender: str | None = None
     date: str | None = None
     refusal: Refused | None = None  # when refused while unpacking
+    skip: str | None = None  # why it is not checked at all (a key of messages.SKIP_REASONS)
 
 
 def _safe(part: str) -> str:
@@ -58,7 +63,7 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 
 class _Collector:
-    def __init__(self, workdir: Path, exclude: list[Path]):
+    def __init__(self, workdir: Path, exclude: list[tuple[Path, str]]):
         self.workdir, self.exclude = workdir, exclude
         self.items: list[Item] = []
         self.seen: set[Path] = set()
@@ -74,14 +79,23 @@ class _Collector:
             dirs.sort()
             for name in sorted(files):
                 f = Path(folder, name)
-                if f.stem.endswith("_核查") or name.startswith("~$"):
-                    continue  # our own annotated copies and Excel's lock files are not returned forms
-                if f.suffix.lower() in WORKBOOK_SUFFIXES | CONTAINER_SUFFIXES and not self._excluded(f):
-                    self.add_file(f, str(f), PurePosixPath(top, *map(_safe, f.relative_to(p).parts)))
+                rel = PurePosixPath(top, *map(_safe, f.relative_to(p).parts))
+                why = self._excluded(f) or _not_an_input(name)
+                if why:
+                    self.skipped(str(f), rel, why)
+                else:
+                    self.add_file(f, str(f), rel)
 
-    def _excluded(self, f: Path) -> bool:
+    def _excluded(self, f: Path) -> str | None:
+        """Why a file is this batch's own output: a copy in its --annotated folder, or its summary."""
         r = f.resolve()
-        return any(r == x or x in r.parents for x in self.exclude)
+        for x, why in self.exclude:
+            if r == x or x in r.parents:
+                return why
+        return None
+
+    def skipped(self, display: str, rel: PurePosixPath, why: str, sender=None, date=None) -> None:
+        self.items.append(Item(display, rel, None, sender, date, skip=why))
 
     def add_file(self, path: Path, display: str, rel: PurePosixPath, sender=None, date=None, depth=0) -> None:
         if path.is_file() and self.workdir not in path.parents:
@@ -89,6 +103,9 @@ class _Collector:
             if real in self.seen:
                 return  # the same file named twice (a folder and a file inside it)
             self.seen.add(real)
+            why = self._excluded(path) if depth == 0 else None
+            if why:
+                return self.skipped(display, rel, why, sender, date)
         suffix = path.suffix.lower()
         if suffix in CONTAINER_SUFFIXES and path.is_file():
             if depth >= MAX_DEPTH:
@@ -124,12 +141,15 @@ class _Collector:
             for info in infos:
                 name = _member_name(info).replace("\\", "/")
                 parts = name.split("/")
-                suffix = PurePosixPath(name).suffix.lower()
-                if info.is_dir() or parts[0] == "__MACOSX" or suffix not in WORKBOOK_SUFFIXES | CONTAINER_SUFFIXES:
-                    continue
-                found = True
+                if info.is_dir() or parts[0] == "__MACOSX":
+                    continue  # folders, and the resource forks macOS adds to the archives it makes
                 where = f"{display}!/{name}"
                 mrel = rel.with_suffix("").joinpath(*(_safe(x) for x in parts if x not in ("", ".")))
+                why = _not_an_input(parts[-1])
+                if why:
+                    self.skipped(where, mrel, why, sender, date)
+                    continue
+                found = True
                 if name.startswith("/") or ".." in parts or re.match(r"[A-Za-z]:", name):
                     self.refused(where, mrel, "unsafe_path", sender, date)
                     continue
@@ -170,11 +190,14 @@ class _Collector:
         found = False
         for part in parts:
             base = str(part.get_filename()).replace("\\", "/").rsplit("/", 1)[-1]
-            if PurePosixPath(base).suffix.lower() not in WORKBOOK_SUFFIXES | CONTAINER_SUFFIXES:
+            where, arel = f"{display}!/{base}", rel.with_suffix("") / _safe(base)
+            why = _not_an_input(base)
+            if why:
+                if part.get_content_disposition() == "attachment":  # not the pictures inside the message body
+                    self.skipped(where, arel, why, sender, date)
                 continue
             found = True
             data = part.get_payload(decode=True) or b""
-            where, arel = f"{display}!/{base}", rel.with_suffix("") / _safe(base)
             if len(data) > MAX_FILE_BYTES or self.extracted + len(data) > MAX_EXTRACTED_BYTES:
                 self.refused(where, arel, "too_large", sender, date, "member")
                 continue
@@ -188,6 +211,15 @@ class _Collector:
 
 class _TooBig(Exception):
     pass
+
+
+def _not_an_input(name: str) -> str | None:
+    """Why a file found in a folder, an archive or an e-mail is not checked (None: it is)."""
+    if name.startswith("~$"):
+        return "lock_file"  # the owner file Excel keeps beside a workbook it has open
+    if PurePosixPath(name).suffix.lower() not in WORKBOOK_SUFFIXES | CONTAINER_SUFFIXES:
+        return "not_workbook"
+    return None
 
 
 def _copy_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> int:
@@ -218,9 +250,10 @@ def _mail_date(msg) -> str | None:
         return text
 
 
-def collect(paths: list[str], workdir: Path, exclude: list[Path] = ()) -> list[Item]:
-    """Every workbook found under `paths`, sorted by display path; archives and e-mails unpacked into workdir."""
-    c = _Collector(workdir, [Path(x).resolve() for x in exclude])
+def collect(paths: list[str], workdir: Path, exclude: list[tuple[Path, str]] = ()) -> list[Item]:
+    """Every file found under `paths`, sorted by display path; archives and e-mails unpacked into workdir. What this
+    batch writes (`exclude`: (path, reason) — its --annotated folder, its summary) is skipped, with its reason."""
+    c = _Collector(workdir, [(Path(x).resolve(), why) for x, why in exclude])
     for arg in paths:
         c.add_argument(arg)
     items = sorted(c.items, key=lambda i: i.display)

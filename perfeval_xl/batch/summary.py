@@ -1,7 +1,8 @@
 """The batch's results as one JSON document and one summary workbook (pandas + xlsxwriter): 汇总 (one row per
 form), 问题明细 (every finding, linked to its annotated copy), 无法读取, 跨表不一致 (the same project with different
-figures in several files), 按部门 and 分布 (charts). Written to a temporary file beside the output and moved into
-place only when complete.
+figures in several files), 按部门 and 分布 (charts), 未核查文件 (every file found but not checked, and why) and
+副本未写出 (checked files whose annotated copy could not be written, and why). Written to a temporary file beside the
+output and moved into place only when complete.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from numbers import Real
 from pathlib import Path
 
 from ..excelmath import fits_a_cell
-from ..profile import kind_label
+from ..messages import SHEET_STATES, SKIP_REASONS
 from ..present import FILL_RGB, FONT_RGB, HEADER_FILL_RGB, WHOLE_SHEET, check_title, display_width, hex_colour
+from ..profile import kind_label
 from ..severity import Severity
 from ..values import norm_label
 from .collect import Item
@@ -23,20 +25,25 @@ UNSPENT_LIMIT = 0.10  # 结余率 above this counts on 按部门
 _CODE = re.compile(r"^\s*([0-9A-Za-z]{12,})(?=[\s\-—－_:：、.]|$)")  # 51140022T000000289349-项目名
 
 SUMMARY_COLUMNS = ("单位", "主管部门", "项目", "表种", "预算数", "执行数", "执行率", "自评得分", "复核得分", "等次",
-                   "错误数", "警告数", "文件", "工作表", "发件人", "日期", "配置")
+                   "错误数", "警告数", "文件", "工作表", "发件人", "日期", "配置", "隐藏")
 FINDING_COLUMNS = ("文件", "工作表", "单元格", "检查项", "检查内容", "严重程度", "填报值", "复核值", "说明", "单位",
                    "项目")
 REFUSED_COLUMNS = ("文件", "代码", "原因", "Reason", "发件人", "日期")
 MISMATCH_COLUMNS = ("项目编码", "项目", "不一致项", "值", "文件", "工作表", "单位")
+SKIPPED_COLUMNS = ("文件", "原因", "Reason", "发件人", "日期")
+COPY_FAILED_COLUMNS = ("文件", "原因")
 
 
-def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
-    """The JSON document and the summary's rows, in input order."""
-    reports, rows, findings, refused = [], [], [], []
+def assemble(items: list[Item], results: list[dict], skipped: list[Item] = ()) -> tuple[dict, dict]:
+    """The JSON document and the summary's rows, in input order; `skipped`: the files found but not checked."""
+    reports, rows, findings, refused, copy_failed = [], [], [], [], []
     for item, res in zip(items, results):
         annotated = Path(res["annotated"]) if res.get("annotated") else None
         reports.append({**res["report"], "file": item.display, "sender": item.sender, "date": item.date,
-                        "annotated": str(annotated) if annotated else None})
+                        "annotated": str(annotated) if annotated else None,
+                        "annotate_error": res.get("annotate_error")})
+        if res.get("annotate_error"):
+            copy_failed.append((item.display, res["annotate_error"]))
         if res["refusal"]:
             r = res["refusal"]
             refused.append((item.display, r["code"], r["zh"], r["en"], item.sender, item.date))
@@ -50,7 +57,7 @@ def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
                          "等次": v.get("grade"), "错误数": _count(fs, Severity.ERROR),
                          "警告数": _count(fs, Severity.WARNING), "文件": item.display,
                          "工作表": form["sheet"], "发件人": item.sender, "日期": item.date, "配置": form["profile"],
-                         "_stated_rate": facts["stated_rate"]})
+                         "隐藏": _hidden_word(form.get("hidden")), "_stated_rate": facts["stated_rate"]})
             for f in fs:
                 link = (annotated, f["sheet"], (f["cell"] or "A1").split(":")[0]) if annotated else None
                 findings.append(((item.display, f["sheet"], f["cell"] or WHOLE_SHEET, f["check"],
@@ -58,11 +65,20 @@ def assemble(items: list[Item], results: list[dict]) -> tuple[dict, dict]:
                                   f["stated"], f["computed"], f["message"], facts["unit"], v.get("project")), link))
     mismatches = reconcile(rows)
     declarations = declaration_rows(rows, [f for res in results for f in res["report"]["forms"]])
+    passed_over = [{"file": i.display, "code": i.skip, "message": " / ".join(SKIP_REASONS[i.skip]),
+                    "sender": i.sender, "date": i.date} for i in skipped]
     doc = {"files": len(items), "forms": len(rows), "refused": len(refused),
            "errors": sum(r["错误数"] for r in rows), "warnings": sum(r["警告数"] for r in rows),
-           "reports": reports, "mismatches": mismatches}
+           "reports": reports, "mismatches": mismatches, "skipped": passed_over}
     return doc, {"rows": rows, "findings": findings, "refused": refused, "mismatches": mismatches,
-                 "declarations": declarations}
+                 "declarations": declarations,
+                 "skipped": [(i.display, *SKIP_REASONS[i.skip], i.sender, i.date) for i in skipped],
+                 "copy_failed": copy_failed}
+
+
+def _hidden_word(state: str | None) -> str | None:
+    """'隐藏' / '深度隐藏' for a form on a hidden sheet (checked with --include-hidden); None for a visible one."""
+    return SHEET_STATES[state].split("（")[0] if state else None
 
 
 def _count(findings: list[dict], severity: Severity) -> int:
@@ -216,8 +232,8 @@ def _fill(book, tables: dict, base: Path) -> None:
     w = _Writer(book, base)
     T, A, R, S, I = "text", "amount", "rate", "score", "int"  # noqa: E741 - the kinds by initial
     summary = pd.DataFrame(tables["rows"], columns=[*SUMMARY_COLUMNS, "_stated_rate"])
-    widths = (24, 24, 40, 16, 12, 12, 9, 9, 9, 6, 7, 7, 40, 18, 24, 17, 26)
-    kinds = (T, T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T)
+    widths = (24, 24, 40, 16, 12, 12, 9, 9, 9, 6, 7, 7, 40, 18, 24, 17, 26, 9)
+    kinds = (T, T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T, T)
     errors_col = SUMMARY_COLUMNS.index("错误数")
     w.table("汇总", list(zip(SUMMARY_COLUMNS, widths, kinds)),
             summary[list(SUMMARY_COLUMNS)].itertuples(index=False, name=None),
@@ -233,6 +249,9 @@ def _fill(book, tables: dict, base: Path) -> None:
     mism = [(m["code"], m["project"], m["field"], o["value"], o["file"], o["sheet"], o["unit"])
             for m in tables["mismatches"] for o in m["occurrences"]]
     w.table("跨表不一致", list(zip(MISMATCH_COLUMNS, (24, 40, 10, 12, 40, 18, 24), (T, T, T, S, T, T, T))), mism)
+
+    w.table("未核查文件", list(zip(SKIPPED_COLUMNS, (50, 40, 40, 24, 17), (T,) * 5)), tables.get("skipped", []))
+    w.table("副本未写出", list(zip(COPY_FAILED_COLUMNS, (50, 90), (T, T))), tables.get("copy_failed", []))
 
     for col in ("预算数", "执行数", "执行率", "复核得分"):
         summary[col] = pd.to_numeric(summary[col], errors="coerce")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..api import annotated_suffix, can_annotate, check_file, write_annotated
 from ..check.findings import stated_value
-from ..errors import PASS_THROUGH, Refused, TimedOut, refuse
+from ..errors import PASS_THROUGH, CannotAnnotate, Refused, TimedOut, refuse
 from ..excelmath import dec, plain
 from ..model import NO_CELL, Framework
 from ..values import as_fraction
@@ -101,13 +101,16 @@ def check_one(job: dict) -> dict:
 
 def _check_one(path: Path, job: dict) -> dict:
     try:
-        report = check_file(path, load_profile(job.get("profile")), password=job.get("password"))
+        report = check_file(path, load_profile(job.get("profile")), password=job.get("password"),
+                            include_hidden=bool(job.get("include_hidden")))
         out = {"report": report.as_dict(), "facts": [_facts(r) for r in report.results], "annotated": None,
                "annotate_error": None, "refusal": None}
         if report.refusal is not None:
             r = report.refusal
             out["refusal"] = {"code": r.code, "zh": r.zh, "en": r.en}
-        elif job.get("annotated") and can_annotate(report):
+        elif job.get("annotated") and not can_annotate(report):  # an .xls or .ods: said, not silently left out
+            out["annotate_error"] = str(CannotAnnotate("format", kind="." + report.inspected.kind))
+        elif job.get("annotated"):
             dest = Path(job["annotated"])
             dest = dest.with_suffix(annotated_suffix(dest, report))  # a macro workbook's copy stays .xlsm
             try:

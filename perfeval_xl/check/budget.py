@@ -18,6 +18,7 @@ from ..messages import word
 from ..model import NO_CELL, BudgetLine, Cell, Form
 from ..profile import BudgetSpec, Profile
 from ..rules import RULES
+from ..severity import Severity
 from ..values import amount_in_wan, as_fraction
 from .findings import Findings, fmt, pct, short_name, stated_value
 
@@ -37,6 +38,8 @@ class BudgetCheck:
         self.arrival: Decimal | None = None  # the total line's 到位率, recomputed (blocks that print 到位数)
         self.score: Decimal | None = None  # the execution score, recomputed (forms that score execution)
         self.executed: Decimal | None = None  # the total line's 执行数 in 万元
+        self.unbudgeted = False  # the total line spent money without a budget (0 or blank): no rate exists
+        self.no_budget = False  # the total line's budget is 0 or blank: whatever the rule gives, no rate is shown
         self.names = {k: v[0] for k, v in spec.columns.items()} | form.budget_headers
         # what execution is measured against: 实际到位数 where the block prints it, else the budget
         self.base = "arrived" if any("arrived" in b.cells for b in form.budget) else "budget"
@@ -49,7 +52,7 @@ class BudgetCheck:
         self.sums()
         self.rates()
         total = self.form.budget_total
-        if total is None or self.rate is None:
+        if total is None or (self.rate is None and not self.unbudgeted):
             self.from_lines(total)
             return
         self.values["budget_initial"] = plain(self.amount(total["initial"]))
@@ -58,7 +61,9 @@ class BudgetCheck:
             self.values["budget_arrived"] = plain(self.amount(total["arrived"]))
         self.executed = self.amount(total["executed"])
         self.values["budget_executed"] = plain(self.executed)
-        self.values["execution_rate"] = plain(excel_round(self.rate, self.spec.rate_digits))
+        # spending without a budget has no rate: none is shown (never 0.00%)
+        self.values["execution_rate"] = None if self.no_budget else plain(excel_round(self.rate,
+                                                                                   self.spec.rate_digits))
         if self.arrival is not None:
             self.values["arrival_rate"] = plain(excel_round(self.arrival, self.spec.rate_digits))
         if self.spec.weight is not None:  # frameworks (五华) score execution inside their tree
@@ -120,13 +125,18 @@ class BudgetCheck:
                                   computed=fmt(s), stated=fmt(stated))
 
     def rates(self) -> None:
-        """C02 for every line with amounts (执行率, and 到位率 where printed), C04 for spending beyond the budget, C10
-        for a total without them."""
+        """C02 for every line with amounts (执行率, and 到位率 where printed), C04 for spending beyond the budget (or
+        without one), C10 for a total without them."""
         rule, digits, base = RULES["execution_rate"], self.spec.rate_digits, self.base
         for b in self.form.budget:
             B, E = self.amount(b[base]), self.amount(b["executed"])
             if base == "arrived":
                 self.arrival_rate(b, digits)
+            if E is not None and not B and b.key == "total":
+                self.no_budget = True
+            if E is not None and E > 0 and not B:
+                self.unbudgeted_line(b, B, E)
+                continue
             if B is None or E is None:
                 if b.key == "total" and not self.findings.at("C01", b[base].ref, b["executed"].ref):
                     self.findings.add("C10.budget", b[base] if B is None else b["executed"], None, None,
@@ -139,6 +149,29 @@ class BudgetCheck:
             if E > B and B > 0:
                 self.findings.add("C04.over", b["executed"], plain(E), plain(B), line=self.line_name(b),
                                   executed=fmt(E), budget=fmt(B))
+
+    def unbudgeted_line(self, b: BudgetLine, B: Decimal | None, E: Decimal) -> None:
+        """C04 (and C02): money spent on a line whose budget is 0 or blank. No execution rate exists (it is not
+        0.00%, nor 100%). On the total line that is an error, and a rate stated beside it is one too; below the
+        total, a warning (the total's rate is what is scored)."""
+        words = dict(line=self.line_name(b), executed=fmt(E), budget_name=self.names[self.base],
+                     executed_name=self.names["executed"])
+        blank = B is None
+        if b.key != "total":
+            if blank:
+                self.findings.add("C04.line_no_budget", b["executed"], plain(E), None, **words)
+            else:
+                self.findings.add("C04.over", b["executed"], plain(E), plain(B), line=self.line_name(b),
+                                  executed=fmt(E), budget=fmt(B))
+            return
+        self.unbudgeted = True
+        self.findings.add("C04.no_budget_blank" if blank else "C04.no_budget", b["executed"], plain(E),
+                          None if blank else plain(B), severity=Severity.ERROR, **words)
+        cell = b["rate"]
+        if not cell.blank:
+            stated, shown = as_fraction(cell.p, near=None)
+            self.findings.add("C02.no_budget", cell, cell.text if stated is None else plain(stated), None,
+                              stated=cell.text if stated is None else pct(stated, max(shown, 2)), **words)
 
     def arrival_rate(self, b: BudgetLine, digits: int) -> None:
         """到位率 = 到位数 ÷ 预算数, rechecked where typed (C02)."""
@@ -172,10 +205,11 @@ class BudgetCheck:
             self.findings.add(key, cell, plain(stated), computed, stated=pct(stated, max(shown, 2)), **words)
 
     def execution_score(self, total: BudgetLine) -> None:
-        """C07 (the weight), C10 (blank), C08 (beyond the weight), C03 (not what the rule gives)."""
+        """C07 (the weight), C10 (blank), C08 (beyond the weight), C03 (not what the rule gives). Without a rate
+        (spending without a budget) the score cannot be recomputed: C03 is not judged."""
         rule, w, digits = RULES["execution_score"], self.spec.weight, self.spec.score_digits
-        score = rule.evaluate(rate=self.rate, weight=w, digits=digits)
-        self.values["execution_score"] = plain(score)
+        score = None if self.rate is None else rule.evaluate(rate=self.rate, weight=w, digits=digits)
+        self.values["execution_score"] = None if score is None else plain(score)
         self.score = score
         wcell, scell = total["weight"], total["score"]
         if wcell.number is not None and wcell.number != w:
@@ -184,13 +218,16 @@ class BudgetCheck:
         s = scell.number
         if s is None:
             if scell.row is not None:
-                self.findings.add("C10.score", scell, scell.text or None, plain(score), name="预算执行率")
+                self.findings.add("C10.score", scell, scell.text or None, None if score is None else plain(score),
+                                  name="预算执行率")
             return
         precise(self.findings, scell, digits, "预算执行率")
         if s > w or s < 0:
             bound = w if s > w else ZERO
             self.findings.add("C08.above" if s > w else "C08.negative", scell, plain(s), plain(bound), stated=fmt(s),
                               computed=fmt(bound))
+            return
+        if score is None:
             return
         tol = half_unit(digits) + Decimal("1e-9")
         stated_rate, _ = as_fraction(total["rate"].p, near=self.rate)
@@ -206,7 +243,7 @@ class BudgetCheck:
             return
         if reason.text and REASON_HINT_START not in reason.text:
             return
-        if spec.reason_below is not None and self.rate < spec.reason_below:
+        if spec.reason_below is not None and not self.no_budget and self.rate < spec.reason_below:
             self.findings.add("C05.reason", reason, reason.text or None, None, rate=pct(self.rate),
                               threshold=pct(spec.reason_below, 2))
         initial, adjusted = self.amount(total["initial"]), self.amount(total["budget"])

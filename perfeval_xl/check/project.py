@@ -160,9 +160,10 @@ class _ProjectCheck:
     # --- totals, grade, narrative -------------------------------------------------------------------------------
     def totals(self) -> None:
         f, p, add = self.form, self.p, self.findings.add
-        total = (self.budget.score or ZERO) + self.indicator_total
-        self.values["total_score"] = plain(total)
-        grade = RULES["grade"].evaluate(total=total, bands=p.grade_bands)
+        # money spent without a budget: no execution rate, so neither the total nor the grade can be recomputed
+        total = None if self.budget.unbudgeted else (self.budget.score or ZERO) + self.indicator_total
+        self.values["total_score"] = None if total is None else plain(total)
+        grade = None if total is None else RULES["grade"].evaluate(total=total, bands=p.grade_bands)
         self.values["grade"] = grade
         stated_parts = [ind["score"].number for ind in f.indicators]
         if f.budget_total is not None:
@@ -179,6 +180,16 @@ class _ProjectCheck:
         if tw.number is not None and tw.number != p.total_weight:
             add("C07.total", tw, plain(tw.number), plain(p.total_weight), stated=fmt(tw.number),
                 computed=fmt(p.total_weight))
+        if total is not None:
+            self.stated_grade(total, grade)
+        rate, limit = self.budget.rate, p.full_marks_rate_below
+        if limit is not None and rate is not None and not self.budget.no_budget and self.all_full and rate < limit:
+            add("C24.full_marks", ts if ts.row is not None else NO_CELL,
+                plain(ts.number) if ts.number is not None else None, None, rate=pct(rate))
+
+    def stated_grade(self, total: Decimal, grade: str) -> None:
+        """C15: the grade written in its cell (or said in the conclusion) is the one the total gives."""
+        f, add = self.form, self.findings.add
         if f.grade.row is not None and f.grade.text:
             stated = _grade_word(f.grade.text)
             if stated != grade:
@@ -188,10 +199,6 @@ class _ProjectCheck:
             if m and GRADE_WORDS[m.group(1)] != grade:
                 add("C15.narrative", concl, m.group(1), grade, total=fmt(total), computed=grade, stated=m.group(1),
                     severity=Severity.WARNING)
-        rate, limit = self.budget.rate, p.full_marks_rate_below
-        if limit is not None and rate is not None and self.all_full and rate < limit:
-            add("C24.full_marks", ts if ts.row is not None else NO_CELL,
-                plain(ts.number) if ts.number is not None else None, None, rate=pct(rate))
 
     def narrative(self) -> None:
         f, p = self.form, self.p

@@ -10,6 +10,9 @@ only the cells that hold a value (or a formula) count. Sheets beyond `MAX_SHEET_
   what is needed to name the worksheets (the workbook's sheet list, relationship targets).
 * `sheet_extents` names the OOXML worksheets from those parts.
 * `xls_extents` walks the BIFF records of a .xls workbook stream.
+* `clip_box` decides how much of a sheet to read when its cells span too much but hold little: one stray value at
+  Z80000 (or XFD1048576) beside a form must not cost the form. What is measured is the cells that hold something;
+  far-away strays are cut off at the widest run of empty rows or columns, and the rest is read.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
+from array import array
+from dataclasses import dataclass
 
 from lxml import etree
 
 from ..a1 import col_index
 
 MAX_SHEET_CELLS = 2_000_000  # a form is a few hundred cells; a sheet this large is data, not a form
+MAX_CLIPPED_CELLS = 200_000  # cells with content a sheet may hold and still be clipped (a form holds a few hundred)
+MAX_CLIP_CUTS = 8  # cuts tried before a sheet is judged too large
 
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -47,8 +54,11 @@ class SheetScan:
     Regular expressions in C do the reading (a 33 MB sheet of a million cells takes well under a second); elements
     are not built."""
 
-    def __init__(self):
+    def __init__(self, collect: bool = False):
         self.rows = self.cols = 0
+        self.cells = 0  # cells with content
+        # with `collect`, where they are (0-based rows and columns; up to MAX_CLIPPED_CELLS + 1 of them)
+        self.coords: tuple[array, array] | None = (array("I"), array("I")) if collect else None
         self.is_sheet = False
         self._row = -1
         self._col = -1
@@ -88,6 +98,10 @@ class SheetScan:
                 if not empty:
                     self.rows = max(self.rows, row + 1)
                     self.cols = max(self.cols, self._col + 1)
+                    self.cells += 1
+                    if self.coords is not None and self.cells <= MAX_CLIPPED_CELLS + 1:
+                        self.coords[0].append(row)
+                        self.coords[1].append(self._col)
         else:
             pos = max(pos, window.rfind(b"<"))  # keep an unfinished tag for the next chunk
             if pos < 0 or window.find(b">", pos) >= 0:
@@ -277,21 +291,31 @@ def _count(text) -> int:
 def sheet_extents(parts: dict[str, PartExtent]) -> dict[str, tuple[int, int]] | None:
     """Sheet name -> (rows, cols) for the worksheets of an OOXML package, from its streamed parts (the workbook and
     relationship parts read with `names=True`); None when the workbook's sheets cannot be named."""
-    lower = {k.lower(): v for k, v in parts.items()}
-    root = lower.get("_rels/.rels")
+    named = sheet_parts(parts)
+    if named is None:
+        return None
+    return {name: (parts[part].rows, parts[part].cols) for name, part in named.items()}
+
+
+def sheet_parts(parts: dict[str, PartExtent]) -> dict[str, str] | None:
+    """Sheet name -> the member holding that worksheet, found through the package's relationships (the workbook part
+    wherever `_rels/.rels` puts it); None when the workbook's sheets cannot be named."""
+    lower = {k.lower(): k for k in parts}
+    root = parts.get(lower.get("_rels/.rels", ""))
     if root is None or root.office_document is None:
         return None
     wb_name = _resolve("", root.office_document)
-    wb = lower.get(wb_name.lower())
-    rels = lower.get(posixpath.join(posixpath.dirname(wb_name), "_rels", posixpath.basename(wb_name) + ".rels").lower())
+    wb = parts.get(lower.get(wb_name.lower(), ""))
+    rels = parts.get(lower.get(posixpath.join(posixpath.dirname(wb_name), "_rels",
+                                              posixpath.basename(wb_name) + ".rels").lower(), ""))
     if wb is None or rels is None or wb.kind != "workbook":
         return None
     out = {}
     for name, rid in wb.sheets:
         target = rels.targets.get(rid)
-        part = lower.get(_resolve(posixpath.dirname(wb_name), target).lower()) if target else None
-        if part is not None and part.kind == "worksheet":
-            out[name] = (part.rows, part.cols)
+        member = lower.get(_resolve(posixpath.dirname(wb_name), target).lower()) if target else None
+        if member is not None and parts[member].kind == "worksheet":
+            out[name] = member
     return out
 
 
@@ -301,14 +325,87 @@ def _resolve(base: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(base, target)) if base else posixpath.normpath(target)
 
 
+# -- clipping a sparse sheet -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Clip:
+    """How much of a sheet is read: rows x cols from A1 (the cells beyond were strays: `dropped` of them, the farthest
+    at `far`, 0-based)."""
+
+    rows: int
+    cols: int
+    dropped: int
+    far: tuple[int, int]
+
+
+def clip_box(rows: array, cols: array, cells: int, limit: int = MAX_SHEET_CELLS) -> Clip | None:
+    """The part of a sheet to read when the cells with content (at rows[i], cols[i]; `cells` of them in all) span more
+    than `limit` cells: the sheet is cut, at most MAX_CLIP_CUTS times, after the widest run of empty rows or empty
+    columns, whichever leaves the smaller area, until what is left spans at most `limit` cells. None when it holds
+    too much to be clipped (more than MAX_CLIPPED_CELLS) or no such cut makes it small enough: data, not a form."""
+    if cells > MAX_CLIPPED_CELLS or not cells:
+        return None
+    every = list(zip(rows, cols))
+    kept = every
+    for _ in range(MAX_CLIP_CUTS):
+        best = None
+        for axis in (0, 1):
+            cut = _after_widest_gap(sorted({cell[axis] for cell in kept}))
+            if cut is not None:
+                left = [cell for cell in kept if cell[axis] <= cut]
+                if best is None or _area(left) < _area(best):
+                    best = left
+        if best is None:
+            return None
+        kept = best
+        if _area(kept) <= limit:
+            kept_set = set(kept)
+            far = max(cell for cell in every if cell not in kept_set)
+            return Clip(max(r for r, _ in kept) + 1, max(c for _, c in kept) + 1, len(every) - len(kept), far)
+    return None
+
+
+def _area(cells: list[tuple[int, int]]) -> int:
+    return (max(r for r, _ in cells) + 1) * (max(c for _, c in cells) + 1)
+
+
+def _after_widest_gap(values: list[int]) -> int | None:
+    """The last value before the widest gap between consecutive values (the later one of equal gaps); None when the
+    values run without a gap."""
+    best, at = 1, None
+    for a, b in zip(values, values[1:]):
+        if b - a >= best:
+            best, at = b - a, a
+    return at if best > 1 else None
+
+
 # -- .xls ----------------------------------------------------------------------------------------------------
 _BOF, _EOF, _BOUNDSHEET = 0x0809, 0x000A, 0x0085
 _CELL_RECORDS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0006, 0x0205, 0x00D6}  # NUMBER RK LABELSST LABEL FORMULA …
 _MULRK = 0x00BD
 
 
-def xls_extents(stream: bytes) -> dict[str, tuple[int, int]]:
-    """Sheet name -> (rows, cols) spanned by value records, from a BIFF5/8 workbook stream."""
+@dataclass
+class XlsExtent:
+    """How far a .xls sheet's value records reach, how many there are, and where (up to MAX_CLIPPED_CELLS + 1)."""
+
+    rows: int = 0
+    cols: int = 0
+    cells: int = 0
+    coords: tuple[array, array] = None
+
+    def __post_init__(self):
+        self.coords = (array("I"), array("I"))
+
+    def add(self, r: int, c: int) -> None:
+        self.rows, self.cols = max(self.rows, r + 1), max(self.cols, c + 1)
+        self.cells += 1
+        if self.cells <= MAX_CLIPPED_CELLS + 1:
+            self.coords[0].append(r)
+            self.coords[1].append(c)
+
+
+def xls_extents(stream: bytes) -> dict[str, XlsExtent]:
+    """Sheet name -> the extent of its value records, from a BIFF5/8 workbook stream."""
     sheets: list[tuple[str, int]] = []
     pos, n = 0, len(stream)
     while pos + 4 <= n:  # the workbook globals, up to their EOF
@@ -327,20 +424,21 @@ def xls_extents(stream: bytes) -> dict[str, tuple[int, int]]:
             break
     out = {}
     for name, offset in sheets:
-        rows = cols = 0
+        extent = XlsExtent()
         pos = offset
         while 0 <= pos and pos + 4 <= n:
             rtype, size = struct.unpack_from("<HH", stream, pos)
             body = stream[pos + 4:pos + 4 + size]
             pos += 4 + size
             if rtype in _CELL_RECORDS and len(body) >= 4:
-                r, c = struct.unpack_from("<HH", body)
-                rows, cols = max(rows, r + 1), max(cols, c + 1)
+                extent.add(*struct.unpack_from("<HH", body))
             elif rtype == _MULRK and len(body) >= 6:
-                r = struct.unpack_from("<H", body)[0]
+                r, first = struct.unpack_from("<HH", body)
                 last = struct.unpack_from("<H", body, len(body) - 2)[0]
-                rows, cols = max(rows, r + 1), max(cols, last + 1)
+                for c in range(first, first + (len(body) - 6) // 6):  # one RK value per 6 bytes
+                    extent.add(r, c)
+                extent.rows, extent.cols = max(extent.rows, r + 1), max(extent.cols, last + 1)
             elif rtype == _EOF:
                 break
-        out[name] = (rows, cols)
+        out[name] = extent
     return out

@@ -14,7 +14,8 @@ What it does, in order, never running anything in the file and never writing any
   anything is inflated; then every member a parser would read (XML, relationships, VML, binary parts) is inflated
   in streaming, 64 KB at a time, with a hard cap of its declared size, so a central directory that lies about sizes
   is caught after at most its declared size plus one chunk (bounded time and memory); CRCs are checked; an XML
-  document type declaration (the vehicle of entity attacks: billion laughs, external entities) is refused;
+  document type declaration (the vehicle of entity attacks: billion laughs, external entities) is refused — in a
+  picture (an SVG logo), only an entity declaration is;
 * OLE compound files (.xls, and password-protected OOXML): encryption recognised (msoffcrypto-tool), decrypted to
   memory with a password; macros detected with oletools (imported only for OLE files);
 * anything else is sniffed to say what it is (HTML or MHTML saved as .xls, CSV/text, XML Spreadsheet 2003, PDF, …)
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
 import re
 import stat
 import struct
@@ -32,11 +34,12 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import unquote
 
 from ..a1 import col_letter
 from ..errors import Refused, refuse
 from ..messages import FILE_KINDS
-from .extent import MAX_SHEET_CELLS, PartExtent, SheetScan, sheet_extents, xls_extents
+from .extent import MAX_SHEET_CELLS, Clip, PartExtent, SheetScan, clip_box, sheet_parts, xls_extents
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # declared total of every member
@@ -59,8 +62,12 @@ _MEDIA_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".e
 _XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\r\n]*<|^(?:\xff\xfe|\xfe\xff)|^\x00?<\x00?[?!a-zA-Z]")
 _ODS_TYPES = ("application/vnd.oasis.opendocument.spreadsheet",
               "application/vnd.oasis.opendocument.spreadsheet-template")
-# A DOCTYPE (or ENTITY) declaration, in the encodings an XML part may use. OOXML and ODF parts never carry one.
-_DTD_MARKS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
+# A DOCTYPE (or ENTITY) declaration, in the encodings an XML part may use. OOXML and ODF parts never carry one. A
+# picture may: an SVG logo often starts with <!DOCTYPE svg PUBLIC …>. Pictures are never parsed (no reader or
+# writer here looks inside them), so there only what could hurt a parser that did is refused: entity declarations.
+_ENCODINGS = ("ascii", "utf-16-le", "utf-16-be")
+_ENTITY_MARKS = tuple("<!ENTITY".encode(enc) for enc in _ENCODINGS)
+_DTD_MARKS = tuple("<!DOCTYPE".encode(enc) for enc in _ENCODINGS) + _ENTITY_MARKS
 _OVERLAP = max(len(m) for m in _DTD_MARKS)
 
 
@@ -96,6 +103,9 @@ class Inspected:
     encrypted: bool = False
     oversized: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheets too large to read (not read)
     sha256: str = ""  # of the file as received (before any decryption)
+    # sheets whose cells span too much but hold little: sheet name -> (its part, what of it is read)
+    clipped: dict[str, tuple[str, Clip]] = field(default_factory=dict)
+    workbook_part: str | None = None  # an OOXML package's workbook part, found through _rels/.rels
 
     @property
     def annotatable(self) -> bool:
@@ -121,8 +131,8 @@ def preflight(path: str | Path, password: str | None = None) -> Inspected:
         digest = hashlib.sha256(data).hexdigest()
         if data.startswith(ZIP_MAGIC):
             with io.BytesIO(data) as fh:
-                kind, macros, parts, oversized = _inspect_zip(fh, len(data))
-            return Inspected(path, kind, data, macros, parts, oversized=oversized, sha256=digest)
+                facts = _inspect_zip(fh, len(data))
+            return Inspected(path, data=data, sha256=digest, **facts)
         if data.startswith(OLE_MAGIC):
             inspected = _inspect_ole(path, data, password)
             inspected.sha256 = digest
@@ -139,7 +149,9 @@ def preflight(path: str | Path, password: str | None = None) -> Inspected:
 
 
 # -- zip packages --------------------------------------------------------------------------------------------
-def _inspect_zip(fh: BinaryIO, size: int) -> tuple[str, str | None, tuple[str, ...], dict]:
+def _inspect_zip(fh: BinaryIO, size: int) -> dict:
+    """What a zip package is and carries, as Inspected's fields (kind, macros, macro_parts, oversized, clipped,
+    workbook_part)."""
     import zipfile
 
     _bound_directory(fh, size)
@@ -157,7 +169,7 @@ def _inspect_zip(fh: BinaryIO, size: int) -> tuple[str, str | None, tuple[str, .
         if key in lower:  # two members with one name: which one a reader takes is up to the reader
             raise refuse("corrupt")
         lower[key] = info
-    kind = _package_kind(fh, lower)
+    kind, workbook_part = _package_kind(fh, lower)
 
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
@@ -182,14 +194,16 @@ def _inspect_zip(fh: BinaryIO, size: int) -> tuple[str, str | None, tuple[str, .
         if info.flag_bits & 0x1:
             raise refuse("encrypted")  # zip-level (not Office) encryption
         _inflate_checked(fh, info, budget=budget, extents=extents)
-    oversized = _oversized(fh, kind, {i.filename: i for i in parts}, extents)
+    oversized, clipped = _oversized(fh, kind, {i.filename: i for i in parts}, extents)
     macros, code_parts = _zip_macros(kind, [i.filename for i in infos])
-    return kind, macros, code_parts, oversized
+    return {"kind": kind, "macros": macros, "macro_parts": code_parts, "oversized": oversized, "clipped": clipped,
+            "workbook_part": workbook_part}
 
 
-def _oversized(fh: BinaryIO, kind: str, infos: dict, extents: dict[str, PartExtent]) -> dict[str, tuple[int, int]]:
-    """Sheet name -> (rows, cols) for the sheets whose cells with content span more than MAX_SHEET_CELLS: the
-    reader would build a dense grid that large (see extent.py). Those sheets are not read."""
+def _oversized(fh: BinaryIO, kind: str, infos: dict, extents: dict[str, PartExtent]) -> tuple[dict, dict]:
+    """The sheets whose cells with content span more than MAX_SHEET_CELLS (the reader would build a dense grid that
+    large, see extent.py): sheet name -> (rows, cols) for those that are not read, and sheet name -> (part, Clip) for
+    those that hold few cells and are read up to where their far-away strays begin."""
     if kind == "ods":
         out = {}
         for part in extents.values():
@@ -197,31 +211,38 @@ def _oversized(fh: BinaryIO, kind: str, infos: dict, extents: dict[str, PartExte
                 raise refuse("corrupt")
             if part.kind == "ods":
                 out.update({t: e for t, e in part.tables.items() if e[0] * e[1] > MAX_SHEET_CELLS})
-        return out
+        return out, {}
     big = {name for name, part in extents.items() if part.kind == "worksheet" and part.cells > MAX_SHEET_CELLS}
     if not big:
-        return {}
-    exact = {}
+        return {}, {}
+    clips = {}
     for name in big:  # the quick bound counts empty cells too: measure again, exactly
-        scan = SheetScan()
+        scan = SheetScan(collect=True)
         try:
             _inflate_checked(fh, infos[name], sink=scan)
             scan.close()
         except ValueError:
             raise refuse("corrupt") from None
-        exact[name] = (scan.rows, scan.cols)
-        extents[name].rows, extents[name].cols = exact[name]
-    if all(r * c <= MAX_SHEET_CELLS for r, c in exact.values()):
-        return {}
+        extents[name].rows, extents[name].cols = scan.rows, scan.cols
+        if scan.rows * scan.cols > MAX_SHEET_CELLS:
+            clips[name] = clip_box(*scan.coords, scan.cells)
+    if not clips:
+        return {}, {}
     for name, part in list(extents.items()):  # now the sheets need their names
         if part.kind in ("workbook", "rels"):
             extents[name] = PartExtent(names=True)
             _inflate_checked(fh, infos[name], sink=extents[name])
             extents[name].close()
-    named = sheet_extents(extents)
+    named = sheet_parts(extents)
     if named is None:  # the workbook's sheets cannot be named: the oversized one cannot be left out
         raise refuse("too_large")
-    return {n: e for n, e in named.items() if e[0] * e[1] > MAX_SHEET_CELLS}
+    oversized, clipped = {}, {}
+    for sheet, part in named.items():
+        if clips.get(part) is not None:
+            clipped[sheet] = (part, clips[part])
+        elif extents[part].cells > MAX_SHEET_CELLS:
+            oversized[sheet] = (extents[part].rows, extents[part].cols)
+    return oversized, clipped
 
 
 def _bound_directory(fh: BinaryIO, size: int) -> None:
@@ -248,24 +269,65 @@ def _bound_directory(fh: BinaryIO, size: int) -> None:
         raise refuse("zip_bomb")
 
 
-def _package_kind(fh: BinaryIO, members: dict) -> str:
+def _package_kind(fh: BinaryIO, members: dict) -> tuple[str, str | None]:
+    """The package's kind ('xlsx' or 'ods'; Refused for anything else) and, for OOXML, its main part as the package
+    relationships name it (it need not be xl/workbook.xml)."""
     if "mimetype" in members:
         info = members["mimetype"]
         mime = _small_member(fh, info).decode("ascii", "replace").strip() if info.file_size <= 200 else ""
         if mime in _ODS_TYPES:
-            return "ods"
+            return "ods", None
         if mime.startswith("application/vnd.oasis.opendocument."):
             raise _not_spreadsheet("odf_other")
     if "[content_types].xml" in members:
-        if "xl/workbook.bin" in members:
+        main, content_type = _main_part(fh, members)
+        if "xl/workbook.bin" in members or ".binary." in content_type:
             raise _unsupported("xlsb")
+        if "spreadsheetml" in content_type or "ms-excel.sheet" in content_type or "ms-excel.template" in content_type:
+            return "xlsx", main
+        if "wordprocessingml" in content_type:
+            raise _not_spreadsheet("word")
+        if "presentationml" in content_type:
+            raise _not_spreadsheet("powerpoint")
         if any(n.startswith("xl/") for n in members):
-            return "xlsx"
+            return "xlsx", main
         if any(n.startswith("word/") for n in members):
             raise _not_spreadsheet("word")
         if any(n.startswith("ppt/") for n in members):
             raise _not_spreadsheet("powerpoint")
     raise refuse("not_spreadsheet", "archive")
+
+
+_SMALL_PART = 1024 * 1024  # the package relationships and content types of a workbook are a few KB
+
+
+def _main_part(fh: BinaryIO, members: dict) -> tuple[str | None, str]:
+    """The member the package relationships (_rels/.rels) name as the main document, and its content type ('' when
+    either cannot be told). Both parts are small; they are read with the safe parser (no entities, no DTD)."""
+    from lxml import etree
+
+    rels, types = members.get("_rels/.rels"), members.get("[content_types].xml")
+    if rels is None or types is None or max(rels.file_size, types.file_size) > _SMALL_PART:
+        return None, ""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(_small_member(fh, rels), parser)
+        ct = etree.fromstring(_small_member(fh, types), parser)
+    except etree.XMLSyntaxError:
+        return None, ""
+    target = next((el.get("Target", "") for el in root.iter("{*}Relationship")
+                   if el.get("Type", "").endswith("/officeDocument") and el.get("TargetMode") != "External"), "")
+    name = posixpath.normpath(unquote(target).lstrip("/")) if target else ""
+    info = members.get(name.lower())
+    if info is None:
+        return None, ""
+    part = "/" + name.lower()
+    for el in ct.iter("{*}Override"):
+        if el.get("PartName", "").lower() == part:
+            return info.filename, el.get("ContentType", "")
+    ext = posixpath.splitext(name)[1].lstrip(".").lower()
+    return info.filename, next((el.get("ContentType", "") for el in ct.iter("{*}Default")
+                                if el.get("Extension", "").lower() == ext), "")
 
 
 def _data_offset(fh: BinaryIO, info) -> int:
@@ -288,8 +350,10 @@ def _inflate_checked(fh: BinaryIO, info, *, budget: list[int] | None = None, sin
     """Inflate one member in CHUNK-sized steps, never producing more than its declared size (a larger output is a
     lying header: zip_bomb); check its CRC. A member whose first bytes are XML is scanned for a document type
     declaration (refused: xml_entities) and charged to `budget` (bytes of XML still allowed; too_large beyond).
-    Returns the number of bytes produced; keeps none of them (unless `sink`)."""
+    Returns the number of bytes produced; keeps none of them (unless `sink`). A picture or media member (by its
+    name: an SVG logo is XML) may carry a document type declaration, not an entity declaration."""
     fh.seek(_data_offset(fh, info))
+    marks = _ENTITY_MARKS if info.filename.lower().endswith(_MEDIA_SUFFIXES) else _DTD_MARKS
     left = info.compress_size
     declared = info.file_size
     produced, crc, carry = 0, 0, b""
@@ -304,7 +368,7 @@ def _inflate_checked(fh: BinaryIO, info, *, budget: list[int] | None = None, sin
             if budget[0] < 0:
                 raise refuse("too_large")
         window = carry + out
-        if b"!" in window and any(m in window for m in _DTD_MARKS):
+        if b"!" in window and any(m in window for m in marks):
             raise refuse("xml_entities")
         carry = window[-_OVERLAP:]
         if extents is not None:
@@ -390,16 +454,17 @@ def _inspect_ole(path: Path, data: bytes, password: str | None) -> Inspected:
     if "encryptioninfo" in entries and "encryptedpackage" in entries:  # an OOXML workbook with an open password
         plain = _decrypt(data, password)
         with io.BytesIO(plain) as fh:
-            kind, macros, parts, oversized = _inspect_zip(fh, len(plain))
-        return Inspected(path, kind, plain, macros, parts, encrypted=True, oversized=oversized)
+            facts = _inspect_zip(fh, len(plain))
+        return Inspected(path, data=plain, encrypted=True, **facts)
     if "workbook" in entries or "book" in entries:
         encrypted = _xls_encrypted(data)
         if encrypted:
             data = _decrypt(data, password)
         macros = _ole_macros(data, entries)
+        oversized, clipped = _xls_oversized(data)
         return Inspected(path, "xls", data, macros,
                          ("_VBA_PROJECT_CUR",) if macros and "vba" in macros else (), encrypted=encrypted,
-                         oversized=_xls_oversized(data))
+                         oversized=oversized, clipped=clipped)
     if "worddocument" in entries:
         raise _not_spreadsheet("word")
     if "powerpoint document" in entries:
@@ -407,8 +472,9 @@ def _inspect_ole(path: Path, data: bytes, password: str | None) -> Inspected:
     raise _not_spreadsheet("ole_other")
 
 
-def _xls_oversized(data: bytes) -> dict[str, tuple[int, int]]:
-    """The .xls sheets whose value records span more than MAX_SHEET_CELLS (at most 65,536 x 256 in BIFF8)."""
+def _xls_oversized(data: bytes) -> tuple[dict, dict]:
+    """The .xls sheets whose value records span more than MAX_SHEET_CELLS (at most 65,536 x 256 in BIFF8): sheet
+    name -> (rows, cols) for those not read, sheet name -> ('', Clip) for those read up to their far-away strays."""
     import olefile
 
     try:
@@ -417,8 +483,16 @@ def _xls_oversized(data: bytes) -> dict[str, tuple[int, int]]:
             stream = ole.openstream(name).read()
         extents = xls_extents(stream)
     except Exception:  # noqa: BLE001 - hostile input: any parser failure has one meaning here
-        return {}  # the reader will judge the file; its grid cannot exceed 65,536 x 256 anyway
-    return {n: e for n, e in extents.items() if e[0] * e[1] > MAX_SHEET_CELLS}
+        return {}, {}  # the reader will judge the file; its grid cannot exceed 65,536 x 256 anyway
+    oversized, clipped = {}, {}
+    for sheet, e in extents.items():
+        if e.rows * e.cols > MAX_SHEET_CELLS:
+            clip = clip_box(*e.coords, e.cells)
+            if clip is None:
+                oversized[sheet] = (e.rows, e.cols)
+            else:
+                clipped[sheet] = ("", clip)
+    return oversized, clipped
 
 
 def _xls_encrypted(data: bytes) -> bool:

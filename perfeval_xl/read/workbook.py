@@ -2,9 +2,11 @@
 
 The pre-flight (`preflight.py`) looks at the bytes, not the extension, and bounds, verifies and decrypts before any
 parser runs. Values come from python-calamine (cached results; fast) for .xlsx/.xlsm, .xls and .ods alike; a legacy
-.xls that calamine cannot parse (older BIFF versions, records it rejects) is read through xlrd instead. Merged ranges
-are resolved to their anchor cell (calamine and xlrd give them for .xlsx and .xls; for .ods they are read from
-content.xml here).
+.xls that calamine cannot parse (older BIFF versions, records it rejects) is read through xlrd instead. An OOXML
+package whose workbook, shared strings or styles are not where calamine looks for them, or with a sheet clipped by
+the pre-flight (a far-away stray value), is repacked in memory first (`repack.py`); a clipped .xls sheet is read
+row by row through xlrd. Merged ranges are resolved to their anchor cell (calamine and xlrd give them for .xlsx and
+.xls; for .ods they are read from content.xml here). Each grid knows whether its sheet is hidden.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..errors import PASS_THROUGH, Refused, refuse
 from ..values import norm_label
 from .extent import MAX_SHEET_CELLS
 from .preflight import Inspected, preflight, too_large_sheets
+from .repack import repack
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Grid:
     name: str
     rows: list[list]
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    hidden: str | None = None  # 'hidden' or 'veryHidden' (only VBA can show it again); None for a visible sheet
 
     def __post_init__(self):
         self.uncomputed: set[tuple[int, int]] = set()  # formula cells saved without a value that could not be computed
@@ -89,28 +93,27 @@ def open_workbook(path: str | Path, password: str | None = None) -> list[Grid]:
 
 def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspected, list[Grid]]:
     """The pre-flight's findings and every sheet of the workbook as a Grid; Refused when it cannot be read."""
-    from python_calamine import CalamineWorkbook
-
     inspected = preflight(path, password)
     if inspected.kind == "ods" and inspected.oversized:  # calamine reads every .ods table when it opens the file
         raise too_large_sheets(inspected.oversized, searched=False)
     data = inspected.data
+    repacked = inspected.kind == "xlsx" and (bool(inspected.clipped) or _relocated(inspected))
     try:
-        # from the content, not from the name: calamine picks its reader by extension in from_path
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        ods_merges = _ods_merges(data) if inspected.kind == "ods" else {}
-        grids = []
-        for name in book.sheet_names:
-            if name in inspected.oversized:  # measured by the pre-flight: too large to build a grid for
-                grids.append(Grid(name, []))
-                continue
-            sheet = book.get_sheet_by_name(name)
-            if sheet.start is None or (sheet.end[0] + 1) * (sheet.end[1] + 1) > MAX_SHEET_CELLS:
-                grids.append(Grid(name, []))
-                continue
-            rows = sheet.to_python(skip_empty_area=False)
-            merges = ods_merges.get(name, []) if inspected.kind == "ods" else list(sheet.merged_cell_ranges or [])
-            grids.append(Grid(name, rows, merges))
+        if repacked:
+            data = repack(data, {part: clip for part, clip in inspected.clipped.values()})
+        try:
+            return inspected, _calamine_grids(data, inspected)
+        except (Refused, *PASS_THROUGH, MemoryError):
+            raise
+        except BaseException as first:  # calamine's errors and panics: shared strings or styles elsewhere?
+            if inspected.kind != "xlsx" or repacked:
+                raise
+            try:
+                return inspected, _calamine_grids(repack(data), inspected)
+            except (Refused, *PASS_THROUGH, MemoryError):
+                raise
+            except BaseException:  # noqa: BLE001 — not that: the file's own fault, as calamine said
+                raise first from None
     except (Refused, *PASS_THROUGH):
         raise
     except MemoryError:
@@ -118,9 +121,42 @@ def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspec
     except BaseException as e:  # noqa: BLE001 — calamine's own errors, and its Rust panics (pyo3 PanicException
         # derives from BaseException) on damaged content
         if inspected.kind == "xls":
-            return inspected, _xlrd_grids(data, inspected.oversized, e)
+            return inspected, _xlrd_grids(inspected.data, inspected, e)
         raise _unparseable(e) from None
-    return inspected, grids
+
+
+def _relocated(inspected: Inspected) -> bool:
+    """The workbook part is not where calamine looks for it (the package relationships put it elsewhere)."""
+    return inspected.workbook_part is not None and inspected.workbook_part.lower() != "xl/workbook.xml"
+
+
+def _calamine_grids(data: bytes, inspected: Inspected) -> list[Grid]:
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    # from the content, not from the name: calamine picks its reader by extension in from_path
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    hidden = {m.name: "hidden" if m.visible == SheetVisibleEnum.Hidden else
+              "veryHidden" if m.visible == SheetVisibleEnum.VeryHidden else None for m in book.sheets_metadata}
+    ods_merges = _ods_merges(data) if inspected.kind == "ods" else {}
+    clipped_xls = [n for n in book.sheet_names if n in inspected.clipped] if inspected.kind == "xls" else []
+    sparse = _xlrd_clipped(data, inspected) if clipped_xls else {}
+    grids = []
+    for name in book.sheet_names:
+        state = hidden.get(name)
+        if name in inspected.oversized:  # measured by the pre-flight: too large to build a grid for
+            grids.append(Grid(name, [], hidden=state))
+            continue
+        if name in sparse:
+            grids.append(Grid(name, *sparse[name], hidden=state))
+            continue
+        sheet = book.get_sheet_by_name(name)
+        if sheet.start is None or (sheet.end[0] + 1) * (sheet.end[1] + 1) > MAX_SHEET_CELLS:
+            grids.append(Grid(name, [], hidden=state))
+            continue
+        rows = sheet.to_python(skip_empty_area=False)
+        merges = ods_merges.get(name, []) if inspected.kind == "ods" else list(sheet.merged_cell_ranges or [])
+        grids.append(Grid(name, rows, merges, hidden=state))
+    return grids
 
 
 def _unparseable(e: BaseException) -> Refused:
@@ -133,33 +169,53 @@ def _unparseable(e: BaseException) -> Refused:
     return refuse("corrupt", "parse", why=text[:80])
 
 
-def _xlrd_grids(data: bytes, oversized: dict, calamine_error: BaseException) -> list[Grid]:
+def _xlrd_grids(data: bytes, inspected: Inspected, calamine_error: BaseException) -> list[Grid]:
     """Every sheet of a legacy .xls read through xlrd (BIFF 2–8), with calamine's value types: dates as datetimes,
     booleans as bool, error cells as their text. Refused (with calamine's reason) when xlrd cannot read it either."""
-    import xlrd
-
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=False,
-                                  logfile=io.StringIO())
-        grids = []
-        for index, name in enumerate(book.sheet_names()):
-            if name in oversized:
-                grids.append(Grid(name, []))
-                continue
-            sheet = book.sheet_by_index(index)
-            if sheet.nrows * sheet.ncols > MAX_SHEET_CELLS:
-                grids.append(Grid(name, []))
-                continue
-            rows = [[_xlrd_value(sheet.cell(r, c), book.datemode) for c in range(sheet.ncols)]
-                    for r in range(sheet.nrows)]
-            merges = [((r0, c0), (r1 - 1, c1 - 1)) for r0, r1, c0, c1 in sheet.merged_cells]
-            grids.append(Grid(name, rows, merges))
-            book.unload_sheet(index)
-        return grids
+        return [Grid(name, rows, merges, hidden=state) for name, (rows, merges, state) in _xlrd_read(
+            data, inspected, None).items()]
     except MemoryError:
         raise refuse("too_large") from None
     except Exception:  # noqa: BLE001 — xlrd's XLRDError, struct/index errors on damaged records
         raise _unparseable(calamine_error) from None
+
+
+def _xlrd_clipped(data: bytes, inspected: Inspected) -> dict[str, tuple[list, list]]:
+    """The clipped sheets of a .xls (calamine would build their whole span), read through xlrd: name -> (rows,
+    merges)."""
+    return {name: (rows, merges) for name, (rows, merges, _) in _xlrd_read(data, inspected, set(
+        inspected.clipped)).items()}
+
+
+def _xlrd_read(data: bytes, inspected: Inspected, only: set[str] | None) -> dict[str, tuple[list, list, str | None]]:
+    """Sheet name -> (rows, merges, hidden state) through xlrd, row by row (ragged: an empty cell far away costs
+    nothing), clipped where the pre-flight says; oversized sheets come back empty."""
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=data, on_demand=True, formatting_info=False, ragged_rows=True,
+                              logfile=io.StringIO())
+    out = {}
+    for index, name in enumerate(book.sheet_names()):
+        if only is not None and name not in only:
+            continue
+        sheet = book.sheet_by_index(index)
+        state = {1: "hidden", 2: "veryHidden"}.get(sheet.visibility)
+        if name in inspected.oversized:
+            out[name] = ([], [], state)
+            continue
+        clip = inspected.clipped.get(name, (None, None))[1]
+        n_rows = sheet.nrows if clip is None else min(sheet.nrows, clip.rows)
+        n_cols = sheet.ncols if clip is None else min(sheet.ncols, clip.cols)
+        if n_rows * n_cols > MAX_SHEET_CELLS:
+            out[name] = ([], [], state)
+            continue
+        rows = [[_xlrd_value(sheet.cell(r, c), book.datemode) for c in range(min(sheet.row_len(r), n_cols))]
+                for r in range(n_rows)]
+        merges = [((r0, c0), (r1 - 1, c1 - 1)) for r0, r1, c0, c1 in sheet.merged_cells]
+        out[name] = (rows, merges, state)
+        book.unload_sheet(index)
+    return out
 
 
 def _xlrd_value(cell, datemode: int):

@@ -1,6 +1,7 @@
-"""Small editors for the OOXML parts that annotate patches: relationships, content types, styles, worksheet
-cells, legacy comments and their VML drawing. Each parses only its own part (lxml, which keeps namespace
-prefixes and so `mc:Ignorable`), only ever adds to it, and serialises it back."""
+"""Small editors for the OOXML parts that annotate patches: relationships, content types, styles, legacy comments
+and their VML drawing (a worksheet, which may be large, is patched as a stream: `sheetstream`). Each parses only its
+own part (lxml, which keeps namespace prefixes and so `mc:Ignorable`), adds to it or takes back what an earlier run
+of ours added, and serialises it back."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from ..a1 import a1, parse_a1, parse_range
-from ..present import FILL_RGB, HEADER_FILL_RGB, LINK_RGB, NOTE_WIDTH_PT, note_height
+from ..present import FILL_NONE, FILL_RGB, FILL_UNKNOWN, HEADER_FILL_RGB, LINK_RGB, NOTE_WIDTH_PT, note_height
 from ..severity import Severity
 
 if TYPE_CHECKING:
-    from ._zipcopy import ZipSource
+    from ._zipcopy import Deflated, ZipSource
 
 
 # -- OOXML names ---------------------------------------------------------------------------------------
@@ -29,6 +29,7 @@ NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 RT_OFFICE_DOCUMENT = NS_R + "/officeDocument"
+RT_STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 RT_WORKSHEET = NS_R + "/worksheet"
 RT_STYLES = NS_R + "/styles"
 RT_COMMENTS = NS_R + "/comments"
@@ -171,6 +172,10 @@ class Rels:
     def by_id(self, rid: str):
         return next((r for r in self if r.get("Id") == rid), None)
 
+    def remove(self, rel) -> None:
+        rel.getparent().remove(rel)
+        self.changed = True
+
     def add(self, rel_type: str, target_part: str) -> str:
         used = {r.get("Id") for r in self}
         n = len(used) + 1
@@ -196,8 +201,9 @@ class Package:
         self.source = source
         self.names = source.names()
         self._lower = {n.lower(): n for n in self.names}
-        self.replace: dict[str, bytes] = {}
+        self.replace: dict[str, bytes | Deflated] = {}
         self.add: list[tuple[str, bytes]] = []
+        self.drop: set[str] = set()
         self._reserved: set[str] = set(self._lower)
         ct = self.member("[Content_Types].xml")
         if ct is None:
@@ -250,8 +256,15 @@ class Package:
             self.ct_root.insert(0, el)
         self.ct_changed = True
 
-    def put(self, member: str, data: bytes) -> None:
-        """Record new content for an existing member, or a new member."""
+    def remove_override(self, part: str) -> None:
+        want = "/" + part.lstrip("/").lower()
+        for o in list(self.ct_root.iter(q("Override", NS_CT))):
+            if o.get("PartName", "").lower() == want:
+                o.getparent().remove(o)
+                self.ct_changed = True
+
+    def put(self, member: str, data: bytes | Deflated) -> None:
+        """Record new content for an existing member (bytes, or already deflated), or a new member (bytes)."""
         existing = self.member(member)
         if existing and existing in self.names:
             self.replace[existing] = data
@@ -286,6 +299,8 @@ class Styles:
         self._with_fill: dict[tuple[int, str], int] = {}
         self._xf_index: dict[bytes, int] | None = None
         self._extra: dict[str, int] = {}
+        self._by_shape: dict[bytes, list[int]] | None = None  # <xf> without its fill -> the records of that shape
+        self._restored: dict[tuple[int, str | None], int] = {}
 
     def _list(self, tag: str):
         el = self.root.find(q(tag))
@@ -345,6 +360,81 @@ class Styles:
         if key not in self._xf_index:
             self._xf_index[key] = self._append(self._xfs, xf)
         return self._xf_index[key]
+
+    def fill_rgb(self, s: int) -> str | None:
+        """The colour of cell style `s`'s fill when it is a plain solid colour ('FFFFC7CE'), else None."""
+        fills = self._fills.findall(q("fill"))
+        fill_id = int(self._xf(s).get("fillId", "0") or 0)
+        return self._solid_rgb(fills[fill_id]) if 0 <= fill_id < len(fills) else None
+
+    def fill_state(self, s: int) -> str:
+        """How cell style `s` is filled, as 核查结果 remembers it: '无', '#RRGGBB', or '未知' (a theme colour, a
+        pattern, a gradient)."""
+        fills = self._fills.findall(q("fill"))
+        fill_id = int(self._xf(s).get("fillId", "0") or 0)
+        fill = fills[fill_id] if 0 <= fill_id < len(fills) else None
+        if fill is None or _is_no_fill(fill):
+            return FILL_NONE
+        rgb = self._solid_rgb(fill)
+        return "#" + rgb[-6:] if rgb else FILL_UNKNOWN
+
+    def restore_fill(self, s: int, state: str | None) -> int:
+        key = (s, state)
+        if key not in self._restored:
+            self._restored[key] = self._restore_fill(s, state)
+        return self._restored[key]
+
+    def _restore_fill(self, s: int, state: str | None) -> int:
+        """Style index of cell style `s` (filled with one of our colours) with the cell's own fill back: the one
+        `state` remembers ('无', '#RRGGBB'), else — a copy marked before fills were remembered, or a fill that
+        cannot be told as a colour — the fill of the style it was cloned from (an <xf> equal to it but for its
+        fill), preferring no fill where several could be."""
+        xf = self._xf(s)
+        siblings = self._siblings(xf)
+        if state == FILL_NONE or (state and state.startswith("#")):
+            want = None if state == FILL_NONE else "FF" + state[1:].upper()
+            for i in siblings:
+                if self._fill_is(i, want):
+                    return i
+            clone = copy.deepcopy(xf)
+            clone.set("fillId", str(self.no_fill_id() if want is None else self.fill_id(want)))
+            if want is None:
+                clone.attrib.pop("applyFill", None)
+            return self._add_xf(clone)
+        if siblings:
+            fills = {int(self._xf(i).get("fillId", "0") or 0) for i in siblings}
+            if len(fills) == 1:
+                return siblings[0]
+            return next((i for i in siblings if self._fill_is(i, None)), siblings[0])
+        return self._restore_fill(s, FILL_NONE)
+
+    def _fill_is(self, s: int, rgb: str | None) -> bool:
+        """Whether style `s` has no fill (rgb None) or the solid fill `rgb`."""
+        if rgb is not None:
+            return self.fill_rgb(s) == rgb
+        fills = self._fills.findall(q("fill"))
+        fill_id = int(self._xf(s).get("fillId", "0") or 0)
+        return not 0 <= fill_id < len(fills) or _is_no_fill(fills[fill_id])
+
+    def _siblings(self, xf) -> list[int]:
+        """The <xf> records (as the file had them) equal to `xf` but for their fill, whose fill is not one of ours,
+        in order."""
+        if self._by_shape is None:
+            ours = set(FILL_RGB.values())
+            self._by_shape = {}
+            for i, el in enumerate(self._xfs.findall(q("xf"))):
+                if self.fill_rgb(i) not in ours:
+                    self._by_shape.setdefault(_without_fill(el), []).append(i)
+        return self._by_shape.get(_without_fill(xf), [])
+
+    def no_fill_id(self) -> int:
+        """Id of a fill that is no fill (the first such; one is appended if there is none)."""
+        for i, fill in enumerate(self._fills.findall(q("fill"))):
+            if _is_no_fill(fill):
+                return i
+        fill = etree.Element(q("fill"))
+        etree.SubElement(fill, q("patternFill"), patternType="none")
+        return self._append(self._fills, fill)
 
     def with_fill(self, s: int, rgb: str) -> int:
         """Style index of cell style `s` with its fill replaced by solid `rgb` (font, border, number format,
@@ -416,173 +506,17 @@ class Styles:
         return serialise(self.root)
 
 
-# -- a worksheet ---------------------------------------------------------------------------------------
-def _col_of(ref: str) -> int:
-    try:
-        return parse_a1(ref)[1]
-    except ValueError:
-        return -1
+def _is_no_fill(fill) -> bool:
+    pf = fill.find(q("patternFill"))
+    return fill.find(q("gradientFill")) is None and (pf is None or pf.get("patternType") in (None, "none"))
 
 
-class Sheet:
-    """One worksheet's XML: find or create cells in row/column order, restyle them, hook a legacy drawing."""
-
-    def __init__(self, data: bytes, name: str):
-        self.root = parse_xml(data, name)
-        ns = etree.QName(self.root).namespace
-        if ns == NS_STRICT_MAIN:
-            raise ValueError(f"{name}: Strict Open XML workbooks are not supported; save as a normal .xlsx")
-        self.data = self.root.find(q("sheetData"))
-        if self.data is None:
-            self.data = etree.Element(q("sheetData"))
-            insert_in_order(self.root, self.data, WORKSHEET_ORDER)
-        self.rows: dict[int, object] = {}
-        self._was_empty = not len(self.data)
-        prev = 0
-        explicit = True
-        for row in self.data.iterfind(q("row")):
-            r = row.get("r")
-            if r is None or not r.isdigit():
-                explicit = False
-                r = prev + 1
-            prev = int(r)
-            self.rows[prev] = row
-        if not explicit:  # give every row its number, so inserting a row cannot renumber those after it
-            for n, row in self.rows.items():
-                row.set("r", str(n))
-        self._cols: list[tuple[int, int, int]] | None = None
-        self._normalised_rows: set[int] = set()
-        self.min_r = self.min_c = None
-        self.max_r = self.max_c = None
-
-    def merged(self) -> list[tuple[int, int, int, int]]:
-        out = []
-        mc = self.root.find(q("mergeCells"))
-        if mc is not None:
-            for m in mc.iterfind(q("mergeCell")):
-                try:
-                    out.append(parse_range(m.get("ref", "")))
-                except ValueError:
-                    pass
-        return out
-
-    def _col_style(self, col: int) -> int:
-        if self._cols is None:
-            self._cols = []
-            cols = self.root.find(q("cols"))
-            if cols is not None:
-                for c in cols.iterfind(q("col")):
-                    try:
-                        self._cols.append((int(c.get("min")), int(c.get("max")), int(c.get("style", "0"))))
-                    except (TypeError, ValueError):
-                        pass
-        for lo, hi, style in self._cols:
-            if lo <= col + 1 <= hi:
-                return style
-        return 0
-
-    def _row(self, r1: int):
-        """The <row> element of 1-based row `r1`, created in order if missing."""
-        row = self.rows.get(r1)
-        if row is None:
-            row = etree.Element(q("row"), r=str(r1))
-            after = [n for n in self.rows if n > r1]
-            if after:
-                self.rows[min(after)].addprevious(row)
-            else:
-                self.data.append(row)
-            self.rows[r1] = row
-            self._normalised_rows.add(r1)
-        return row
-
-    def cell(self, row: int, col: int):
-        """The <c> element at 0-based (row, col), created (styled like its row or column) if missing."""
-        r1 = row + 1
-        row_el = self._row(r1)
-        cells = list(row_el.iterfind(q("c")))
-        if r1 not in self._normalised_rows:
-            if any(c.get("r") is None for c in cells):
-                prev = -1
-                for c in cells:
-                    cc = _col_of(c.get("r")) if c.get("r") else prev + 1
-                    c.set("r", a1(row, cc))
-                    prev = cc
-            self._normalised_rows.add(r1)
-        before = None
-        for c in cells:
-            cc = _col_of(c.get("r"))
-            if cc == col:
-                return c
-            if cc > col:
-                before = c
-                break
-        if row_el.get("customFormat") in ("1", "true") and row_el.get("s"):
-            style = int(row_el.get("s"))
-        else:
-            style = self._col_style(col)
-        c = etree.Element(q("c"), r=a1(row, col))
-        if style:
-            c.set("s", str(style))
-        if before is not None:
-            before.addprevious(c)
-        elif cells:
-            cells[-1].addnext(c)
-        else:
-            row_el.insert(0, c)  # before any extLst
-        self._extend_spans(row_el, col)
-        self._grow(row, col)
-        return c
-
-    @staticmethod
-    def _extend_spans(row_el, col: int) -> None:
-        spans = row_el.get("spans")
-        if not spans:
-            return
-        m = re.fullmatch(r"\s*(\d+):(\d+)\s*", spans)
-        if not m:
-            del row_el.attrib["spans"]  # optional hint; several ranges are not worth maintaining
-            return
-        lo, hi = int(m.group(1)), int(m.group(2))
-        if not lo <= col + 1 <= hi:
-            row_el.set("spans", f"{min(lo, col + 1)}:{max(hi, col + 1)}")
-
-    def _grow(self, row: int, col: int) -> None:
-        self.min_r = row if self.min_r is None else min(self.min_r, row)
-        self.max_r = row if self.max_r is None else max(self.max_r, row)
-        self.min_c = col if self.min_c is None else min(self.min_c, col)
-        self.max_c = col if self.max_c is None else max(self.max_c, col)
-
-    def _update_dimension(self) -> None:
-        if self.min_r is None:
-            return
-        dim = self.root.find(q("dimension"))
-        if dim is None:
-            return  # optional element; absent stays absent
-        try:
-            r1, c1, r2, c2 = parse_range(dim.get("ref", ""))
-        except ValueError:
-            return
-        if (r1, c1, r2, c2) == (0, 0, 0, 0) and self._was_empty:
-            r1, c1, r2, c2 = self.min_r, self.min_c, self.max_r, self.max_c
-        nr1, nc1 = min(r1, self.min_r), min(c1, self.min_c)
-        nr2, nc2 = max(r2, self.max_r), max(c2, self.max_c)
-        if (nr1, nc1, nr2, nc2) != (r1, c1, r2, c2):
-            ref = a1(nr1, nc1) if (nr1, nc1) == (nr2, nc2) else f"{a1(nr1, nc1)}:{a1(nr2, nc2)}"
-            dim.set("ref", ref)
-
-    def legacy_drawing_rid(self) -> str | None:
-        el = self.root.find(q("legacyDrawing"))
-        return None if el is None else el.get(q("id", NS_R))
-
-    def add_legacy_drawing(self, rid: str) -> None:
-        nsmap = None if NS_R in self.root.nsmap.values() else {"r": NS_R}
-        el = etree.Element(q("legacyDrawing"), nsmap=nsmap)
-        el.set(q("id", NS_R), rid)
-        insert_in_order(self.root, el, WORKSHEET_ORDER)
-
-    def to_bytes(self) -> bytes:
-        self._update_dimension()
-        return serialise(self.root)
+def _without_fill(xf) -> bytes:
+    """An <xf> in canonical form without its fill, to find the record a marked one was cloned from."""
+    el = copy.deepcopy(xf)
+    for attr in ("fillId", "applyFill"):
+        el.attrib.pop(attr, None)
+    return etree.tostring(el, method="c14n")
 
 
 # -- notes: comments part + VML drawing ----------------------------------------------------------------
@@ -669,25 +603,52 @@ class Comments:
         body = comment.find(q("text"))
         if body is None:
             body = etree.SubElement(comment, q("text"))
-        runs = body.findall(q("r"))
-        for i, r in enumerate(runs):
-            t = r.find(q("t"))
-            if t is not None and (t.text or "").lstrip("\n").startswith(self.mark):
-                for old in runs[i:]:
-                    body.remove(old)
-                runs = runs[:i]
-                break
+        self._cut_block(body)
         plain = body.find(q("t"))
         if plain is not None:  # plain text: make it a run, so the note is runs only
             wrapper = etree.Element(q("r"))
             plain.addprevious(wrapper)
             wrapper.append(plain)
-            runs.insert(0, wrapper)
+        runs = body.findall(q("r"))
         run = self._run("\n" + self.mark + "\n" + text, like=runs[-1] if runs else None)
         if runs:
             runs[-1].addnext(run)
         else:
             body.insert(0, run)
+
+    def remove(self, comment) -> None:
+        """Delete a note."""
+        comment.getparent().remove(comment)
+        self.by_ref = {k: v for k, v in self.by_ref.items() if v is not comment}
+
+    def has_our_block(self, comment) -> bool:
+        return self.mark in self.text_of(comment)
+
+    def strip_block(self, comment) -> None:
+        """Remove the block a previous run appended to someone else's note."""
+        body = comment.find(q("text"))
+        if body is not None:
+            self._cut_block(body)
+
+    def _cut_block(self, body) -> None:
+        """Cut a note's text at our mark: the block appended there, and everything after it, goes — whether the
+        note keeps it in runs of its own or (saved again by another program) in one run or plain text."""
+        items = [el for el in body if isinstance(el.tag, str) and etree.QName(el).localname in ("r", "t")]
+        for i, el in enumerate(items):
+            t = el if etree.QName(el).localname == "t" else el.find(q("t"))
+            at = (t.text or "").find(self.mark) if t is not None else -1
+            if at < 0:
+                continue
+            t.text = t.text[:at]
+            for later in items[i + 1:]:
+                body.remove(later)
+            if not t.text and i:
+                body.remove(el)
+            last = next((x for x in reversed(items[:i + 1]) if x.getparent() is body), None)
+            last_t = last if last is None or etree.QName(last).localname == "t" else last.find(q("t"))
+            if last_t is not None:  # the line breaks that led to our block go with it
+                last_t.text = (last_t.text or "").rstrip("\n")
+            return
 
     def to_bytes(self) -> bytes:
         if self.new:
@@ -769,10 +730,8 @@ class Vml:
 
     def fit_note(self, row: int, col: int, text: str) -> bool:
         """Make the existing note shape of (row, col) tall enough for `text`; False when there is none."""
-        for m in re.finditer(r"<v:shape\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?<!/)>.*?</v:shape>", self.text, re.S):
+        for m in self._note_shapes():
             block = m.group(0)
-            if 'ObjectType="Note"' not in block:
-                continue
             r = re.search(r"<x:Row>\s*(\d+)\s*</x:Row>", block)
             c = re.search(r"<x:Column>\s*(\d+)\s*</x:Column>", block)
             if not (r and c and int(r.group(1)) == row and int(c.group(1)) == col):
@@ -792,6 +751,30 @@ class Vml:
                 self.changed = True
             return True
         return False
+
+    def remove_note(self, row: int, col: int) -> bool:
+        """Delete the note shape of (row, col); False when there is none."""
+        for m in self._note_shapes():
+            block = m.group(0)
+            r = re.search(r"<x:Row>\s*(\d+)\s*</x:Row>", block)
+            c = re.search(r"<x:Column>\s*(\d+)\s*</x:Column>", block)
+            if r and c and int(r.group(1)) == row and int(c.group(1)) == col:
+                end = m.end()
+                while self.text[end:end + 2] == "\r\n":
+                    end += 2
+                self.text = self.text[:m.start()] + self.text[end:]
+                self.changed = True
+                return True
+        return False
+
+    def has_shapes(self) -> bool:
+        """Whether the drawing still holds any shape (a note, a button …)."""
+        return re.search(r"<v:shape[\s>]", self.text) is not None
+
+    def _note_shapes(self):
+        for m in re.finditer(r"<v:shape\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?<!/)>.*?</v:shape>", self.text, re.S):
+            if 'ObjectType="Note"' in m.group(0):
+                yield m
 
     def _insert(self, fragment: str) -> None:
         end = self.text.rfind("</xml>")

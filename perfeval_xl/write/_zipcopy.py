@@ -1,18 +1,22 @@
 """Rewrite a zip archive member by member: untouched members are copied raw (same bytes, same compression),
-replaced and added members are written fresh.
+replaced and added members are written fresh, dropped members left out.
 
 Only what an .xlsx/.xlsm needs is supported: no ZIP64, no encryption, no multi-disk archives; the
 methods stored (0) and deflate (8). Anything else raises `ZipCopyError` before a byte is written.
+A member can be read whole (`read`) or as a stream of chunks (`stream`), and a replacement can be given already
+deflated (`Deflated`, built from a stream of chunks by `deflate`), so that a large part is never held inflated.
 """
 
 from __future__ import annotations
 
 import struct
+import tempfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-__all__ = ["ZipCopyError", "ZipSource", "Member"]
+__all__ = ["ZipCopyError", "ZipSource", "Member", "Deflated", "deflate"]
 
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
@@ -27,10 +31,46 @@ _DOS_EPOCH = (0, (1 << 5) | 1)  # 1980-01-01 00:00:00 as (time, date)
 _FLAG_ENCRYPTED = 0x1
 _FLAG_DESCRIPTOR = 0x8
 _FLAG_UTF8 = 0x800
+_CHUNK = 64 * 1024
+_SPOOL = 8 * 1024 * 1024  # a deflated part larger than this waits on disk, not in memory
 
 
 class ZipCopyError(ValueError):
     """The archive uses a zip feature this copier does not handle, or is damaged."""
+
+
+class Deflated:
+    """A member's new content, already deflated (raw deflate stream), with its CRC and inflated size; the
+    compressed bytes wait in a spooled temporary file (memory up to 8 MB, then disk)."""
+
+    def __init__(self, method: int = 8):
+        self.method = method  # 8: deflated; 0: stored as it is (a member that was stored stays stored)
+        self.file = tempfile.SpooledTemporaryFile(max_size=_SPOOL)
+        self.crc = 0
+        self.size = 0
+        self.compressed = 0
+
+    def chunks(self) -> Iterator[bytes]:
+        self.file.seek(0)
+        while block := self.file.read(1 << 20):
+            yield block
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def deflate(chunks: Iterable[bytes], method: int = 8) -> Deflated:
+    """Deflate a stream of chunks as they come (level 6, as `_fresh` does), or with `method` 0 keep them stored."""
+    out = Deflated(method)
+    c = zlib.compressobj(6, zlib.DEFLATED, -15) if method == 8 else None
+    for chunk in chunks:
+        out.crc = zlib.crc32(chunk, out.crc)
+        out.size += len(chunk)
+        out.file.write(c.compress(chunk) if c else chunk)
+    if c:
+        out.file.write(c.flush())
+    out.compressed = out.file.tell()
+    return out
 
 
 @dataclass
@@ -146,15 +186,57 @@ class ZipSource:
             raise ZipCopyError(f"zip member {name!r} fails its CRC check")
         return out
 
+    def stream(self, name: str) -> Iterator[bytes]:
+        """The decompressed content of one member as chunks of at most 64 KB (CRC checked at the end, size capped):
+        memory stays flat however large the member."""
+        m = self._by_name[name]
+        if m.method not in (0, 8):
+            raise ZipCopyError(f"zip member {name!r} uses unsupported compression method {m.method}")
+        d = zlib.decompressobj(-15) if m.method == 8 else None
+        pos, left, state = m.data_offset, m.compress_size, [0, 0]  # crc, bytes produced
+        pending = b""
+
+        def produced(out: bytes) -> bytes:
+            state[0] = zlib.crc32(out, state[0])
+            state[1] += len(out)
+            if state[1] > _MAX_PART:
+                raise ZipCopyError(f"zip member {name!r} inflates beyond {_MAX_PART} bytes")
+            return out
+
+        while pending or left:
+            if not pending:
+                self._fh.seek(pos)
+                pending = self._fh.read(min(_CHUNK, left))
+                if not pending:
+                    raise ZipCopyError(f"zip member {name!r} is truncated")
+                pos += len(pending)
+                left -= len(pending)
+            if d is None:
+                out, pending = pending, b""
+            else:
+                out = d.decompress(pending, _CHUNK)
+                pending = d.unconsumed_tail
+                if d.eof:
+                    pending, left = b"", 0
+            if out:
+                yield produced(out)
+        if d is not None and (rest := d.flush()):
+            yield produced(rest)
+        if state[0] != m.crc:
+            raise ZipCopyError(f"zip member {name!r} fails its CRC check")
+
     def raw(self, m: Member) -> bytes:
         self._fh.seek(m.local_offset)
         return self._fh.read(m.raw_end - m.local_offset)
 
     # -- writing -------------------------------------------------------------------------------
-    def write(self, out: BinaryIO, replace: dict[str, bytes], add: list[tuple[str, bytes]]) -> None:
+    def write(self, out: BinaryIO, replace: dict[str, bytes | Deflated], add: list[tuple[str, bytes]],
+              drop: Iterable[str] = ()) -> None:
         """Write the archive to `out`: members in their original order, those named in `replace` with new
-        content (same compression method, timestamp and attributes), the others copied raw; then `add`."""
-        unknown = set(replace) - set(self._by_name)
+        content (same compression method, timestamp and attributes; a `Deflated` one deflated), those in `drop`
+        left out, the others copied raw; then `add`."""
+        drop = set(drop)
+        unknown = (set(replace) | drop) - set(self._by_name)
         if unknown:
             raise ZipCopyError(f"cannot replace missing members {sorted(unknown)}")
         clash = {n for n, _ in add} & set(self._by_name)
@@ -163,7 +245,18 @@ class ZipSource:
         central: list[bytes] = []
         pos = 0
         for m in self.members:
-            if m.name in replace:
+            if m.name in drop:
+                continue
+            if isinstance(replace.get(m.name), Deflated):
+                new = replace[m.name]
+                local, cent = _headers(m.name, new.method, (m.mod_time, m.mod_date), new.crc, new.compressed,
+                                       new.size, m.made_by, m.external_attr, pos)
+                out.write(local)
+                for block in new.chunks():
+                    out.write(block)
+                central.append(cent)
+                pos += len(local) + new.compressed
+            elif m.name in replace:
                 local, cent = _fresh(m.name, replace[m.name], m.method if m.method in (0, 8) else 8,
                                      (m.mod_time, m.mod_date), m.made_by, m.external_attr, pos)
                 out.write(local)
@@ -190,21 +283,29 @@ class ZipSource:
 def _fresh(name: str, data: bytes, method: int, when: tuple[int, int], made_by: int, eattr: int,
            offset: int) -> tuple[bytes, bytes]:
     """Local header + data, and the central record, of a member written anew."""
+    if method == 8:
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        body = c.compress(data) + c.flush()
+    else:
+        body = data
+    local, cent = _headers(name, method, when, zlib.crc32(data), len(body), len(data), made_by, eattr, offset)
+    return local + body, cent
+
+
+def _headers(name: str, method: int, when: tuple[int, int], crc: int, compressed: int, size: int, made_by: int,
+             eattr: int, offset: int) -> tuple[bytes, bytes]:
+    """The local header (without the data) and the central record of a member written anew."""
+    if max(compressed, size) > 0xFFFFFFFF:
+        raise ZipCopyError(f"member {name!r} would need ZIP64")
     try:
         raw_name = name.encode("ascii")
         flags = 0
     except UnicodeEncodeError:
         raw_name = name.encode("utf-8")
         flags = _FLAG_UTF8
-    crc = zlib.crc32(data)
-    if method == 8:
-        c = zlib.compressobj(6, zlib.DEFLATED, -15)
-        body = c.compress(data) + c.flush()
-    else:
-        body = data
     mtime, mdate = when
-    local = _LOCAL_FIXED.pack(_LOCAL, 20, flags, method, mtime, mdate, crc, len(body), len(data),
-                              len(raw_name), 0) + raw_name + body
-    cent = _CENTRAL_FIXED.pack(_CENTRAL, made_by, 20, flags, method, mtime, mdate, crc, len(body), len(data),
+    local = _LOCAL_FIXED.pack(_LOCAL, 20, flags, method, mtime, mdate, crc, compressed, size,
+                              len(raw_name), 0) + raw_name
+    cent = _CENTRAL_FIXED.pack(_CENTRAL, made_by, 20, flags, method, mtime, mdate, crc, compressed, size,
                                len(raw_name), 0, 0, 0, 0, eattr, offset) + raw_name
     return local, cent

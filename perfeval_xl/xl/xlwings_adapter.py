@@ -37,7 +37,8 @@ from ..api import MACRO_CHECK, Report, check_file
 from ..check.findings import Finding
 from ..excelmath import fits_a_cell
 from ..messages import BUTTON
-from ..present import (APPEND_MARK, FILL_RGB, HEADER_FILL_RGB, HEADERS, LINK_RGB, RESULTS_SHEET, WHOLE_SHEET,
+from ..present import (APPEND_MARK, FILL_NONE, FILL_RGB, FILL_UNKNOWN, HEADER_FILL_RGB, HEADERS, LINK_RGB,
+                       NOTE_APPENDED, NOTE_NEW, NOTE_NOT_WRITTEN, OUR_NOTE, RESULTS_SHEET, STATE_HEADERS, WHOLE_SHEET,
                        column_widths, fmt_value, hex_colour, note_height, note_text, results_title, summary_line)
 from ..severity import Severity
 
@@ -52,15 +53,10 @@ LINK_COLOR = hex_colour(LINK_RGB)
 _COLOR_OF = {s: hex_colour(rgb) for s, rgb in FILL_RGB.items()}
 _OUR_COLORS = frozenset(_COLOR_OF.values())
 
-# The hidden state columns of 核查结果 (I:J), one value per finding row.
-STATE_HEADERS = ("原底色", "批注")
-FILL_NONE = "无"  # the cell had no fill before we coloured it
-FILL_UNKNOWN = "未知"  # the engine could not tell (remote engine): the next click clears the fill
-NOTE_NEW = "新建"  # we created the note: the next click deletes it
-NOTE_APPENDED = "追加"  # we appended our block to the user's note: the next click removes the block
-NOTE_NOT_WRITTEN = "未写"  # the engine cannot add notes, or could not read the existing one
-
-_OUR_NOTE = re.compile(r"^\[[^\]\s]+\] (?:{})：".format("|".join(s.label for s in Severity)))
+# The hidden state columns of 核查结果 (I:J), one value per finding row: present.STATE_HEADERS, shared with the
+# annotated copy, so that each can take back the other's marks. FILL_UNKNOWN: here, the engine could not tell
+# (remote engine): the next click clears the fill. NOTE_NOT_WRITTEN: the engine cannot add notes, or could not
+# read the existing one.
 _CELL = re.compile(r"^[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?$")
 _RETYPED = re.compile(r"^[=+\-@]|^[\d\s.,:/%()-]+$")  # text Excel would turn into a formula, number or date
 _UNKNOWN = object()
@@ -316,7 +312,7 @@ def _undo_note(rng, state) -> None:
         if state == NOTE_NEW:
             note.delete()
         return
-    if _OUR_NOTE.match(text):
+    if OUR_NOTE.match(text):
         note.delete()
     elif APPEND_MARK in text:
         note.text = _without_our_block(text)
@@ -382,7 +378,7 @@ def _write_note(rng, text: str, unlocked: bool) -> tuple[str, str]:
             current = _note_text(note)
             if current is _UNKNOWN:
                 return NOTE_NOT_WRITTEN, "批注未写入：已有批注，本环境无法读取其内容，未覆盖"
-            if _OUR_NOTE.match(current):
+            if OUR_NOTE.match(current):
                 note.text, state = text, NOTE_NEW
             else:
                 base = _without_our_block(current) if APPEND_MARK in current else current

@@ -148,8 +148,6 @@ def test_spending_the_whole_budget_is_not_over_budget():
     assert r.findings == []
 
 
-@pytest.mark.xfail(strict=True, reason="C04 requires B > 0: money spent on a line with no budget (0.00) is not "
-                                       "reported as over budget")
 def test_spending_on_a_line_without_budget_is_over_budget():
     # 单位资金: budget 0.00, spent 2.00; 总额 142.88 + 2.00 = 144.88 of 200.16 = 72.38%
     r = check(sichuan(budget={"total": {"executed": "144.88", "rate": "72.38%", "score": "7.2"},
@@ -157,6 +155,41 @@ def test_spending_on_a_line_without_budget_is_over_budget():
                       rows={4: {"actual": "144.88"}}, total_score="97.2"))
     assert [f for f in r.findings if f.check != "C04"] == []
     assert hits(r, "C04.over") == [("C04", W, "E13", 2, 0)]
+
+
+def test_spending_with_a_zero_budget_is_an_error_and_no_rate_is_shown():
+    # 调整后预算数 0, 执行数 142.88, the platform's 0.00%: no rate exists, so neither 0.00% nor C24's "仅 0.00%"
+    zero = {"initial": "0.00", "budget": "0.00", "executed": "142.88", "rate": "0.00%"}
+    r = check(sichuan(budget={"total": {**zero, "score": "0"}, "fiscal": zero}, total_score="90"))
+    assert hits(r, "C04.no_budget") == [("C04", E, "E10", 142.88, 0)]
+    assert hits(r, "C02.no_budget") == [("C02", E, "F10", 0, None)]
+    assert hits(r, "C04.over") == [("C04", W, "E11", 142.88, 0)]  # 财政资金 below the total: a warning
+    assert next(f.message for f in r.findings if f.cell == "E10") == (
+        "总额的调整后预算数为 0，预算执行数却为 142.88：没有预算的支出算不出执行率（既不是 0%，也不是 100%），执行率得分、"
+        "总分和评价等次都无法复核。请核实调整后预算数。")
+    shown = ("execution_rate", "execution_score", "total_score", "grade")
+    assert {k: r.values[k] for k in shown} == dict.fromkeys(shown)
+    assert (r.values["budget_adjusted"], r.values["budget_executed"]) == (0, 142.88)
+    silent(r, "C24")
+    assert checks(r) == {"C02", "C04"}
+
+
+def test_spending_with_a_blank_budget_is_an_error_with_its_own_sentence():
+    blank = {"initial": None, "budget": None, "executed": "142.88", "rate": None}
+    r = check(sichuan(budget={"total": {**blank, "score": "7.1"}, "fiscal": blank}))
+    assert hits(r, "C04.no_budget_blank") == [("C04", E, "E10", 142.88, None)]
+    assert hits(r, "C04.line_no_budget") == [("C04", W, "E11", 142.88, None)]
+    silent(r, "C10.budget")
+    silent(r, "C02")
+    assert r.values["execution_rate"] is None and r.values["total_score"] is None
+
+
+def test_no_budget_and_no_spending_is_not_over_budget_and_shows_no_rate():
+    r = check(sichuan_spent("0.00", "0.00", "0.00%", "0", initial="0.00", rows={4: {"target": "0"}}))
+    silent(r, "C04")
+    silent(r, "C02")
+    silent(r, "C24")  # there is no rate to call low
+    assert r.values["execution_rate"] is None and r.values["total_score"] == 90
 
 
 # --- C05 / C06: reasons owed ------------------------------------------------------------------------------------------

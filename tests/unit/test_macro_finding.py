@@ -64,7 +64,7 @@ def read_as(monkeypatch):
     def check_with(macros, *parts):
         monkeypatch.setattr(api, "read_workbook", lambda path, password=None: (inspected(macros, *parts), []))
         found = Found(forms=[(sichuan(), get_profile(SICHUAN))])
-        monkeypatch.setattr(api, "forms_in", lambda grids, profile=None: found)
+        monkeypatch.setattr(api, "forms_in", lambda grids, profile=None, **kw: found)
         return api.check_file("自评表.xlsm")
 
     return check_with
