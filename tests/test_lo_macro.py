@@ -27,10 +27,10 @@ from conftest import fill_row
 from perfeval_xl.api import check_file
 from perfeval_xl.a1 import col_letter
 from perfeval_xl.profile import get_profile, shipped_profiles
-from perfeval_xl.write.framework_template import SHEET as FRAMEWORK_SHEET
 from perfeval_xl.write.ods import (BUTTON_LABEL, MACRO_MEMBER, MACRO_SOURCE, SCRIPT_URL, SOURCE_PROPERTY, build_ods,
                                    run_uno, script_provider_missing)
 from perfeval_xl.write.template import SHEET, write_template
+from perfeval_xl.write.templates import form_sheet
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "workbook_templates"
@@ -100,7 +100,7 @@ def _user_properties(meta: bytes) -> dict[str, str]:
 
 
 def _form_sheet(profile_id: str) -> str:
-    return FRAMEWORK_SHEET if get_profile(profile_id).kind == "framework" else SHEET
+    return form_sheet(get_profile(profile_id))
 
 
 def test_every_shipped_template_has_an_ods_with_the_current_macro_and_a_bound_button():

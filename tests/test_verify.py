@@ -46,7 +46,7 @@ def run(tmp_path_factory):
 @pytest.mark.slow
 def test_every_shipped_profile_is_verified_with_both_engines(run):
     entries, _ = run
-    assert len(PROFILES) == 8
+    assert len(PROFILES) == 9
     assert [(e["profile"], e["engine"]) for e in entries] == [(p, e) for p in PROFILES for e in ENGINES]
     for e in entries:
         assert set(e) == KEYS, e

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..profile import Profile, shipped_profiles
-from . import locate, table  # noqa: F401 - each registers the reader of its form kind
+from . import locate, monitoring, table  # noqa: F401 - each registers the reader of its form kind
 from .detect import Classification, classify
 from .registry import READERS
 from .workbook import Grid, open_workbook

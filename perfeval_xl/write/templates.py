@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..profile import Profile, shipped_profiles
-from . import framework_template, template  # noqa: F401 - each registers the writer of its form kind
+from . import framework_template, monitoring_template, template  # noqa: F401 - each registers the writer of its form kind
 from .registry import TEMPLATES
 
 
