@@ -2,7 +2,7 @@
 
   perfeval check FILE [-o OUT] [--json] [--profile ID] [--password PW]
   perfeval batch PATH... -o 汇总.xlsx [--annotated DIR] [--jobs N] [--json] [--profile ID] [--password PW]
-  perfeval template PROFILE [-o FILE] [--year YYYY]
+  perfeval template PROFILE [-o FILE] [--year YYYY] [--month N]
   perfeval profiles [validate FILE]
   perfeval demo [-o DIR]
 
@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("profile", nargs="?")
     t.add_argument("-o", "--output")
     t.add_argument("--year", type=int)
+    t.add_argument("--month", type=int, help=cli_text("help.month"))
     t.add_argument("--verify", action="store_true", help=cli_text("help.verify"))
     t.add_argument("--fills", type=int, help=cli_text("help.fills"))
     t.add_argument("--seed", type=int, help=cli_text("help.seed"))
@@ -129,6 +130,10 @@ def _print_report(report, written) -> None:
         if res.profile.kind == "framework":
             print(cli_text("form_framework", weight=v.get("weight_total"), deductions=v.get("deductions"),
                            total=v.get("total_score"), grade=v.get("grade")))
+        elif res.profile.kind == "monitoring":
+            print(cli_text("form_monitoring", month=v.get("month") or "N", budget=v.get("budget"),
+                           executed=v.get("executed_to_month"), rate=_percent(v.get("rate_to_month")),
+                           time=_percent(v.get("time_progress")), forecast=v.get("forecast")))
         else:
             rate = v.get("execution_rate")
             print(cli_text("form_project", rate="" if rate is None else f"{rate * 100:.2f}%",
@@ -139,6 +144,10 @@ def _print_report(report, written) -> None:
     print(cli_text("report_totals", forms=len(report.results), errors=report.errors, warnings=report.warnings))
     if written:
         print(cli_text("annotated_copy", path=written))
+
+
+def _percent(x) -> str:
+    return "" if x is None else f"{x * 100:.2f}%"
 
 
 def cmd_batch(args) -> int:
@@ -183,7 +192,12 @@ def cmd_template(args) -> int:
     if not profile.has_template:
         raise UsageError(cli_text("no_tree", id=profile.id))
     out = Path(args.output or f"{profile.id}.xlsx")
-    write_template_for(profile, out, year=args.year)
+    fill = None
+    if args.month is not None:
+        if profile.kind != "monitoring" or not 1 <= args.month <= 12:
+            raise UsageError(cli_text("month_monitoring_only"))
+        fill = {"month": args.month}
+    write_template_for(profile, out, year=args.year, fill=fill)
     print(cli_text("template_written", path=out))
     return EXIT_OK
 
@@ -193,7 +207,7 @@ def _template_verify(args) -> int:
     could not run)."""
     from .verify import summary_lines, verify
 
-    if args.output or args.year is not None:
+    if args.output or args.year is not None or args.month is not None:
         raise UsageError(cli_text("verify_no_output"))
     fills = 100 if args.fills is None else args.fills
     if fills < 1:

@@ -343,6 +343,11 @@ CLI: dict[str, str] = {
     "profile_valid": "配置有效 / profile is valid: {id} ({name})",
     "sample_missing": "找不到样例 {path}（请在源码目录中运行）/ bundled sample not found",
     "blank_template": "空白模板 / blank template: {path}",
+    "help.month": "监控表模板的监控月份（1-12，表头印作“1-N月”）/ the month a monitoring template's headers name "
+                  "(1-12)",
+    "month_monitoring_only": "--month 只用于监控表配置，取值 1 到 12 / --month is for monitoring profiles, 1 to 12",
+    "form_monitoring": "  预算数 {budget}  1-{month}月执行数 {executed}  执行进度 {rate}  时间进度 {time}  "
+                       "全年预计执行数 {forecast}",
 }
 
 

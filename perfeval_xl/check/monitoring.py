@@ -91,7 +91,8 @@ class _MonitoringCheck:
             shown_pct = pct(stated, max(shown, 2))
             if other is not None:
                 self.findings.add("M01.base", cell, plain(stated), plain(excel_round(rate, digits)),
-                                  stated=shown_pct, used=self.names[other[0]], base=self.names[key], **words)
+                                  severity=Severity.WARNING, stated=shown_pct, used=self.names[other[0]],
+                                  base=self.names[key], **words)
             else:
                 self.findings.add("M01.rate", cell, plain(stated), plain(excel_round(rate, digits)), stated=shown_pct,
                                   **words)
