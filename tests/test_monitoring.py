@@ -248,3 +248,44 @@ def test_the_command_line_checks_a_monitoring_form_and_writes_its_template(tmp_p
     ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["绩效目标执行监控表"]
     assert (ws["E5"].value, ws["F5"].value, ws["F11"].value) == ("1-8月执行数", "1-8月执行率", "1-8月执行情况")
     assert cli.main(["template", "national.project_selfeval", "--month", "8", "-o", str(tmp_path / "x.xlsx")]) == 2
+
+
+# --- the batch summary ------------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_the_batch_summary_has_a_monitoring_sheet_with_a_chart_and_keeps_kinds_apart(tmp_path):
+    from perfeval_xl.batch import run_batch
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monitoring_book(inbox / "a_ahead.xlsx")
+    monitoring_book(inbox / "b_behind.xlsx", budget=_budget(
+        total={"executed": 200, "rate": "40.00%", "forecast": 450}, fiscal={"executed": 160, "rate": "40.00%",
+                                                                           "forecast": 350},
+        carry={"executed": 40, "rate": "40.00%"}))
+    (inbox / "c_selfeval.xlsx").write_bytes((REPO / "sample_data/meishan_2023/04_window_outsourcing.xlsx").read_bytes())
+    doc = run_batch([str(inbox)], tmp_path / "汇总.xlsx", jobs=1)
+    assert (doc["forms"], doc["errors"]) == (3, 0)
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    assert wb.sheetnames == ["汇总", "问题明细", "无法读取", "跨表不一致", "按部门", "监控汇总", "分布"]
+    rows = list(wb["监控汇总"].iter_rows(values_only=True))
+    assert rows[0][:13] == ("单位", "主管部门", "项目", "监控月份", "预算数", "1-N月执行数", "执行进度", "时间进度",
+                            "进度差", "执行进度滞后", "全年预计执行数", "预计执行率", "错误数")
+    assert [r[3:14] for r in rows[1:]] == [
+        (7, 500, 300, 0.6, 0.5833333333333334, 0.0167, None, 500, 1, 0, 0),
+        (7, 500, 200, 0.4, 0.5833333333333334, -0.1833, "是", 450, 0.9, 0, 2)]
+    assert len(wb["监控汇总"]._charts) == 1
+    kinds = {r[3]: r for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
+    assert set(kinds) == {"项目支出绩效目标执行监控表", "项目支出绩效自评表"}
+    monitoring_summary = [r for r in wb["汇总"].iter_rows(min_row=2, values_only=True) if r[3] == "项目支出绩效目标执行监控表"]
+    assert all(r[4:10] == (None,) * 6 for r in monitoring_summary)  # no self-evaluation figures for a 监控表
+    dept = {(r[0], r[1]): r[2:5] for r in wb["按部门"].iter_rows(min_row=2, values_only=True)}
+    assert dept[("[105]某部", "项目支出绩效目标执行监控表")] == (2, None, None)
+    assert dept[("眉山市政务服务管理局(部门)", "项目支出绩效自评表")] == (1, 200.16, 142.88)
+
+
+@pytest.mark.slow
+def test_a_batch_without_monitoring_forms_has_no_monitoring_sheet(tmp_path):
+    from perfeval_xl.batch import run_batch
+
+    run_batch([str(REPO / "sample_data/meishan_2023/04_window_outsourcing.xlsx")], tmp_path / "s.xlsx", jobs=1)
+    assert "监控汇总" not in openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames

@@ -8,6 +8,7 @@ Pure: no I/O, no spreadsheet library.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from ..excelmath import ZERO, excel_round, half_unit, plain
@@ -24,6 +25,7 @@ from .registry import checker
 AMOUNTS = ("initial", "budget", "executed", "forecast")  # the amount columns whose lines add up
 MONTHS = 12
 _TINY = Decimal("1e-12")
+_LINE_PREFIX = re.compile(r"^其中[:：]?")
 _AT_LEAST = {"≥": False, "=": False, ">": True}  # direction -> whether reaching the target exactly falls short
 _AT_MOST = {"≤": False, "<": True}
 
@@ -63,7 +65,7 @@ class _MonitoringCheck:
                 continue
             s = sum((x for x in parts if x is not None), ZERO)
             if abs(stated - s) > AMOUNT_TOL * (len(lines) + 1):
-                self.findings.add("M02.sum", total[col], stated_value(total[col]), plain(s), line=total.label,
+                self.findings.add("M02.sum", total[col], stated_value(total[col]), plain(s), line=_line(total),
                                   column=self.names[col], computed=fmt(s), stated=fmt(stated))
 
     def rates(self) -> None:
@@ -76,7 +78,7 @@ class _MonitoringCheck:
             key, B = based
             rate = E / B
             cell = b["rate"]
-            words = dict(line=b.label, column=self.names["rate"], executed=fmt(E), budget=fmt(B),
+            words = dict(line=_line(b), column=self.names["rate"], executed=fmt(E), budget=fmt(B),
                          computed=pct(rate, digits))
             if cell.blank:
                 if b.key == "total" and cell.row is not None:
@@ -127,7 +129,7 @@ class _MonitoringCheck:
             F, based, E = self.amount(b["forecast"]), self.base(b), self.amount(b["executed"])
             if F is None:
                 continue
-            words = dict(line=b.label, forecast=fmt(F))
+            words = dict(line=_line(b), forecast=fmt(F))
             if E is not None and F < E - AMOUNT_TOL:
                 self.findings.add("M04.short", b["forecast"], plain(F), plain(E), column=self.names["executed"],
                                   executed=fmt(E), severity=Severity.WARNING, **words)
@@ -170,14 +172,15 @@ class _MonitoringCheck:
                                   options="、".join(f"“{o}”" for o in options.values()))
             causes, _ = self.marks(ind.causes)
             reason = ind["reason"]
-            if reason.blank and (reason.row is not None or ind.causes):
+            if not _given(reason) and (reason.row is not None or ind.causes):
                 at = reason if reason.row is not None else next(ind.causes[k] for k in causes) if causes else NO_CELL
                 doubts = [k for k in chosen if k != CERTAIN]
                 if causes:
-                    self.findings.add("M06.cause", at, None, None, name=name,
+                    self.findings.add("M06.cause", at, reason.text or None, None, name=name,
                                       causes="、".join(m.causes[k][0] for k in causes))
                 elif doubts and at.row is not None:
-                    self.findings.add("M06.doubt", at, None, None, name=name, option=options[doubts[0]])
+                    self.findings.add("M06.doubt", at, reason.text or None, None, name=name,
+                                      option=options[doubts[0]])
             if chosen == [CERTAIN]:
                 self.reach(ind, name, options[CERTAIN])
 
@@ -223,10 +226,20 @@ class _MonitoringCheck:
         return "≥"
 
 
+def _line(b: BudgetLine) -> str:
+    """A line as a sentence names it: '其中:财政拨款' -> '财政拨款', '年度资金总额:' -> '年度资金总额'."""
+    return _LINE_PREFIX.sub("", b.label).rstrip(":：") or b.label
+
+
 def _close(stated: Decimal, E: Decimal, B: Decimal, shown: int) -> bool:
     """Whether a stated rate is E ÷ B as far as the form shows it (the rate rounded, the amounts to 0.01)."""
     tol = half_unit(shown) + AMOUNT_TOL / B + AMOUNT_TOL * E / (B * B)
     return abs(stated - E / B) <= tol + _TINY
+
+
+def _given(reason: Cell) -> bool:
+    """Whether a 原因说明 says something: '无', '/' or '—' explain nothing."""
+    return not reason.blank and not reason.p.not_applicable and not reason.p.dash
 
 
 def _comparable(target: Parsed, forecast: Parsed) -> tuple[Decimal, Decimal] | None:
@@ -256,8 +269,7 @@ def check_monitoring(form: MonitoringForm, profile: Profile) -> Result:
         c.values["forecast"] = plain(forecast)
         if based and based[1] > 0 and forecast is not None:
             c.values["forecast_rate"] = plain(excel_round(forecast / based[1], profile.budget.rate_digits))
-    reason = total["reason"] if total is not None else NO_CELL
-    reason_given = not reason.blank and not reason.p.not_applicable
+    reason_given = _given(total["reason"] if total is not None else NO_CELL)
     c.sums()
     c.rates()
     c.progress(reason_given)

@@ -63,7 +63,7 @@ def _header(grid: Grid, r: int, cols: dict[str, int], ml: _Labels) -> _Header:
     below = r + 1 < grid.height
     sub = {name: _header_columns(grid, r + 1, aliases) if below else {}
            for name, aliases in (("causes", ml.causes), ("likelihood", ml.likelihood), ("reason", ml.reason))}
-    split = any(sub.values())
+    split = sum(len(x) for x in sub.values()) >= 2  # one '其他' in a data row is no sub-header
     if not split:
         sub = {name: _header_columns(grid, r, aliases)
                for name, aliases in (("causes", ml.causes), ("likelihood", ml.likelihood), ("reason", ml.reason))}

@@ -68,6 +68,7 @@ def test_a_blank_rate_on_a_line_without_budget_or_a_form_without_the_column_is_s
 def test_lines_that_do_not_add_up_to_the_total_are_an_error():
     r = check(monitoring(budget={"carryover": {"forecast": "90"}}))
     assert hits(r, "M02.sum") == [("M02", E, "I6", 500, 490)]
+    assert r.findings[0].message == "年度资金总额以下各资金来源的全年预计执行数合计为 490，与年度资金总额行填报的 500 不一致。"
 
 
 def test_lines_that_add_up_within_the_printed_precision_are_silent():
@@ -81,6 +82,7 @@ def test_execution_behind_time_by_more_than_the_margin_asks_for_a_reason():
     assert r.findings[0].message == ("截至7月预算执行进度为 40.00%，时间进度为 58.33%，落后 18.33 个百分点（超过 10 个"
                                      "百分点），请说明执行进度滞后的原因。")
     assert r.values["progress_gap"] == -0.1833
+    assert hits(check(monitoring(budget=BEHIND, reason="无")), "M03.behind") == [("M03", W, "H6", 0.4, 0.5833)]
 
 
 def test_execution_just_within_the_margin_or_explained_or_without_a_month_is_silent():
@@ -179,6 +181,8 @@ def test_a_doubt_ticked_without_an_explanation_is_a_warning():
     r = check(monitoring(rows={5: {"causes": (), "reason": None}}))
     assert hits(r, "M06.doubt") == [("M06", W, "M18", None, None)]
     assert "完成目标的可能性为“有可能”" in r.findings[0].message
+    for nothing in ("无", "/", "—"):  # these explain nothing
+        assert hits(check(monitoring(rows={5: {"reason": nothing}})), "M06.cause") == [("M06", W, "M18", nothing, None)]
 
 
 def test_causes_or_doubts_explained_and_certain_rows_without_a_reason_are_silent():
