@@ -55,7 +55,7 @@ def test_the_layout_has_the_official_wording_in_its_cells(tmp_path):
                 "P12": "完全不可能", "B13": "产出指标", "C13": "数量指标"}
     assert {ref: ws[ref].value for ref in expected} == expected
     assert ws["A22"].value.startswith("说明：请在“偏差原因分析”中对应的原因类型下打“√”")
-    assert (ws["G6"].value, ws["F6"].value) == ("=7/12", "=IF(N(N(D6))=0,0,N(E6)/N(D6))")
+    assert (ws["G6"].value, ws["F6"].value) == ("=7/12", "=IF(N(D6)=0,0,N(E6)/D6)")
     assert ws["D6"].value == '=IF(COUNT(D7:D9)=0,"",SUM(D7:D9))'
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
     assert ws.protection.sheet and not ws["D7"].protection.locked and ws["D6"].protection.locked

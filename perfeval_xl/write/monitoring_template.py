@@ -291,7 +291,7 @@ class _Writer(SheetWriter):
             num = {c: v if isinstance(v, Decimal) else Decimal(0) for c, v in vals.items()}
             rate = rate_rule.evaluate(executed=num["executed"], budget=num[base])
             refs["rate"] = self.calc(self.ws, row, cols["rate"][0], rate_rule.formula(
-                executed=refs["executed"], budget=f"N({refs[base]})"), rate, "rate", c2=cols["rate"][1])
+                executed=refs["executed"], budget=refs[base]), rate, "rate", c2=cols["rate"][1])
             if key == "total":
                 self.progress(row, cols, refs, rate, num[base])
             else:
@@ -339,7 +339,7 @@ class _Writer(SheetWriter):
         rule, tol = RULES["execution_rate"], lit(half_unit(self.p.budget.rate_digits))
         for key, refs in self.map.budget.items():
             r = self.budget_rows[key]
-            expr = rule.formula(executed=refs["executed"], budget=f"N({refs[base]})")
+            expr = rule.formula(executed=refs["executed"], budget=refs[base])
             self.red(self.ws, r, cols["rate"][0], r, cols["rate"][1], f"ABS(N({refs['rate']})-{expr})>{tol}")
             F, B, E = refs["forecast"], refs[base], refs["executed"]
             below = f",AND(ISNUMBER({B}),{F}<{B}-{TOL},{reason})" if key == "total" else ""
