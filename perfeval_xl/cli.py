@@ -3,7 +3,7 @@
   perfeval check FILE [-o OUT] [--json] [--profile ID] [--password PW] [--include-hidden]
   perfeval batch PATH... -o 汇总.xlsx [--annotated DIR] [--jobs N] [--json] [--profile ID] [--password PW]
                  [--include-hidden]
-  perfeval template PROFILE [-o FILE] [--year YYYY]
+  perfeval template PROFILE [-o FILE] [--year YYYY] [--month N]
   perfeval profiles [validate FILE]
   perfeval report check REPORT WORKBOOK... [--json] [-o COPY.docx]
   perfeval report draft WORKBOOK... -o 自评报告.docx [--outline ID]
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("profile", nargs="?", help=cli_text("help.template_profile"))
     t.add_argument("-o", "--output", help=cli_text("help.template_output"))
     t.add_argument("--year", type=_year, help=cli_text("help.year"))
+    t.add_argument("--month", type=int, help=cli_text("help.month"))
     t.add_argument("--verify", action="store_true", help=cli_text("help.verify"))
     t.add_argument("--fills", type=int, help=cli_text("help.fills"))
     t.add_argument("--seed", type=int, help=cli_text("help.seed"))
@@ -182,6 +183,10 @@ def _print_report(report, written) -> None:
         print(cli_text("annotated_copy", path=written))
 
 
+def _percent(x) -> str:
+    return "" if x is None else f"{x * 100:.2f}%"
+
+
 def cmd_batch(args) -> int:
     from .batch import exit_code, run_batch
 
@@ -241,7 +246,12 @@ def cmd_template(args) -> int:
     if not profile.has_template:
         raise UsageError(cli_text("no_tree", id=profile.id))
     out = Path(args.output or f"{profile.id}.xlsx")
-    write_template_for(profile, out, year=args.year)
+    fill = None
+    if args.month is not None:
+        if profile.kind != "monitoring" or not 1 <= args.month <= 12:
+            raise UsageError(cli_text("month_monitoring_only"))
+        fill = {"month": args.month}
+    write_template_for(profile, out, year=args.year, fill=fill)
     print(cli_text("template_written", path=out))
     return EXIT_OK
 
@@ -251,7 +261,7 @@ def _template_verify(args) -> int:
     could not run)."""
     from .verify import summary_lines, verify
 
-    if args.output or args.year is not None:
+    if args.output or args.year is not None or args.month is not None:
         raise UsageError(cli_text("verify_no_output"))
     fills = 100 if args.fills is None else args.fills
     if fills < 1:

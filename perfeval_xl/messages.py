@@ -49,6 +49,14 @@ CHECKS: dict[str, CheckInfo] = {
     "F01": CheckInfo("表种无法确定", I),
     "F02": CheckInfo("空白表", I),
     "F03": CheckInfo("公式未计算", W),
+    # 项目支出绩效目标执行监控表 (check/monitoring.py)
+    "M01": CheckInfo("1-N月执行率", E),
+    "M02": CheckInfo("监控表资金合计", E),
+    "M03": CheckInfo("执行进度滞后", W),
+    "M04": CheckInfo("全年预计执行数", E),
+    "M05": CheckInfo("完成目标可能性", E),
+    "M06": CheckInfo("偏差原因说明", W),
+    "M07": CheckInfo("全年预计完成情况", W),
 }
 
 #: S01, by what the pre-flight found. The macros are never run: nothing in this toolkit can run them.
@@ -125,9 +133,26 @@ MESSAGES = {
     "C29.score": "“{name}”的得分填报 {stated}，超过本地区规则保留的 {digits} 位小数。",
     "F01.uncertain": "工作表“{sheet}”既像{first}，又像{others}，无法确定是哪种表，未核查；"
                      "如需核查，请用 --profile 指定配置。",
-    "F02.blank": "{kind}只有表头，尚未填写，未核查。",
+    "F02.blank": "{kind}只有表头，尚未填写，未计算得分和等次。",
     "F03.uncomputed": "工作表“{sheet}”有 {count} 个公式单元格未保存计算结果，本工具也无法计算（如 {cells}），"
                       "这些单元格未核查；请在 Excel/WPS 中打开并保存后再核查。",
+    "F02.unscored": "{kind}只有表头，尚未填写。",
+    # 项目支出绩效目标执行监控表
+    "M01.rate": "{line}的{column}应为 {computed}（{executed}÷{budget}），表中填报 {stated}。",
+    "M01.base": "{line}的{column}填报 {stated}，是按{used}计算的；本表应按{base}计算，为 {computed}。",
+    "M01.blank": "{line}的{column}未填写，按{executed}÷{budget}应为 {computed}。",
+    "M02.sum": "{line}以下各资金来源的{column}合计为 {computed}，与{line}行填报的 {stated} 不一致。",
+    "M03.behind": "截至{month}月预算执行进度为 {rate}，时间进度为 {time}，落后 {gap} 个百分点"
+                  "（超过 {margin} 个百分点），请说明执行进度滞后的原因。",
+    "M04.above": "{line}的全年预计执行数 {forecast} 超过{base} {budget}。",
+    "M04.above_initial": "{line}的全年预计执行数 {forecast} 超过{base} {budget}；如年中追加了预算，请说明。",
+    "M04.below": "{line}的全年预计执行数 {forecast} 低于{base} {budget}，预计有 {gap} 万元不能执行，请说明原因。",
+    "M04.short": "{line}的全年预计执行数 {forecast} 小于已执行的{column} {executed}。",
+    "M05.none": "“{name}”未勾选完成目标可能性（{options}中选一项）。",
+    "M05.many": "“{name}”的完成目标可能性勾选了{ticked}，只能选一项。",
+    "M06.cause": "“{name}”勾选了偏差原因“{causes}”，但未填写原因说明。",
+    "M06.doubt": "“{name}”完成目标的可能性为“{option}”，但未填写原因说明。",
+    "M07.short": "“{name}”全年预计完成 {forecast}，达不到年度指标值 {target}，却勾选了“{certain}”完成目标。",
 }
 
 
@@ -344,6 +369,11 @@ CLI: dict[str, str] = {
     "profile_valid": "配置有效 / profile is valid: {id} ({name})",
     "sample_missing": "找不到样例 {path}（请在源码目录中运行）/ bundled sample not found",
     "blank_template": "空白模板 / blank template: {path}",
+    "help.month": "监控表模板的监控月份（1-12，表头印作“1-N月”）/ the month a monitoring template's headers name "
+                  "(1-12)",
+    "month_monitoring_only": "--month 只用于监控表配置，取值 1 到 12 / --month is for monitoring profiles, 1 to 12",
+    "form.monitoring": "  预算数 {budget}  1-{month}月执行数 {executed_to_month}  执行进度 {rate_to_month}  "
+                       "时间进度 {time_progress}  全年预计执行数 {forecast}",
 }
 
 
@@ -376,6 +406,15 @@ TEMPLATE: dict[str, str] = {
     "hand.prompt_limit": "按评分细则填写{what}，0 到 {limit} 分。",
     "hand.prompt": "按评分细则填写{what}，不超过本行分值。",
     "hand.error": "{what}应在 0 和分值之间。",
+    # 项目支出绩效目标执行监控表
+    "tick.prompt": "在对应的选项下选择“√”；完成目标可能性每行只勾选一项。",
+    "tick.error": "请选择“√”，或留空。",
+    "monitoring.reason": "执行进度落后于时间进度，或全年预计执行数低于预算数的，请在此说明原因。",
+    "monitoring.target": "写明方向、数值和单位，如 ≥1000人次、≤500元、=100%；定性指标写文字。",
+    "monitoring.forecast": "填写预计全年完成的数值和单位（与年度指标值的单位一致）；定性指标写文字。",
+    "monitoring.cause_reason": "勾选了偏差原因，或完成目标可能性为“有可能”“完全不可能”的，请在此说明原因。",
+    "monitoring.note": "说明：请在“偏差原因分析”中对应的原因类型下打“√”，并在“原因说明”中具体说明；"
+                       "“完成目标可能性”一栏中，请在对应的选项中打“√”。",
 }
 
 # -- the 「核查」 button's message box (xlwings) -------------------------------------------------------------------

@@ -149,12 +149,17 @@ def form_header(kind: str, values: dict) -> str | None:
     if values.get("blank") or key not in CLI:  # a blank form says so in its one finding (F02)
         return None
     missing = CLI["figure_missing"].split(" / ")[0]
-    shown = _Missing({k: missing if v is None else (f"{v * 100:.2f}%" if k.endswith("_rate") else fmt_value(v))
+    shown = _Missing({k: missing if v is None else (f"{v * 100:.2f}%" if _is_rate(k) else fmt_value(v))
                       for k, v in values.items()}, missing)
     lines = [CLI[key].format_map(shown)]
     if f"{key}.funds" in CLI and values.get("execution_rate") is not None:
         lines.append(CLI[f"{key}.funds"].format_map(shown))
     return "\n".join(lines)
+
+
+def _is_rate(key: str) -> bool:
+    """Values kept as fractions, shown as percentages: execution_rate, rate_to_month, time_progress, progress_gap."""
+    return key.endswith(("_rate", "_progress", "_gap")) or key.startswith("rate_")
 
 
 class _Missing(dict):

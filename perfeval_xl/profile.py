@@ -169,6 +169,7 @@ class Profile:
     detection: Detection = Detection((), ())
     declaration: DeclarationSpec | None = None  # 绩效目标申报表
     stated_total_labels: Aliases = ()  # frameworks: labels of a total stated in a cell under or beside the table
+    monitoring: MonitoringSpec | None = None  # 绩效运行监控表: its indicator block, rate base, margin, ticks
 
     @property
     def execution_weight(self) -> Decimal | None:
@@ -474,11 +475,14 @@ def _project(data: dict, source: str) -> Profile:
         qualitative=tuple(QualitativeBand(str(q["label"]), dec(q["low"]), dec(q["high"]), tuple(q["keywords"] or ()))
                           for q in data["qualitative"] or ()),
         full_marks_rate_below=_number((data.get("plausibility") or {}).get("full_marks_rate_below")),
-        layout=LayoutSpec(budget=tuple((k, int(n)) for k, n in layout.get("budget", ())),
-                          indicators=tuple((k, int(n)) for k, n in layout.get("indicators", ())),
-                          section=layout.get("section", "row"),
-                          widths=tuple(float(w) for w in layout.get("widths", ()))),
+        layout=_layout_spec(layout),
     )
+
+
+def _layout_spec(layout: dict) -> LayoutSpec:
+    return LayoutSpec(budget=tuple((k, int(n)) for k, n in layout.get("budget", ())),
+                      indicators=tuple((k, int(n)) for k, n in layout.get("indicators", ())),
+                      section=layout.get("section", "row"), widths=tuple(float(w) for w in layout.get("widths", ())))
 
 
 def _framework(data: dict, source: str) -> Profile:
@@ -652,6 +656,119 @@ def _declaration(data: dict, source: str) -> Profile:
     )
 
 
+# --- the monitoring form (项目支出绩效目标执行监控表) ----------------------------------------------------------------
+_UNGRADED = ("id", "kind", "name", "title")  # what every profile of a form that is not scored needs (no total, grade)
+CERTAIN = "certain"  # the 完成目标可能性 option that needs no reason (every other one does)
+
+
+@dataclass(frozen=True)
+class MonitoringSpec:
+    """What a monitoring form has of its own: the indicator block, whose two-row header splits 偏差原因分析 and
+    完成目标可能性 into tick columns; which budget column the 1-N月执行率 divides by; how far 执行进度 may lag
+    时间进度 (N/12); what counts as a tick; and what a blank template prints."""
+
+    columns: dict[str, Aliases]  # level1, level2, level3, nature, target, unit, progress, forecast, causes, likelihood
+    causes: dict[str, Aliases]  # the tick columns under 偏差原因分析 (经费保障 …)
+    reason: Aliases  # 原因说明
+    likelihood: dict[str, Aliases]  # the tick columns under 完成目标可能性: certain / possible / impossible
+    ticks: tuple[str, ...]  # what a ticked cell holds (√ ✔ ☑ 是 …)
+    unticked: tuple[str, ...]  # what a cell holds that says "not this one" (× 否 …); any other mark is unclear
+    rate_base: tuple[str, ...]  # budget column keys: the first one the form prints divides the 1-N月执行数
+    progress_margin: Decimal  # 执行进度 may lag 时间进度 by this much (a fraction) without a warning
+    cost_levels: tuple[str, ...] = ()  # 一级/二级 names of cost indicators (a target without a sign is a ceiling)
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 一级 -> its usual 二级 (template lists)
+    template_rows: tuple[tuple[str, str], ...] = ()  # (一级, 二级) of a blank template's rows
+    template_month: int = 7  # the month a blank template's headers name (1-7月)
+    template_labels: dict[str, str] = field(default_factory=dict)  # the columns a template adds: time, gap
+
+
+def _monitoring_problems(data: dict) -> list[str]:
+    b, m = data["budget"] or {}, data["monitoring"] or {}
+    bcols, cols = b.get("columns") or {}, m.get("columns") or {}
+    problems = [f"budget.columns 缺少列 “{k}” / column '{k}' missing"
+                for k in ("executed", "forecast") if k not in bcols]
+    problems += [f"monitoring.columns 缺少列 “{k}” / column '{k}' missing"
+                 for k in ("level1", "level3", "target", "forecast") if k not in cols]
+    if not b.get("total"):
+        problems.append("budget.total 未给出合计行的名称 / total row label missing")
+    base = m.get("rate_base")
+    if not isinstance(base, list) or not base or any(k not in bcols for k in base):
+        problems.append("monitoring.rate_base 应按优先顺序列出 budget.columns 中的预算列，如 [budget, initial]"
+                        " / rate_base must list budget columns")
+    for key in ("causes", "likelihood"):
+        if not isinstance(m.get(key), dict) or not m[key]:
+            problems.append(f"monitoring.{key} 应为“键: [列名]”的映射 / {key} must map keys to column labels")
+    if isinstance(m.get("likelihood"), dict) and CERTAIN not in m["likelihood"]:
+        problems.append(f"monitoring.likelihood 缺少 “{CERTAIN}”（确定能）/ option '{CERTAIN}' missing")
+    for key in ("reason", "ticks"):
+        if not m.get(key):
+            problems.append(f"monitoring.{key} 未给出 / {key} missing")
+    margin = m.get("progress_margin")
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+        problems.append("monitoring.progress_margin 应为 0 到 1 之间的小数（0.1 即 10 个百分点）"
+                        " / progress_margin must be a fraction")
+    month = m.get("template_month", 7)
+    if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+        problems.append("monitoring.template_month 应为 1 到 12 的整数 / template_month must be 1..12")
+    return problems + _monitoring_layout_problems(data)
+
+
+def _monitoring_layout_problems(data: dict) -> list[str]:
+    """The template's columns: known keys, both blocks equally wide, one width per column, the tick blocks as wide
+    as their tick columns (偏差原因分析 one more, for 原因说明)."""
+    layout, m = data["layout"] or {}, data["monitoring"] or {}
+    problems, spans = [], {}
+    known = {"budget": set((data["budget"] or {}).get("columns") or {}) | {"side", "corner", "time", "gap"},
+             "indicators": set(m.get("columns") or {}) | {"side"}}
+    for block in ("budget", "indicators"):
+        items = layout.get(block) or []
+        good = [i for i in items if isinstance(i, list) and len(i) == 2 and i[0] in known[block]
+                and isinstance(i[1], int) and i[1] > 0]
+        problems += [f"layout.{block} 中的 {i} 不是已知列 / unknown layout column" for i in items if i not in good]
+        spans[block] = dict((k, n) for k, n in good)
+    widths = layout.get("widths") or []
+    total = {block: sum(s.values()) for block, s in spans.items()}
+    if len(set(total.values())) != 1 or len(widths) != total["budget"]:
+        problems.append(f"layout 两块的列数 {sorted(total.values())} 与 widths 的 {len(widths)} 列应相同"
+                        " / blocks and widths must span the same columns")
+    for key, extra in (("causes", 1), ("likelihood", 0)):
+        want = len(m.get(key) or {}) + extra
+        if key in spans.get("indicators", {}) and spans["indicators"][key] != want:
+            problems.append(f"layout.indicators 中 {key} 应占 {want} 列 / {key} must span {want} columns")
+    if not any(k in spans.get("budget", {}) for k in m.get("rate_base") or ()):
+        problems.append("layout.budget 须含 rate_base 中的一列 / the template needs a budget column to divide by")
+    labels = m.get("template_labels") or {}
+    problems += [f"monitoring.template_labels 缺少 “{k}” / label '{k}' missing"
+                 for k in ("time", "gap") if k in spans.get("budget", {}) and not labels.get(k)]
+    return problems
+
+
+def _ungraded_common(data: dict, source: str) -> dict:
+    """`_common` for a form that is not scored: no total, no grade bands."""
+    return _common({**data, "total": {"weight": 0}, "grade": {"bands": []}}, source)
+
+
+def _monitoring(data: dict, source: str) -> Profile:
+    m = data["monitoring"]
+    budget = _budget_spec(data["budget"])
+    spec = MonitoringSpec(
+        columns=_label_map(m.get("columns")), causes=_label_map(m["causes"]), reason=_labels(m["reason"]),
+        likelihood=_label_map(m["likelihood"]), ticks=tuple(str(t) for t in m["ticks"]),
+        unticked=tuple(str(t) for t in m.get("unticked") or ()),
+        rate_base=tuple(m["rate_base"]), progress_margin=dec(m["progress_margin"]),
+        cost_levels=tuple(m.get("cost_level") or ()),
+        levels={k: tuple(v) for k, v in (m.get("tree") or {}).items()},
+        template_rows=tuple((str(a), str(b)) for a, b in m.get("template_rows") or ()),
+        template_month=int(m.get("template_month", 7)),
+        template_labels={str(k): str(v) for k, v in (m.get("template_labels") or {}).items()},
+    )
+    blocks = (budget.columns, spec.columns, spec.causes, spec.likelihood, {"reason": spec.reason})
+    # only a monitoring form shows 1-N月 figures, 全年预计 or 完成目标可能性; and it has an indicator table
+    required = (("executed", "rate", "progress", "forecast", "likelihood", *spec.likelihood), ("level1", "level3"))
+    return Profile(**_ungraded_common(data, source), budget=budget, monitoring=spec,
+                   layout=_layout_spec(data["layout"]), detection=Detection(blocks, required))
+
+
 @dataclass(frozen=True)
 class _Kind:
     label: str  # what a user calls forms of this kind
@@ -667,6 +784,8 @@ KINDS: dict[str, _Kind] = {
                               _project_problems, _project),
     "framework": _Kind("绩效评价指标体系", _COMMON + ("table",), _framework_problems, _framework),
     "declaration": _Kind("项目支出绩效目标申报表", _DECLARATION_REQUIRED, _declaration_problems, _declaration),
+    "monitoring": _Kind("项目支出绩效目标执行监控表", _UNGRADED + ("fields", "budget", "monitoring", "layout"),
+                        _monitoring_problems, _monitoring),
 }
 
 

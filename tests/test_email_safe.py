@@ -29,6 +29,7 @@ from perfeval_xl.lo import convert, find_soffice
 from perfeval_xl.a1 import parse_a1
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.write.framework_template import write_framework_template
+from perfeval_xl.write.monitoring_template import write_monitoring_template
 from perfeval_xl.write.template import write_template
 from perfeval_xl.write.templates import write_template_for
 
@@ -235,6 +236,17 @@ FILLED_PROJECT = {
 }
 
 
+FILLED_MONITORING = {
+    "budget": {"fiscal": {"initial": 400, "executed": 240, "forecast": 400}},
+    "indicators": [
+        {"level1": "产出指标", "level2": "数量指标", "level3": "培训人次", "target": "≥1000人次", "progress": "620人次",
+         "forecast": "1000人次", "likelihood": ["certain"]},
+        {"level1": "效益指标", "level2": "社会效益指标", "level3": "业务能力", "target": "明显提升", "progress": "一般",
+         "forecast": "明显提升", "likelihood": ["possible"], "causes": ["rules"], "reason": "制度尚在审议"},
+    ],
+}
+
+
 @pytest.mark.parametrize("pid", [pid for pid, p in shipped_profiles().items()
                                  if p.has_template])
 def test_fresh_templates_leave_a_formula_blank_only_where_the_rules_give_blank(pid, tmp_path):
@@ -246,10 +258,14 @@ def test_fresh_templates_leave_a_formula_blank_only_where_the_rules_give_blank(p
             fill["indicators"] = [{k: v for k, v in row.items() if k != "unit"} for row in fill["indicators"]]
         fill["budget"] = {next(iter(profile.budget.lines)): FILLED_PROJECT["budget"]["fiscal"]}
         writes.append(("filled", fill))
+    if profile.kind == "monitoring":
+        writes.append(("filled", FILLED_MONITORING))
     for name, fill in writes:
         path = tmp_path / f"{name}.xlsx"
         if profile.kind == "framework":
             tmap = write_framework_template(profile, path, year=2024, fill=fill)
+        elif profile.kind == "monitoring":
+            tmap = write_monitoring_template(profile, path, year=2019, fill=fill)
         else:
             tmap = write_template_for(profile, path, year=2023, fill=fill)  # project forms, 申报表
         pkg = Package(path)

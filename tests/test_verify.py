@@ -46,7 +46,7 @@ def run(tmp_path_factory):
 @pytest.mark.slow
 def test_every_shipped_profile_is_verified_with_both_engines(run):
     entries, _ = run
-    assert len(PROFILES) == 9  # the 8 self-evaluation and framework templates, and the 申报表
+    assert len(PROFILES) == 10  # the 8 self-evaluation and framework templates, the 申报表 and the 监控表
     assert [(e["profile"], e["engine"]) for e in entries] == [(p, e) for p in PROFILES for e in ENGINES]
     for e in entries:
         assert set(e) == KEYS, e

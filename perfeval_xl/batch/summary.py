@@ -1,8 +1,8 @@
 """The batch's results as one JSON document and one summary workbook (pandas + xlsxwriter): 汇总 (one row per
 form), 问题明细 (every finding, linked to its annotated copy), 无法读取, 跨表不一致 (the same project with different
-figures in several files), 按部门 and 分布 (charts), 未核查文件 (every file found but not checked, and why) and
-副本未写出 (checked files whose annotated copy could not be written, and why). Written to a temporary file beside the
-output and moved into place only when complete.
+figures in several files), 按部门 and 分布 (charts), 监控汇总 and 申报汇总 when monitoring or declaration forms are
+among them, 未核查文件 (every file found but not checked, and why) and 副本未写出 (checked files whose annotated copy
+could not be written, and why). Written to a temporary file beside the output and moved into place only when complete.
 """
 
 from __future__ import annotations
@@ -32,11 +32,14 @@ REFUSED_COLUMNS = ("文件", "代码", "原因", "Reason", "发件人", "日期"
 MISMATCH_COLUMNS = ("项目编码", "项目", "不一致项", "值", "文件", "工作表", "单位")
 SKIPPED_COLUMNS = ("文件", "原因", "Reason", "发件人", "日期")
 COPY_FAILED_COLUMNS = ("文件", "原因")
+MONITORING_SHEET = "监控汇总"
+MONITORING_COLUMNS = ("单位", "主管部门", "项目", "监控月份", "预算数", "1-N月执行数", "执行进度", "时间进度", "进度差",
+                      "执行进度滞后", "全年预计执行数", "预计执行率", "错误数", "警告数", "文件", "工作表")
 
 
 def assemble(items: list[Item], results: list[dict], skipped: list[Item] = ()) -> tuple[dict, dict]:
     """The JSON document and the summary's rows, in input order; `skipped`: the files found but not checked."""
-    reports, rows, findings, refused, copy_failed = [], [], [], [], []
+    reports, rows, findings, refused, copy_failed, monitoring = [], [], [], [], [], []
     for item, res in zip(items, results):
         annotated = Path(res["annotated"]) if res.get("annotated") else None
         reports.append({**res["report"], "file": item.display, "sender": item.sender, "date": item.date,
@@ -58,6 +61,8 @@ def assemble(items: list[Item], results: list[dict], skipped: list[Item] = ()) -
                          "警告数": _count(fs, Severity.WARNING), "文件": item.display,
                          "工作表": form["sheet"], "发件人": item.sender, "日期": item.date, "配置": form["profile"],
                          "隐藏": _hidden_word(form.get("hidden")), "_stated_rate": facts["stated_rate"]})
+            if form["kind"] == "monitoring":
+                monitoring.append(monitoring_row(rows[-1], v, fs))
             for f in fs:
                 link = (annotated, f["sheet"], (f["cell"] or "A1").split(":")[0]) if annotated else None
                 findings.append(((item.display, f["sheet"], f["cell"] or WHOLE_SHEET, f["check"],
@@ -71,7 +76,7 @@ def assemble(items: list[Item], results: list[dict], skipped: list[Item] = ()) -
            "errors": sum(r["错误数"] for r in rows), "warnings": sum(r["警告数"] for r in rows),
            "reports": reports, "mismatches": mismatches, "skipped": passed_over}
     return doc, {"rows": rows, "findings": findings, "refused": refused, "mismatches": mismatches,
-                 "declarations": declarations,
+                 "declarations": declarations, "monitoring": monitoring,
                  "skipped": [(i.display, *SKIP_REASONS[i.skip], i.sender, i.date) for i in skipped],
                  "copy_failed": copy_failed}
 
@@ -79,6 +84,14 @@ def assemble(items: list[Item], results: list[dict], skipped: list[Item] = ()) -
 def _hidden_word(state: str | None) -> str | None:
     """'隐藏' / '深度隐藏' for a form on a hidden sheet (checked with --include-hidden); None for a visible one."""
     return SHEET_STATES[state].split("（")[0] if state else None
+
+
+def monitoring_row(row: dict, v: dict, findings: list[dict]) -> tuple:
+    """One line of 监控汇总 (MONITORING_COLUMNS) for a monitoring form: its 汇总 row and its recomputed values."""
+    behind = "是" if any(f["check"] == "M03" for f in findings) else None
+    return (row["单位"], row["主管部门"], row["项目"], v.get("month"), v.get("budget"), v.get("executed_to_month"),
+            v.get("rate_to_month"), v.get("time_progress"), v.get("progress_gap"), behind, v.get("forecast"),
+            v.get("forecast_rate"), row["错误数"], row["警告数"], row["文件"], row["工作表"])
 
 
 def _count(findings: list[dict], severity: Severity) -> int:
@@ -266,6 +279,9 @@ def _fill(book, tables: dict, base: Path) -> None:
     w.table("按部门", list(zip(dept.columns, (30, 16, 7, 14, 14, 9, 10, 10, 7), (T, T, I, A, A, R, I, S, I))),
             dept.itertuples(index=False, name=None), alert={8: w.red})
 
+    if tables.get("monitoring"):
+        _monitoring_sheet(w, tables["monitoring"])
+
     scores = _bands(summary["复核得分"], *SCORE_BANDS)
     rates = _bands(summary["执行率"], *RATE_BANDS)
     ws = w.table("分布", [("复核得分 / 执行率", 16, T), ("表数", 8, I)],
@@ -322,3 +338,29 @@ def _declaration_sheet(w: _Writer, declarations: list[dict]) -> None:
     missing = columns.index("指标值未填写")
     w.table("申报汇总", spec, ([d.get(c) for c in columns] for d in declarations),
             alert={missing: w.amber, missing + 1: w.amber, missing + 2: w.red, missing + 3: w.amber})
+
+
+def _monitoring_sheet(w: _Writer, rows: list[tuple]) -> None:
+    """监控汇总: one row per monitoring form (budget, 1-N月执行数, 执行进度 against 时间进度, 全年预计) and a
+    bar chart of each project's 进度差 (behind in red). Monitoring forms only: never added to a self-evaluation's."""
+    T, A, R, I = "text", "amount", "rate", "int"  # noqa: E741
+    kinds = (T, T, T, I, A, A, R, R, R, T, A, R, I, I, T, T)
+    widths = (24, 24, 40, 8, 12, 12, 9, 9, 9, 8, 12, 9, 7, 7, 40, 18)
+    errors = MONITORING_COLUMNS.index("错误数")
+    ws = w.table(MONITORING_SHEET, list(zip(MONITORING_COLUMNS, widths, kinds)), rows,
+                 alert={errors: w.red, errors + 1: w.amber})
+    behind = MONITORING_COLUMNS.index("执行进度滞后")
+    ws.conditional_format(1, behind, len(rows), behind,
+                          {"type": "cell", "criteria": "==", "value": '"是"', "format": w.amber})
+    project, gap = MONITORING_COLUMNS.index("项目"), MONITORING_COLUMNS.index("进度差")
+    chart = w.book.add_chart({"type": "bar"})
+    chart.add_series({"name": "进度差（执行进度−时间进度）", "categories": [ws.name, 1, project, len(rows), project],
+                      "values": [ws.name, 1, gap, len(rows), gap], "data_labels": {"value": True, "num_format": "0.0%"},
+                      "fill": {"color": "#4472C4"}, "invert_if_negative": True,
+                      "invert_if_negative_color": hex_colour(FONT_RGB[Severity.ERROR])})
+    chart.set_title({"name": "各项目执行进度与时间进度之差"})
+    chart.set_legend({"none": True})
+    chart.set_x_axis({"name": "进度差", "num_format": "0%"})
+    chart.set_y_axis({"reverse": True, "label_position": "low", "interval_unit": 1})
+    chart.set_size({"width": 720, "height": max(300, min(80 + 26 * len(rows), 6000))})
+    ws.insert_chart(1, len(MONITORING_COLUMNS) + 1, chart)

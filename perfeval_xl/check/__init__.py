@@ -8,7 +8,7 @@ block they share is `budget`; what a finding is and how one is built is `finding
 
 from __future__ import annotations
 
-from . import declaration, framework, project  # noqa: F401 - each registers the checker of its form kind
+from . import declaration, framework, monitoring, project  # noqa: F401 - each registers the checker of its form kind
 from .findings import Finding, Findings, Result, Severity
 from .registry import CHECKERS
 
@@ -23,6 +23,6 @@ def check_form(form, profile) -> Result:
         raise ValueError(f"no checker for forms of kind {profile.kind!r}") from None
     if form.blank:  # only headers: nothing to score, and no 0 / 差 to alarm anyone
         findings = Findings(form.sheet)
-        findings.add("F02.blank", None, None, None, kind=profile.kind_label)
+        findings.add("F02.blank" if profile.grade_bands else "F02.unscored", None, None, None, kind=profile.kind_label)
         return Result(form, profile, {"blank": True}, findings.sorted())
     return check(form, profile)

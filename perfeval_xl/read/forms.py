@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..present import HEADERS
 from ..profile import Profile, shipped_profiles
-from . import declaration, locate, table  # noqa: F401 - each registers the reader of its form kind
+from . import declaration, locate, monitoring, table  # noqa: F401 - each registers the reader of its form kind
 from .detect import Classification, classify
 from .registry import READERS
 from .workbook import Grid, open_workbook

@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..excelmath import ZERO, dec
 from ..profile import Profile, get_profile
 from ..tree import EXPRESSIONS, TreeNode
+from .monitoring_fills import monitoring_fill
 
 _TIE_RATES = ("0.705", "0.835", "0.995", "0.7005", "0.8335", "0.9995", "0.6125")  # 执行率 whose score is a tie
 _EDGE_RATES = ("1", "0.9", "0.6", "1.05", "0", "0.95")  # full, reason threshold, ..., over 100%
@@ -434,6 +435,8 @@ def random_fill(profile: Profile, rng: random.Random, *, complete: bool = False)
         return framework_fill(profile, rng, complete=complete)
     if profile.kind == "declaration":
         return declaration_fill(profile, rng)
+    if profile.kind == "monitoring":
+        return monitoring_fill(profile, rng)
     return project_fill(profile, rng)
 
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from ..profile import Profile, shipped_profiles
-from . import declaration_template, framework_template, template  # noqa: F401 - each registers the writer of its form kind
+from . import (  # noqa: F401 - each registers the writer of its form kind
+    declaration_template, framework_template, monitoring_template, template)
 from .registry import TEMPLATES
 
 

@@ -218,5 +218,5 @@ def test_a_declaration_with_only_headers_is_blank():
     r = check(declaration(rows={i: {"medium": blank, "annual": blank} for i in range(len(ROWS))},
                           funds={h: {"total": None, "fiscal": None, "carryover": None, "other": None}
                                  for h in ("medium", "annual")}, goals={"medium": None, "annual": None}))
-    assert hits(r, "F02.blank") == [("F02", Severity.INFO, None, None, None)]
+    assert hits(r, "F02.unscored") == [("F02", Severity.INFO, None, None, None)]
     assert r.values == {"blank": True}
