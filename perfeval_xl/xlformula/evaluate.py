@@ -184,6 +184,8 @@ def _elementwise(ctx, op, left, right):
 
 def _binary(op, a, b):
     if type(a) is XlError:
+        if type(b) is XlError and b is not a:  # which one wins differs between engines (LibreOffice: the right)
+            raise Unsupported(f"{a.code} and {b.code} meet in one operation")
         return a
     if type(b) is XlError:
         return b

@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_UP
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from ..excelmath import dec, excel_round
 from .semantics import (
@@ -363,8 +363,13 @@ def xl_text(ctx, args):
         raise Unsupported(f"TEXT of {v!r} with format {fmt[:20]!r}")
     x = to_number(v)
     places = len(m.group(2) or "")
-    d = dec(x) * (100 if m.group(3) else 1)
-    q = excel_round(d, places)
+    scale = 100 if m.group(3) else 1
+    # on a decimal tie engines differ (the 15-digit value, the binary value, the binary value times 100): not guessed
+    shown = {excel_round(dec(x) * scale, places), excel_round(Decimal(x) * scale, places),
+             excel_round(dec(x * scale), places)}
+    if len(shown) > 1:
+        raise Unsupported("TEXT of a number on a rounding tie")
+    q = shown.pop()
     if q == 0 and x < 0:
         raise Unsupported("TEXT of a negative number shown as zero")
     body = f"{abs(q):,.{places}f}" if m.group(1) else f"{abs(q):.{places}f}"

@@ -70,8 +70,9 @@ _NUMBER_TEXT = re.compile(r" *([+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?|[0-
                           r"(?:[eE][+-]?[0-9]+)?) *(%?) *")
 # A text made only of these, with a digit in it, may be a date, a time, a fraction, a currency amount or a number in
 # brackets, which Excel reads by the rules of its locale ('2023-12-31' is 45291, '9:00' is 0.375, '1/2' is 2 January
-# or 1 February): the evaluator does not guess. Any other text with a character outside them is no number (#VALUE!).
-_MAYBE_NUMBER = set("0123456789０１２３４５６７８９ /-:.,+%$()'¥￥€£"
+# or 1 February), or a number between other white space than plain spaces: the evaluator does not guess. Any other
+# text with a character outside them is no number (#VALUE!).
+_MAYBE_NUMBER = set("0123456789０１２３４５６７８９ /-:.,+%$()'¥￥€£\t\n\r\x0b\x0c\xa0\u3000"
                     "／－：．，＋％＄（）年月日时分秒时午上下"
                     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _DIGITS = set("0123456789０１２３４５６７８９")
