@@ -35,7 +35,7 @@ from .semantics import (
     to_number,
     to_text,
 )
-from .tokens import RefSpec, render, template_of, tokenize
+from .tokens import RefSpec, digit_runs, runs_at, tokenize
 
 MAX_ARRAY = 100_000  # cells of one range SUMPRODUCT computes with
 MAX_READS = 5_000_000  # cells read for one workbook, a bound on the work a hostile file can ask for
@@ -57,7 +57,8 @@ Value = float | str | bool  # what a computed cell holds, as calamine gives valu
 class _Program:
     run: Callable | None
     refs: tuple  # (sheet or None, r0, c0, r1, c1) with parts as (offset or index, absolute), for dependencies
-    template: tuple  # tokens.template_of: the formula's text for any cell, to recognise its copies
+    runs: tuple | None  # tokens.digit_runs: the formula's digits, to recognise its copies in other rows
+    col: int | None  # the column it was compiled for when it has relative columns (copies must be in it), else None
     failure: Uncomputable | None = None  # why it cannot be computed (then run is None)
 
 
@@ -102,6 +103,8 @@ class _Compiler:
             ref = (spec.sheet, _part(spec.r0, self.row), _part(spec.c0, self.col), _part(spec.r1, self.row),
                    _part(spec.c1, self.col))
             self.refs.append(ref)
+            if spec.r0 == spec.r1 and spec.c0 == spec.c1 and spec.r0 is not None and spec.c0 is not None:
+                return partial(_cell_ref, sheet=spec.sheet, row=ref[1], col=ref[2])
             return partial(_resolve_or_error, ref=ref)
         if kind == "neg":
             inner, odd = self.compile(node[1], array), node[2] % 2 == 1
@@ -125,6 +128,15 @@ class _Compiler:
             raise Unsupported(f"{name} with {len(args)} arguments")
         compiled = tuple(self.compile(a, fn.kind == "array") for a in args)
         return partial(_call, impl=fn.impl, args=compiled, lazy=fn.kind == "lazy")
+
+
+def _cell_ref(ctx, sheet, row, col):
+    """A one-cell reference (the common case, kept short)."""
+    r = row[0] if row[1] else ctx.row + row[0]
+    c = col[0] if col[1] else ctx.col + col[0]
+    if not (0 <= r < MAX_ROWS and 0 <= c < MAX_COLS):
+        return REF
+    return Ref(ctx.sheet if sheet is None else ctx.book.key(sheet), r, c, r, c)
 
 
 def _resolve_or_error(ctx, ref):
@@ -296,6 +308,7 @@ class _Book:
     def __init__(self, values, formulas, date1904: bool):
         self.date1904 = date1904
         self.sheets: dict[str, _Sheet] = {}
+        self._keys: dict[str, str] = {}  # sheet names as formulas write them -> keys of self.sheets
         self.reads = 0
         given = {name.casefold(): name for name in formulas}
         for name, rows in values.items():
@@ -306,9 +319,12 @@ class _Book:
             self.sheets[key] = _Sheet(name, None, formulas[name])
 
     def key(self, name: str) -> str:
-        k = name.casefold()
-        if k not in self.sheets:
-            raise Unsupported(f"reference to a sheet not read: {name!r}")
+        k = self._keys.get(name)
+        if k is None:
+            k = name.casefold()
+            if k not in self.sheets:
+                raise Unsupported(f"reference to a sheet not read: {name!r}")
+            self._keys[name] = k
         return k
 
     def count(self, n: int) -> None:
@@ -395,37 +411,46 @@ def _output(ctx: _Context, v):
 
 
 _DIGITS = re.compile(r"[0-9]+")
-MAX_CANDIDATES = 8  # programs kept per digit-free text (copies of one formula down a column share one)
-MAX_CACHED = 4096  # digit-free texts whose programs are kept between workbooks (a batch sees the same templates)
+MAX_CANDIDATES = 8  # programs kept per text with its digits masked (one per formula copied down a column)
+MAX_CACHED = 4096  # masked texts whose programs are kept between workbooks (a batch sees the same templates)
 _CACHE: dict[str, list[_Program]] = {}
 
 
 def _compile(text: str, row: int, col: int, cache: dict = _CACHE) -> _Program | Uncomputable:
-    """The program of the formula of cell (row, col): one compiled for a copy of this formula in another cell when
-    written back for this cell it reads exactly `text` (copies differ only in the numbers of their references, so
-    candidates are looked up by the text without digits), else compiled now."""
+    """The program of the formula of cell (row, col). Copies of a formula down a column differ only in the numbers
+    of their relative rows: a program compiled for one serves another cell whose text has the same non-digit
+    characters (the cache key), the same digits once its relative rows are moved to the cell, and, when it has
+    relative columns, the same column."""
     text = text[1:] if text.startswith("=") else text
     if text.startswith("{"):
         return Uncomputable("array formula")
-    key = _DIGITS.sub("", text)
+    key = _DIGITS.sub("\x00", text)
     if key not in cache and len(cache) >= MAX_CACHED:
         cache.clear()
     candidates = cache.setdefault(key, [])
+    digits = None
     for program in candidates:
-        if render(program.template, row, col) == text:
+        if program.runs is None or program.col not in (None, col):
+            continue
+        if digits is None:
+            digits = _DIGITS.findall(text)
+        if runs_at(program.runs, row) == digits:
             return program.failure or program
     try:
         tokens = tokenize(text)
     except Unsupported as e:
         return Uncomputable(str(e))
-    template = template_of(tokens, row, col)
+    runs = digit_runs(text, tokens, row)
+    relative_col = any(t.ref is not None and any(p is not None and not p[1] for p in (t.ref.c0, t.ref.c1))
+                       for t in tokens)
     compiler = _Compiler(row, col)
     try:
-        program = _Program(compiler.compile(parse_tokens(tokens)), tuple(compiler.refs), template)
+        run = compiler.compile(parse_tokens(tokens))
+        program = _Program(run, tuple(dict.fromkeys(compiler.refs)), runs, col if relative_col else None)
     except Unsupported as e:
-        program = _Program(None, (), template, Uncomputable(str(e)))
+        program = _Program(None, (), runs, col if relative_col else None, Uncomputable(str(e)))
     except RecursionError:
-        program = _Program(None, (), template, Uncomputable("formula nested too deeply"))
+        program = _Program(None, (), runs, col if relative_col else None, Uncomputable("formula nested too deeply"))
     candidates.insert(0, program)
     del candidates[MAX_CANDIDATES:]
     return program.failure or program

@@ -14,6 +14,7 @@ arguments are computed cell by cell). It returns a value, or raises ErrorSignal 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -281,6 +282,7 @@ def xl_find(ctx, args):
     return float(at + 1)
 
 
+@functools.lru_cache(maxsize=256)
 def _wildcards(pattern: str) -> re.Pattern:
     """SEARCH's pattern: ? one character, * any, ~ escapes them; case-insensitive."""
     out, i = [], 0

@@ -1,22 +1,31 @@
-"""The formula cells of an OOXML workbook (.xlsx/.xlsm) that carry no cached value, read from the sheet XML.
+"""The formula cells of an OOXML workbook (.xlsx/.xlsm) whose value is not in the file, read from the sheet XML.
 
-A formula cell is *uncached* when its `<c>` has an `<f>` and no `<v>`, or an empty `<v>` of a cell that is not a text
-(`<v></v>`, `<v/>`: openpyxl, Apache POI before evaluation), or the `t="str"` `<v>0</v>` PhpSpreadsheet writes for
-every formula when it does not pre-calculate. Shared formulas (`<f t="shared" ref=… si=…>` on the first cell, `<f
-t="shared" si=…/>` on the others) are expanded by moving the first cell's formula; array formulas and data tables
-are given as '{=…}' (the evaluator leaves them uncomputable). For the evaluator, the scan also records what a value
-reader cannot show: formula cells cached as the empty text (`t="str"` with an empty `<v>`), and error values.
+Whether a writer calculated its formulas is decided for the whole workbook: it did when some formula cell holds a
+value other than a writer's placeholder (PhpSpreadsheet's `t="str"` `<v>0</v>` when it does not pre-calculate;
+xlsxwriter's `<v>0</v>` in a workbook marked `fullCalcOnLoad="1"`, when the program gave it no result).
+
+* In a calculated workbook (Excel, WPS, LibreOffice, xlsxwriter with results) a formula cell is *uncached* when its
+  `<c>` has no `<v>` (Apache POI before evaluation) or holds PhpSpreadsheet's placeholder; an empty `<v>` is the
+  empty text "" (Excel and LibreOffice write it `t="str"`, xlsxwriter without a type).
+* In a workbook nobody calculated (openpyxl writes `<v></v>` for every formula, PhpSpreadsheet and xlsxwriter their
+  placeholders) every formula cell is uncached.
+
+Shared formulas (`<f t="shared" ref=… si=…>` on the first cell, `<f t="shared" si=…/>` on the others) are expanded by
+moving the first cell's formula; array formulas and data tables are given as '{=…}' (the evaluator leaves them
+uncomputable). For the evaluator, the scan also records what a value reader cannot show: formula cells cached as the
+empty text, and error values (python-calamine reads both as '').
 
 The workbook part is found through `_rels/.rels` and the sheets through its relationships, for transitional and strict
 OOXML alike. Parts are parsed with lxml with entities, DTDs, the network and huge trees off (the pre-flight has
-refused any DOCTYPE already), sheets streamed row by row. A sheet whose every formula is followed by a non-empty
-cached value (one regular-expression pass over its bytes) is not parsed at all, nor is anything else when no sheet
-has an uncached formula.
+refused any DOCTYPE already); a sheet's XML above 4 MB is streamed row by row. A calculated workbook whose every
+formula is followed by its value (one regular-expression pass over each sheet's bytes) is not parsed beyond its
+workbook part.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import posixpath
 import re
 import zipfile
@@ -36,15 +45,7 @@ _NS_REL = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships"
            "http://purl.oclc.org/ooxml/officeDocument/relationships")
 _NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-MAX_ARRAY_CELLS = 10_000  # cells of one array formula's range marked uncomputable (the rest of a larger one is not)
-
-# Quick exit: every formula start tag, and every formula followed by a non-empty cached value (its cell's attributes
-# kept, to tell PhpSpreadsheet's placeholder apart). Equal counts: no uncached formula in the sheet.
-_F_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-_CACHED = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>\s*<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?"
-                     rb"(?:/>|>[^<]*</(?:[A-Za-z_][\w.-]*:)?f>)\s*<(?:[A-Za-z_][\w.-]*:)?v>([^<]+)<")
-_T_STR = re.compile(rb"""\bt\s*=\s*["']str["']""")
-
+MAX_ARRAY_CELLS = 10_000  # cells of a sheet's array formula ranges marked uncomputable (beyond them, only the first)
 
 @dataclass
 class FormulaScan:
@@ -110,15 +111,20 @@ class _Package:
         return out
 
 
-def _worksheets(pkg: _Package) -> tuple[list[tuple[str, str]], bool]:
-    """(sheet name, part) of every worksheet in workbook order, and whether dates count from 1904."""
+@dataclass
+class _Book:
+    sheets: list[tuple[str, str]]  # (sheet name, part) of every worksheet, in workbook order
+    date1904: bool = False
+    full_calc: bool = False  # <calcPr fullCalcOnLoad="1"/>: the writer asks for a recalculation (xlsxwriter, openpyxl)
+
+
+def _workbook(pkg: _Package) -> _Book:
     book = next((p for _, t, p in pkg.relationships("") if t.endswith("/officeDocument")), None)
     root = pkg.xml(book) if book else None
     if root is None:
-        return [], False
+        return _Book([])
     targets = {rid: p for rid, t, p in pkg.relationships(book) if t.endswith("/worksheet")}
-    out = []
-    date1904 = False
+    out = _Book([])
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -126,24 +132,60 @@ def _worksheets(pkg: _Package) -> tuple[list[tuple[str, str]], bool]:
         if q.namespace not in _NS_MAIN:
             continue
         if q.localname == "workbookPr":
-            date1904 = el.get("date1904", "").lower() in ("1", "true")
+            out.date1904 = el.get("date1904", "").lower() in ("1", "true")
+        elif q.localname == "calcPr":
+            out.full_calc = el.get("fullCalcOnLoad", "").lower() in ("1", "true")
         elif q.localname == "sheet":
             rid = next((v for k, v in el.attrib.items() if etree.QName(k).namespace in _NS_REL
                         and etree.QName(k).localname == "id"), None)
             if rid in targets and el.get("name"):
-                out.append((el.get("name"), targets[rid]))
-    return out, date1904
+                out.sheets.append((el.get("name"), targets[rid]))
+    return out
 
 
-def _all_cached(xml: bytes) -> bool:
-    """Whether every formula of a sheet's XML is followed by a non-empty cached value (a fast look, no parse)."""
-    if b"<f" not in xml and b":f" not in xml:  # no formula element at all (the common case for typed forms)
+# The quick look: a sheet's formula start tags (with the prefix its main namespace has), and each formula followed by
+# a value, with its cell's attributes (a text cell or not) and the value.
+_ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet\b")
+_CACHED = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>\s*<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?"
+                     rb"(?:/>|>[^<]*</(?:[A-Za-z_][\w.-]*:)?f>)\s*<(?:[A-Za-z_][\w.-]*:)?v(?:/>|>([^<]*)<)")
+_T_STR = re.compile(rb"""\bt\s*=\s*["']str["']""")
+
+
+@dataclass
+class _Look:
+    formulas: int = 0  # formula elements
+    values: list[tuple[bool, bytes]] = field(default_factory=list)  # (text cell, value) of formulas followed by <v>
+
+
+def _look(xml: bytes) -> _Look:
+    """Counted without parsing: the formulas of a sheet, and the values that follow them."""
+    out = _Look()
+    root = _ROOT.search(xml[:4096])
+    prefix = root.group(1) + b":" if root and root.group(1) else b""
+    if b"<" + prefix + b"f" not in xml:  # no formula at all (the common case for typed forms)
+        return out
+    out.formulas = len(re.findall(b"<" + re.escape(prefix) + rb"f[\s>/]", xml))
+    out.values = [(_T_STR.search(m.group(1)) is not None, m.group(2) or b"") for m in _CACHED.finditer(xml)]
+    return out
+
+
+def _calculated(looks: list[_Look], full_calc: bool) -> bool:
+    """Whether the writer calculated the workbook's formulas: some formula holds a value that is no placeholder."""
+    return any(not _placeholder(text_cell, value, full_calc) for look in looks for text_cell, value in look.values)
+
+
+def _all_cached(looks: list[_Look], calculated: bool) -> bool:
+    """Whether no formula of the workbook lacks its value (then the sheets need not be parsed)."""
+    if not any(look.formulas for look in looks):
         return True
-    starts = len(_F_START.findall(xml))
-    if not starts:
-        return True
-    cached = sum(1 for m in _CACHED.finditer(xml) if not (m.group(2) == b"0" and _T_STR.search(m.group(1))))
-    return cached == starts
+    return calculated and all(look.formulas == len(look.values) and not any(
+        text_cell and value == b"0" for text_cell, value in look.values) for look in looks)
+
+
+def _placeholder(text_cell: bool, value: bytes, full_calc: bool) -> bool:
+    """A value a writer puts where it did not calculate: PhpSpreadsheet's text "0", xlsxwriter's 0 (it marks the
+    workbook fullCalcOnLoad), or nothing at all (openpyxl)."""
+    return value == b"" or value == b"0" and (text_cell or full_calc)
 
 
 @dataclass
@@ -156,7 +198,7 @@ class _SheetScan:
 MAX_TREE_BYTES = 4 * 1024 * 1024  # a sheet's XML up to this size is parsed whole (fast); a larger one is streamed
 
 
-def _scan_sheet(xml: bytes) -> _SheetScan:
+def _scan_sheet(xml: bytes, calculated: bool = True) -> _SheetScan:
     out = _SheetScan()
     masters: dict[str, tuple[str, int, int]] = {}  # shared formula index -> (text, row, col) of its first cell
     arrays: list[tuple[str, str]] = []  # (ref, text) of uncached array formulas and data tables
@@ -168,34 +210,36 @@ def _scan_sheet(xml: bytes) -> _SheetScan:
             for cell in found:
                 at = _position(cell.get("r"), 0, -1)
                 if at is not None:
-                    _cell(cell, *_formula_and_value(cell, ns), at, out, masters, arrays)
+                    _cell(cell, *_formula_and_value(cell, ns), at, out, masters, arrays, calculated)
         else:
             r = -1
             for row in root.iter(*(f"{{{n}}}row" for n in _NS_MAIN)):
-                r = _scan_row(row, r, out, masters, arrays)
+                r = _scan_row(row, r, out, masters, arrays, calculated)
     else:
         events = etree.iterparse(io.BytesIO(xml), events=("end",), tag=tuple(f"{{{n}}}row" for n in _NS_MAIN),
                                  resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                                  remove_comments=True)
         r = -1
         for _, row in events:
-            r = _scan_row(row, r, out, masters, arrays)
+            r = _scan_row(row, r, out, masters, arrays, calculated)
             row.clear()
             while row.getprevious() is not None:
                 del row.getparent()[0]
+    budget = MAX_ARRAY_CELLS
     for ref, text in arrays:
         try:
             r0, c0 = parse_a1(ref.split(":")[0])
             r1, c1 = parse_a1(ref.split(":")[-1])
         except ValueError:
             continue
-        cells = [(rr, cc) for rr in range(r0, r1 + 1) for cc in range(c0, c1 + 1)][:MAX_ARRAY_CELLS]
-        for at in cells:
+        cells = ((rr, cc) for rr in range(r0, r1 + 1) for cc in range(c0, c1 + 1))
+        for at in itertools.islice(cells, budget):
             out.uncached.setdefault(at, text)
+            budget -= 1
     return out
 
 
-def _scan_row(row, previous: int, out: _SheetScan, masters: dict, arrays: list) -> int:
+def _scan_row(row, previous: int, out: _SheetScan, masters: dict, arrays: list, calculated: bool) -> int:
     """The cells of one <row>, placed by their references or, where a cell or the row has none, by counting;
     returns the row's index."""
     ns = row.tag[:row.tag.index("}") + 1]
@@ -212,7 +256,7 @@ def _scan_row(row, previous: int, out: _SheetScan, masters: dict, arrays: list) 
             continue
         at = _position(last, after, r)
         if at is not None:
-            _cell(cell, f, v, at, out, masters, arrays)
+            _cell(cell, f, v, at, out, masters, arrays, calculated)
     return r
 
 
@@ -239,7 +283,9 @@ def _position(last: str | None, after: int, row: int) -> tuple[int, int] | None:
     return (r, c + after) if c + after < MAX_COLS else None
 
 
-def _cell(cell, f, v, at: tuple[int, int], out: _SheetScan, masters: dict, arrays: list) -> None:
+def _cell(cell, f, v, at: tuple[int, int], out: _SheetScan, masters: dict, arrays: list, calculated: bool) -> None:
+    """One cell with a formula or an error value: uncached (its formula text), cached as "" or as an error, or cached
+    (nothing to record). `calculated`: the writer calculated the workbook's formulas (see the module docstring)."""
     kind = cell.get("t", "n")
     value = v.text if v is not None else None
     if f is None:
@@ -257,16 +303,16 @@ def _cell(cell, f, v, at: tuple[int, int], out: _SheetScan, masters: dict, array
             try:
                 text = shift_formula(base, at[0] - r0, at[1] - c0)
             except Unsupported:
-                text = ""  # a master the tokenizer refuses: the cell is uncomputable
-    if value:
-        if kind == "str" and value == "0":  # PhpSpreadsheet's placeholder for a formula it did not calculate
-            out.uncached[at] = text
-        elif kind == "e":
-            out.errors[at] = value
-        return
-    if v is not None and kind == "str":
-        out.empty_text.add(at)
-        return
+                text = ""  # a first cell the tokenizer refuses: the cell is uncomputable
+    if calculated:
+        if value:
+            if kind == "e":
+                out.errors[at] = value
+            if not (kind == "str" and value == "0"):  # PhpSpreadsheet's placeholder is computed again
+                return
+        elif v is not None:
+            out.empty_text.add(at)
+            return
     if ftype in ("array", "dataTable"):
         shown = "{=" + (text if ftype == "array" else "TABLE()") + "}"
         arrays.append((f.get("ref") or "", shown))
@@ -276,26 +322,28 @@ def _cell(cell, f, v, at: tuple[int, int], out: _SheetScan, masters: dict, array
 
 
 def scan_formulas(data: bytes) -> FormulaScan:
-    """The formula cells of an OOXML package with no cached value, and what a value reader cannot show (cells
-    cached as "" or as an error); `data` has passed the pre-flight (read/preflight.py). When no sheet has an
-    uncached formula, nothing is parsed beyond the workbook part and the result is empty."""
+    """The formula cells of an OOXML package whose value is not in the file, and what a value reader cannot show (cells
+    cached as "" or as an error); `data` has passed the pre-flight (read/preflight.py). A calculated workbook whose
+    formulas all have their values is not parsed beyond its workbook part, and the result is empty."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         pkg = _Package(archive)
-        sheets, date1904 = _worksheets(pkg)
+        book = _workbook(pkg)
         xmls = {}
-        for name, part in sheets:
+        for name, part in book.sheets:
             xml = pkg.read(part)
             if xml is not None:
                 xmls[name] = xml
-        found = FormulaScan(date1904=date1904)
-        if all(_all_cached(xml) for xml in xmls.values()):
-            return found
-        for name, xml in xmls.items():
-            scanned = _scan_sheet(xml)
-            if scanned.uncached:
-                found.uncached[name] = scanned.uncached
-            if scanned.empty_text:
-                found.empty_text[name] = scanned.empty_text
-            if scanned.errors:
-                found.errors[name] = scanned.errors
+    looks = [_look(xml) for xml in xmls.values()]
+    calculated = _calculated(looks, book.full_calc)
+    found = FormulaScan(date1904=book.date1904)
+    if _all_cached(looks, calculated):
         return found
+    for name, xml in xmls.items():
+        scanned = _scan_sheet(xml, calculated)
+        if scanned.uncached:
+            found.uncached[name] = scanned.uncached
+        if scanned.empty_text:
+            found.empty_text[name] = scanned.empty_text
+        if scanned.errors:
+            found.errors[name] = scanned.errors
+    return found

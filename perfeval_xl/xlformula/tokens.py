@@ -1,6 +1,6 @@
 """Excel formula text cut into tokens (numbers, texts, errors, references, functions, operators), the references
-parsed; a formula moved to another cell (shared formulas); a formula as a template of texts and relative references
-that can be written back for any cell, so that the copies of one formula down a column are parsed once."""
+parsed; a formula moved to another cell (shared formulas); the digits of a formula's text told apart (constants, and
+relative rows), so that the copies of one formula down a column are recognised without parsing them again."""
 
 from __future__ import annotations
 
@@ -167,56 +167,37 @@ def _area_text(ref_text: str) -> str:
     return ref_text.rpartition("!")[2] if "!" in ref_text else ref_text
 
 
-# -- a formula's shape, the same in every cell it is copied to ---------------------------------------------------
-Template = tuple  # literal texts and reference slots (prefix, r0, c0, r1, c1, single), relative parts as offsets
+# -- a formula's copies: the same text but for the numbers of its relative rows ---------------------------------
+_DIGITS = re.compile(r"[0-9]+")
+Runs = tuple  # the digit runs of a formula's text: a text (constant) or the offset of a relative row
 
 
-def _offset(part: Part, origin: int) -> Part:
-    if part is None or part[1]:
-        return part
-    return part[0] - origin, False
-
-
-def template_of(tokens: list[Token], row: int, col: int) -> Template:
-    """The formula of cell (row, col) as literal texts and references relative to the cell: `render` writes it
-    back for any cell, so that a copy of the formula in another cell is recognised without parsing it again."""
+def digit_runs(text: str, tokens: list[Token], row: int) -> Runs | None:
+    """The runs of digits in `text` (the formula of a cell in `row`), each a constant or a relative row's offset from
+    the cell; None when they cannot be told apart (then the formula is recognised by its own text only)."""
     out: list = []
     for tok in tokens:
         spec = tok.ref
         if spec is None:
-            if out and type(out[-1]) is str:
-                out[-1] += tok.text
-            else:
-                out.append(tok.text)
+            out.extend(_DIGITS.findall(tok.text))
             continue
         area = _area_text(tok.text)
-        out.append((tok.text[: len(tok.text) - len(area)], _offset(spec.r0, row), _offset(spec.c0, col),
-                    _offset(spec.r1, row), _offset(spec.c1, col), ":" not in area))
-    return tuple(out)
+        out.extend(_DIGITS.findall(tok.text[: len(tok.text) - len(area)]))  # a sheet name's digits
+        parts = [spec.r0] if ":" not in area else [spec.r0, spec.r1]
+        out.extend(str(p[0] + 1) if p[1] else p[0] - row for p in parts if p is not None)
+    runs = tuple(out)
+    return runs if runs_at(runs, row) == _DIGITS.findall(text) else None
 
 
-def _placed(part: Part, origin: int, limit: int) -> Part:
-    if part is None or part[1]:
-        return part
-    at = origin + part[0]
-    if not 0 <= at < limit:
-        raise IndexError
-    return at, False
-
-
-def render(template: Template, row: int, col: int) -> str | None:
-    """The text of the templated formula in cell (row, col); None when a reference would leave the sheet."""
+def runs_at(runs: Runs, row: int) -> list[str] | None:
+    """The digit runs of the formula copied to `row`; None when a relative row would leave the sheet."""
     out = []
-    try:
-        for item in template:
-            if type(item) is str:
-                out.append(item)
-                continue
-            prefix, r0, c0, r1, c1, single = item
-            r0, r1 = _placed(r0, row, MAX_ROWS), _placed(r1, row, MAX_ROWS)
-            c0, c1 = _placed(c0, col, MAX_COLS), _placed(c1, col, MAX_COLS)
-            first = _cell_text(r0, c0)
-            out.append(prefix + (first if single else f"{first}:{_cell_text(r1, c1)}"))
-    except IndexError:
-        return None
-    return "".join(out)
+    for run in runs:
+        if type(run) is str:
+            out.append(run)
+        else:
+            at = row + run
+            if not 0 <= at < MAX_ROWS:
+                return None
+            out.append(str(at + 1))
+    return out
