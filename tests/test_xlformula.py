@@ -27,6 +27,7 @@ from perfeval_xl.write.template import _xl_value
 from perfeval_xl.write.templates import write_template_for
 from perfeval_xl.xlformula import (
     FUNCTIONS,
+    ErrorText,
     Uncomputable,
     compute_uncached,
     evaluate_formula,
@@ -49,6 +50,8 @@ def check(text: str, want, cells: dict | None = None) -> None:
     got = ev(text, cells)
     if want is U:
         assert isinstance(got, Uncomputable), (text, got)
+    elif isinstance(want, str) and want.startswith("#"):  # an Excel error: an ErrorText
+        assert type(got) is ErrorText and got == want, (text, got, want)
     else:
         assert type(got) is type(want) and got == want, (text, got, want)
 
@@ -398,7 +401,8 @@ def test_what_a_value_reader_cannot_show_is_recorded():
     found = scan_formulas(data)
     assert found.uncached == {"S": {(0, 3): "A1=0", (0, 4): 'B1&""'}}  # E1: PhpSpreadsheet's placeholder "0"
     assert found.empty_text == {"S": {(0, 0)}} and found.errors == {"S": {(0, 1): "#DIV/0!", (0, 2): "#N/A"}}
-    assert compute_uncached(data, {"S": [["", "", "", "", "0"]]}) == {"S": {(0, 3): False, (0, 4): "#DIV/0!"}}
+    got = compute_uncached(data, {"S": [["", "", "", "", "0"]]})
+    assert got == {"S": {(0, 3): False, (0, 4): "#DIV/0!"}} and type(got["S"][(0, 4)]) is ErrorText
 
 
 def test_shared_formulas_are_expanded_by_moving_the_first_cells_formula():
@@ -628,6 +632,7 @@ _FORMULA_BITS = list("AB12$:!'\"(),.+-*/^&=<>%#{}[]@ _xyz") + ["SUM(", "IF(", "S
 def test_any_text_as_a_formula_gives_a_value_or_uncomputable_never_an_exception(text):
     got = evaluate_formula(text, {"A1": 1.0, "B2": "x"})
     assert isinstance(got, (float, str, bool, Uncomputable))
+    assert not (isinstance(got, Uncomputable) and got.reason.startswith("internal error")), got
 
 
 _ATTR = st.sampled_from(["", ' r="B2"', ' r="A1"', ' r="ZZZZ9"', ' r="C0"', ' t="str"', ' t="e"', ' t="b"', ' t="s"',
@@ -651,6 +656,7 @@ def test_any_well_formed_sheet_is_scanned_and_computed_without_an_exception(body
     got = compute_uncached(data, {"S": [[1.0, "x"], [2.0]]})
     assert set(got.get("S", {})) == set(found.uncached.get("S", {}))
     assert all(isinstance(v, (float, str, bool, Uncomputable)) for v in got.get("S", {}).values())
+    assert not any(isinstance(v, Uncomputable) and v.reason.startswith("internal") for v in got.get("S", {}).values())
     xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/sheets/s1.xml")
     look = package_module._look(xml)
     calculated = package_module._calculated([look], False)

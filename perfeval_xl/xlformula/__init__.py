@@ -12,10 +12,10 @@ Anything else — an unknown function, a defined name, a structured or external 
 volatile function — makes that cell `Uncomputable`, never a wrong value.
 """
 
-from .evaluate import Uncomputable, Value, cell_value, evaluate_formula, evaluate_workbook
+from .evaluate import ErrorText, Uncomputable, Value, cell_value, evaluate_formula, evaluate_workbook
 from .functions import FUNCTIONS
 from .package import FormulaScan, compute_uncached, scan_formulas, uncached_formulas
 from .tokens import shift_formula
 
-__all__ = ["FUNCTIONS", "FormulaScan", "Uncomputable", "Value", "cell_value", "compute_uncached", "evaluate_formula",
-           "evaluate_workbook", "scan_formulas", "shift_formula", "uncached_formulas"]
+__all__ = ["FUNCTIONS", "ErrorText", "FormulaScan", "Uncomputable", "Value", "cell_value", "compute_uncached",
+           "evaluate_formula", "evaluate_workbook", "scan_formulas", "shift_formula", "uncached_formulas"]

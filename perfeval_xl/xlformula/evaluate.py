@@ -1,13 +1,13 @@
-"""Formulas of a workbook evaluated: each formula cell compiled once per shape (its copies down a column share one
-program), the cells put in dependency order (a cycle makes its cells uncomputable), and each evaluated with Excel's
-semantics against the values the workbook holds."""
+"""Formulas of a workbook evaluated: each formula compiled into closures (its copies down a column share one program),
+the cells put in dependency order (a cycle makes its cells uncomputable), and each evaluated with Excel's semantics
+against the values the workbook holds."""
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left, bisect_right
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,11 +18,11 @@ from .functions import FUNCTIONS
 from .parse import parse_tokens
 from .semantics import (
     BLANK,
+    DIV0,
     ERRORS,
     MISSING,
-    REF,
-    DIV0,
     NUM,
+    REF,
     ErrorSignal,
     Ref,
     Unsupported,
@@ -49,7 +49,14 @@ class Uncomputable:
     reason: str
 
 
-Value = float | str | bool  # what a computed cell holds, as calamine gives values: errors as their text ('#VALUE!')
+class ErrorText(str):
+    """An Excel error a formula gives, as its text ('#DIV/0!'): a str for whoever reads values, told apart from a
+    formula's text by its type (python-calamine reads a cached error as '')."""
+
+    __slots__ = ()
+
+
+Value = float | str | bool  # what a computed cell holds, as calamine gives values; an error is an ErrorText
 
 
 # -- compiling a tree into closures --------------------------------------------------------------------------------
@@ -57,7 +64,7 @@ Value = float | str | bool  # what a computed cell holds, as calamine gives valu
 class _Program:
     run: Callable | None
     refs: tuple  # (sheet or None, r0, c0, r1, c1) with parts as (offset or index, absolute), for dependencies
-    runs: tuple | None  # tokens.digit_runs: the formula's digits, to recognise its copies in other rows
+    digits: tuple | None  # tokens.digit_runs: the formula's digits, to recognise its copies in other rows
     col: int | None  # the column it was compiled for when it has relative columns (copies must be in it), else None
     failure: Uncomputable | None = None  # why it cannot be computed (then run is None)
 
@@ -270,6 +277,8 @@ def cell_value(v, date1904: bool = False):
         v = dt.datetime(v.year, v.month, v.day)
         t = dt.datetime
     if t is dt.datetime:
+        if v.tzinfo is not None:
+            raise Unsupported("a date with a time zone")
         epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
         if not date1904 and v < _FIRST_TRUE_1900:
             raise Unsupported("a date before March 1900")
@@ -430,11 +439,11 @@ def _compile(text: str, row: int, col: int, cache: dict = _CACHE) -> _Program | 
     candidates = cache.setdefault(key, [])
     digits = None
     for program in candidates:
-        if program.runs is None or program.col not in (None, col):
+        if program.digits is None or program.col not in (None, col):
             continue
         if digits is None:
             digits = _DIGITS.findall(text)
-        if runs_at(program.runs, row) == digits:
+        if runs_at(program.digits, row) == digits:
             return program.failure or program
     try:
         tokens = tokenize(text)
@@ -444,13 +453,14 @@ def _compile(text: str, row: int, col: int, cache: dict = _CACHE) -> _Program | 
     relative_col = any(t.ref is not None and any(p is not None and not p[1] for p in (t.ref.c0, t.ref.c1))
                        for t in tokens)
     compiler = _Compiler(row, col)
+    column = col if relative_col else None
     try:
         run = compiler.compile(parse_tokens(tokens))
-        program = _Program(run, tuple(dict.fromkeys(compiler.refs)), runs, col if relative_col else None)
+        program = _Program(run, tuple(dict.fromkeys(compiler.refs)), runs, column)
     except Unsupported as e:
-        program = _Program(None, (), runs, col if relative_col else None, Uncomputable(str(e)))
+        program = _Program(None, (), runs, column, Uncomputable(str(e)))
     except RecursionError:
-        program = _Program(None, (), runs, col if relative_col else None, Uncomputable("formula nested too deeply"))
+        program = _Program(None, (), runs, column, Uncomputable("formula nested too deeply"))
     candidates.insert(0, program)
     del candidates[MAX_CANDIDATES:]
     return program.failure or program
@@ -546,8 +556,8 @@ def evaluate_workbook(values: Mapping[str, Sequence[Sequence]],
         errors: cells (not in `formulas`) holding an error value, by its text ('#DIV/0!'); calamine reads them ''.
         date1904: the workbook counts dates from 1904 (dates read as datetimes become that serial number).
     Returns:
-        sheet name -> (row, col) -> the value (float, str or bool; an Excel error as its text, e.g. '#VALUE!';
-        a formula's "" as '') or `Uncomputable` when it cannot be known exactly (an unsupported function or
+        sheet name -> (row, col) -> the value (float, str or bool; an Excel error as an ErrorText, a str such as
+        '#VALUE!'; a formula's "" as '') or `Uncomputable` when it cannot be known exactly (an unsupported function or
         construct, a date-like text read as a number, a cycle, or a cell it needs that is uncomputable).
     """
     book = _Book(values, formulas, date1904)
@@ -556,7 +566,7 @@ def evaluate_workbook(values: Mapping[str, Sequence[Sequence]],
             book.sheets[name.casefold()].exact.update({at: "" for at in cells})
     for name, cells in (errors or {}).items():
         if name.casefold() in book.sheets:
-            book.sheets[name.casefold()].exact.update({at: ERRORS.get(code, ERRORS["#N/A"])
+            book.sheets[name.casefold()].exact.update({at: ERRORS.get(code) or XlError(code)
                                                        for at, code in cells.items()})
     programs: dict = {}
     edges: dict = {}
@@ -566,7 +576,12 @@ def evaluate_workbook(values: Mapping[str, Sequence[Sequence]],
         for (r, c), text in sh.formulas.items():
             node = (key, r, c)
             nodes.append(node)
-            program = _compile(text or "", r, c)
+            try:
+                program = _compile(text or "", r, c)
+            except MemoryError:
+                raise
+            except Exception as e:  # noqa: BLE001 - a flaw of the evaluator costs one cell its value, not the check
+                program = Uncomputable(f"internal error: {type(e).__name__}: {e}")
             programs[node] = program
             edges[node] = _dependencies(book, node, program) if type(program) is _Program else []
             links += len(edges[node])
@@ -586,7 +601,7 @@ def evaluate_workbook(values: Mapping[str, Sequence[Sequence]],
     out: dict[str, dict] = {}
     for sh in book.sheets.values():
         if sh.formulas:
-            out[sh.name] = {at: (v.code if type(v) is XlError else v) for at, v in sh.results.items()}
+            out[sh.name] = {at: (ErrorText(v.code) if type(v) is XlError else v) for at, v in sh.results.items()}
     return out
 
 
@@ -599,6 +614,10 @@ def _run(book: _Book, node, program: _Program):
         return Uncomputable(str(e))
     except RecursionError:
         return Uncomputable("formula nested too deeply")
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a flaw of the evaluator costs one cell its value, never the file's check
+        return Uncomputable(f"internal error: {type(e).__name__}: {e}")
 
 
 def evaluate_formula(text: str, cells: Mapping[str, object] | None = None, *, sheet: str = "Sheet1",

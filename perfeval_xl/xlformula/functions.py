@@ -88,21 +88,29 @@ def _int(ctx, v) -> int:
     return int(x) if abs(x) < 2 ** 53 else int(math.copysign(2 ** 53, x))
 
 
-def _numbers(ctx, args, *, direct_bool_text: bool = True):
-    """The numbers of SUM-like arguments: from references only numbers (texts, logicals, blanks skipped, errors
-    raised); typed arguments as numbers (TRUE 1, "5" 5, "x" #VALUE!)."""
+def _gather(ctx, args, from_cell, typed) -> list:
+    """The values a SUM- or AND-like function takes: `from_cell(v)` for each cell of a reference (None: skipped; an
+    error cell is raised), `typed(v)` for each argument typed or computed."""
+    out = []
     for a in args:
         if isinstance(a, Ref):
             for v in ctx.values(a):
-                t = type(v)
-                if t is float:
-                    yield v
-                elif t is XlError:
+                if type(v) is XlError:
                     raise ErrorSignal(v)
+                x = from_cell(v)
+                if x is not None:
+                    out.append(x)
         elif a is MISSING:
             raise Unsupported("argument left out")
         else:
-            yield to_number(a)
+            out.append(typed(a))
+    return out
+
+
+def _numbers(ctx, args) -> list[float]:
+    """SUM, MIN, MAX, AVERAGE: from references numbers only (texts, logicals, blanks skipped); typed arguments as
+    numbers (TRUE 1, "5" 5, "x" #VALUE!)."""
+    return _gather(ctx, args, lambda v: v if type(v) is float else None, to_number)
 
 
 # -- logic ------------------------------------------------------------------------------------------------------
@@ -151,21 +159,7 @@ def xl_false(ctx, args):
 
 def _logicals(ctx, args) -> list[bool]:
     """AND/OR: logicals and numbers of references (texts and blanks skipped), typed arguments as conditions."""
-    out = []
-    for a in args:
-        if isinstance(a, Ref):
-            for v in ctx.values(a):
-                t = type(v)
-                if t is bool:
-                    out.append(v)
-                elif t is float:
-                    out.append(v != 0)
-                elif t is XlError:
-                    raise ErrorSignal(v)
-        elif a is MISSING:
-            raise Unsupported("argument left out")
-        else:
-            out.append(to_bool(a))
+    out = _gather(ctx, args, lambda v: v if type(v) is bool else v != 0 if type(v) is float else None, to_bool)
     if not out:
         raise ErrorSignal(VALUE)
     return out
@@ -261,21 +255,20 @@ def xl_mid(ctx, args):
     return s[start - 1:start - 1 + n]
 
 
-def _start(ctx, args, within: str) -> int:
+def _find_args(ctx, args, name: str) -> tuple[str, str, int]:
+    """FIND's and SEARCH's (text to find, text to search, first position); #VALUE! for a position outside the text."""
+    find, within = positional(_text(ctx, args[0])), positional(_text(ctx, args[1]))
     start = _int(ctx, args[2]) if len(args) > 2 else 1
-    if start < 1 or start > len(within) + 1:
+    if start < 1 or start > len(within):
+        if start == len(within) + 1 and find == "":
+            raise Unsupported(f"{name} of an empty text at the end")
         raise ErrorSignal(VALUE)
-    return start
+    return find, within, start
 
 
 @register("FIND", 2, 3)
 def xl_find(ctx, args):
-    find, within = positional(_text(ctx, args[0])), positional(_text(ctx, args[1]))
-    start = _start(ctx, args, within)
-    if start > len(within):
-        if find == "":
-            raise Unsupported("FIND of an empty text at the end")
-        raise ErrorSignal(VALUE)
+    find, within, start = _find_args(ctx, args, "FIND")
     at = within.find(find, start - 1)
     if at < 0:
         raise ErrorSignal(VALUE)
@@ -304,12 +297,7 @@ def _search(find: str, within: str, start: int) -> int:
 
 @register("SEARCH", 2, 3)
 def xl_search(ctx, args):
-    find, within = positional(_text(ctx, args[0])), positional(_text(ctx, args[1]))
-    start = _start(ctx, args, within)
-    if start > len(within):
-        if find == "":
-            raise Unsupported("SEARCH of an empty text at the end")
-        raise ErrorSignal(VALUE)
+    find, within, start = _find_args(ctx, args, "SEARCH")
     at = _search(find, within, start)
     if width_sensitive(find, within):  # full-width letters, compatibility forms: may Excel match them?
         import unicodedata
@@ -431,7 +419,7 @@ def xl_min(ctx, args):
 
 @register("AVERAGE", 1, MANY)
 def xl_average(ctx, args):
-    xs = list(_numbers(ctx, args))
+    xs = _numbers(ctx, args)
     if not xs:
         raise ErrorSignal(DIV0)
     return check_number(math.fsum(xs) / len(xs))
