@@ -442,6 +442,13 @@ def test_strict_prefixed_and_relocated_packages_are_read_alike(kind):
     assert uncached_formulas(data) == {"S": {(0, 1): "A1+1"}}
 
 
+@pytest.mark.parametrize("damage", ["not a zip", "sheet"])
+def test_a_package_that_cannot_be_read_is_a_value_error(damage):
+    data = b"PK\x03\x04 nothing" if damage == "not a zip" else make_package({"S": '<row><c><f>1</f></c>'})
+    with pytest.raises(ValueError, match="formulas not read"):
+        scan_formulas(data)
+
+
 def test_a_1904_workbook_is_said_so():
     data = make_package({"S": '<row r="1"><c r="A1"><f>1</f></c></row>'}, book_pr='<workbookPr date1904="1"/>')
     assert scan_formulas(data).date1904 is True

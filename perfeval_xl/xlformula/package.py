@@ -160,7 +160,7 @@ class _Look:
 def _look(xml: bytes) -> _Look:
     """Counted without parsing: the formulas of a sheet, and the values that follow them."""
     out = _Look()
-    root = _ROOT.search(xml[:4096])
+    root = _ROOT.search(xml)  # the root element, near the start
     prefix = root.group(1) + b":" if root and root.group(1) else b""
     if b"<" + prefix + b"f" not in xml:  # no formula at all (the common case for typed forms)
         return out
@@ -324,7 +324,16 @@ def _cell(cell, f, v, at: tuple[int, int], out: _SheetScan, masters: dict, array
 def scan_formulas(data: bytes) -> FormulaScan:
     """The formula cells of an OOXML package whose value is not in the file, and what a value reader cannot show (cells
     cached as "" or as an error); `data` has passed the pre-flight (read/preflight.py). A calculated workbook whose
-    formulas all have their values is not parsed beyond its workbook part, and the result is empty."""
+    formulas all have their values is not parsed beyond its workbook part, and the result is empty.
+
+    Raises ValueError when the package or one of its parts cannot be read (damaged zip, XML that does not parse)."""
+    try:
+        return _scan(data)
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError) as e:
+        raise ValueError(f"formulas not read: {type(e).__name__}: {e}") from e
+
+
+def _scan(data: bytes) -> FormulaScan:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         pkg = _Package(archive)
         book = _workbook(pkg)
