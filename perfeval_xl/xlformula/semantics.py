@@ -73,7 +73,7 @@ _NUMBER_TEXT = re.compile(r" *([+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?|[0-
 # or 1 February), or a number between other white space than plain spaces: the evaluator does not guess. Any other
 # text with a character outside them is no number (#VALUE!).
 _MAYBE_NUMBER = set("0123456789０１２３４５６７８９ /-:.,+%$()'¥￥€£\t\n\r\x0b\x0c\xa0\u3000"
-                    "／－：．，＋％＄（）年月日时分秒时午上下"
+                    "／－：．，＋％＄（）年月日时分秒午上下"
                     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _DIGITS = set("0123456789０１２３４５６７８９")
 
