@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import PASS_THROUGH, Refused, refuse
 from ..values import norm_label
+from ..xlformula import ErrorText, Uncomputable, compute_uncached
 from .extent import MAX_SHEET_CELLS
 from .preflight import Inspected, preflight, too_large_sheets
 from .repack import repack
@@ -102,14 +103,14 @@ def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspec
         if repacked:
             data = repack(data, {part: clip for part, clip in inspected.clipped.values()})
         try:
-            return inspected, _calamine_grids(data, inspected)
+            return inspected, _computed(data, _calamine_grids(data, inspected), inspected)
         except (Refused, *PASS_THROUGH, MemoryError):
             raise
         except BaseException as first:  # calamine's errors and panics: shared strings or styles elsewhere?
             if inspected.kind != "xlsx" or repacked:
                 raise
             try:
-                return inspected, _calamine_grids(repack(data), inspected)
+                return inspected, _computed(data, _calamine_grids(repack(data), inspected), inspected)
             except (Refused, *PASS_THROUGH, MemoryError):
                 raise
             except BaseException:  # noqa: BLE001 — not that: the file's own fault, as calamine said
@@ -123,6 +124,37 @@ def read_workbook(path: str | Path, password: str | None = None) -> tuple[Inspec
         if inspected.kind == "xls":
             return inspected, _xlrd_grids(inspected.data, inspected, e)
         raise _unparseable(e) from None
+
+
+def _computed(data: bytes, grids: list[Grid], inspected: Inspected) -> list[Grid]:
+    """Formula cells saved without their value (openpyxl, many Java/PHP exports: calamine reads them as blank)
+    computed by the safe evaluator (xlformula) and written into the grids; a cell it cannot compute is left blank
+    and marked (Grid.uncomputed), so that no finding rests on it. A workbook whose formulas all carry their value
+    (Excel, WPS, LibreOffice, our templates) costs one quick scan."""
+    if inspected.kind != "xlsx":
+        return grids  # .xls and .ods always carry their values
+    try:
+        computed = compute_uncached(data, {g.name: g.rows for g in grids if g.rows})
+    except ValueError:  # a sheet part the scan cannot parse: the values calamine gave stand
+        return grids
+    out = []
+    for grid in grids:
+        cells = computed.get(grid.name)
+        if not cells:
+            out.append(grid)
+            continue
+        rows = [list(r) for r in grid.rows]
+        uncomputed = set()
+        for (r, c), value in cells.items():
+            rows.extend([] for _ in range(r + 1 - len(rows)))
+            rows[r].extend("" for _ in range(c + 1 - len(rows[r])))
+            if isinstance(value, Uncomputable):
+                uncomputed.add((r, c))
+            rows[r][c] = "" if isinstance(value, (Uncomputable, ErrorText)) else value  # an error reads as calamine's
+        again = Grid(grid.name, rows, grid.merges, hidden=grid.hidden)
+        again.uncomputed = uncomputed
+        out.append(again)
+    return out
 
 
 def _relocated(inspected: Inspected) -> bool:
