@@ -270,7 +270,8 @@ def test_the_batch_summary_has_a_monitoring_sheet_with_a_chart_and_keeps_kinds_a
     doc = run_batch([str(inbox)], tmp_path / "汇总.xlsx", jobs=1)
     assert (doc["forms"], doc["errors"]) == (3, 0)
     wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
-    assert wb.sheetnames == ["汇总", "问题明细", "无法读取", "跨表不一致", "按部门", "监控汇总", "分布"]
+    assert wb.sheetnames == ["汇总", "问题明细", "无法读取", "跨表不一致", "未核查文件", "副本未写出", "按部门",
+                             "监控汇总", "分布"]
     rows = list(wb["监控汇总"].iter_rows(values_only=True))
     assert rows[0][:13] == ("单位", "主管部门", "项目", "监控月份", "预算数", "1-N月执行数", "执行进度", "时间进度",
                             "进度差", "执行进度滞后", "全年预计执行数", "预计执行率", "错误数")
