@@ -171,7 +171,8 @@ def _print_report(report, written) -> None:
         state = report.hidden.get(res.form.sheet)
         shown = f"{res.form.sheet}（{SHEET_STATES[state]}）" if state else res.form.sheet
         print(f"\n[{shown}] {v.get('project') or res.profile.name}  ({res.profile.id})")
-        header = form_header(res.profile.kind, v)
+        notes = [n for n in report.notes if n.sheet == res.form.sheet]
+        header = form_header(res.profile.kind, v, [*notes, *res.findings])
         if header:
             print(header)
         for line in console_lines(res.findings):

@@ -88,7 +88,8 @@ MESSAGES = {
     "C07.indicators": "绩效指标权重合计为 {stated}，应为 {computed}。",
     "C07.total": "合计权重填报 {stated}，应为 {computed}。",
     "C07.level1": "“{name}”标注 {stated} 分，但其下各指标权重合计为 {computed} 分。",
-    "C08.above": "得分 {stated} 超过权重 {computed}。",
+    "C08.above": "得分 {stated} 超过权重 {computed}，最多得 {computed} 分。",
+    "C08.above_rule": "得分 {stated} 超过权重 {weight}；按{rule}，应得 {computed} 分。",
     "C08.negative": "得分 {stated} 不能为负数。",
     "C09.total": "合计得分填报 {stated}，但执行率得分与各指标得分相加为 {computed}。",
     "C09.blank": "合计得分未填写，执行率得分与各指标得分相加为 {computed}。",
@@ -325,6 +326,8 @@ CLI: dict[str, str] = {
     "batch_copies": "核查副本 / annotated copies: {path}",
     "batch_more_errors": "  …… 另有 {n} 个文件有错误，见汇总表 / {n} more files with errors: see the summary",
     "figure_missing": "未能读取 / not read",
+    "figure_missing_why": "  未能读取的原因见：{causes}",
+    "figure_missing_absent": "  未能读取：表中没有找到这些数字，请核对表格是否完整",
     "folded": "{head}（共 {count} 处：{cells}）",
     "copy_over_input": "核查副本不能覆盖原文件 / the annotated copy must not overwrite the input",
     "cannot_annotate_format": "提示：.xls/.ods 文件不能直接标注，请另存为 .xlsx 后再核查 / note: .xls/.ods files cann"

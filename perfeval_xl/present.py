@@ -142,9 +142,9 @@ def _skeleton(message: str) -> str:
     return re.sub(r"\d+(?:\.\d+)?%?", "#", re.sub(r"“[^”]*”", "“”", message))
 
 
-def form_header(kind: str, values: dict) -> str | None:
-    """The console lines under a form's name: its recomputed figures ('未能读取' where one could not be read); a
-    framework with a funds block adds a line for it."""
+def form_header(kind: str, values: dict, findings: list[Finding] = ()) -> str | None:
+    """The console lines under a form's name: its recomputed figures ('未能读取' where one could not be read, with
+    the findings that say why); a framework with a funds block adds a line for it."""
     key = f"form.{kind}"
     if values.get("blank") or key not in CLI:  # a blank form says so in its one finding (F02)
         return None
@@ -154,7 +154,25 @@ def form_header(kind: str, values: dict) -> str | None:
     lines = [CLI[key].format_map(shown)]
     if f"{key}.funds" in CLI and values.get("execution_rate") is not None:
         lines.append(CLI[f"{key}.funds"].format_map(shown))
+    if missing in "".join(lines):
+        lines.append(_why_missing(findings))
     return "\n".join(lines)
+
+
+# checks that say a figure is absent: formulas left uncomputed, blank cells, no budget, weights not printed
+_ABSENCE_CHECKS = ("F03", "C10", "C04", "C07")
+
+
+def _why_missing(findings: list[Finding]) -> str:
+    """Why figures could not be read: the first finding of each check that says a figure is absent, or that the
+    form does not print them."""
+    first: dict[str, Finding] = {}
+    for f in findings:
+        if f.check in _ABSENCE_CHECKS:
+            first.setdefault(f.check, f)
+    shown = sorted(first.values(), key=lambda f: _ABSENCE_CHECKS.index(f.check))
+    causes = [f"[{f.check} {check_title(f.check) or ''}] {f.cell or WHOLE_SHEET}".replace(" ]", "]") for f in shown]
+    return CLI["figure_missing_why" if causes else "figure_missing_absent"].format(causes="、".join(causes))
 
 
 def _is_rate(key: str) -> bool:

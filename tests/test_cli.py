@@ -106,7 +106,17 @@ def test_findings_of_one_kind_on_many_rows_fold_into_one_line():
 def test_a_header_line_never_prints_none():
     line = form_header("project_selfeval", {"execution_rate": None, "execution_score": None,
                                             "indicator_score_total": 90, "total_score": 90, "grade": "优"})
-    assert "None" not in line and line.count("未能读取") == 2
+    assert "None" not in line and line.count("未能读取") == 3
+    assert line.splitlines()[1] == "  未能读取：表中没有找到这些数字，请核对表格是否完整"
+
+
+def test_a_figure_that_could_not_be_read_says_which_findings_stand_in_its_way():
+    no_budget = Finding("C04", "warning", "表1", "J8", 12, None, "没有预算却有执行数 12 万元。")
+    other = Finding("C08", "error", "表1", "I22", 25, 20, "得分 25 超过权重 20。")
+    line = form_header("project_selfeval", {"execution_rate": None, "execution_score": None,
+                                            "indicator_score_total": 90, "total_score": None, "grade": None},
+                       [no_budget, other, other])
+    assert line.splitlines()[1] == "  未能读取的原因见：[C04 超预算执行] J8"
     assert form_header("project_selfeval", {"execution_rate": 0.7138, "execution_score": 7.1,
                                             "indicator_score_total": 90, "total_score": 97.1, "grade": "优"}) == \
         "  执行率 71.38%  执行率得分 7.1  指标得分 90  总分 97.1  等次 优"

@@ -250,7 +250,7 @@ def test_clicking_the_button_marks_the_planted_error_in_the_open_document(clicks
     cells = _cells(content, SHEET)
     planted = cells[PLANTED_CELL]
     assert planted["value"] == 25 and planted["background"] == RED
-    assert planted["note"] == "[C08] 错误：得分 25 超过权重 20。\n填报值：25；复核值：20"
+    assert planted["note"] == "[C08] 错误：得分 25 超过权重 20；按正向指标按完成比例计分，应得 20 分。\n填报值：25；复核值：20"
     assert before[PLANTED_CELL]["background"] is None and before[PLANTED_CELL]["note"] is None
     assert cells[AMBER_CELL]["background"] == AMBER and cells[AMBER_CELL]["note"].startswith("[C13] 警告：")
     assert cells[NOTED_CELL]["note"].startswith(f"{OLD_NOTE}\n【核查】\n[C23] 警告：")

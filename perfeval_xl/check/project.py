@@ -53,8 +53,6 @@ class _ProjectCheck:
                 weights_by_level1[ind.level1] = weights_by_level1.get(ind.level1, ZERO) + w
             if s is None:
                 add("C10.score", _at(ind["score"], ind), ind["score"].text or None, None, name=name)
-            elif w is not None and s > w:
-                add("C08.above", ind["score"], plain(s), plain(w), stated=fmt(s), computed=fmt(w))
             elif s < 0:
                 add("C08.negative", ind["score"], plain(s), 0, stated=fmt(s))
             nature, inferred = self.nature(ind)
@@ -62,6 +60,8 @@ class _ProjectCheck:
                 add("C10.nature", _at(ind["nature"], ind), None, nature, name=name, nature=nature,
                     severity=Severity.WARNING if has_nature_col else Severity.INFO)
             computed = self.score(ind, name, nature, w, s, digits) if w is not None else None
+            if s is not None and w is not None and s > w:
+                self.above(ind, nature, s, w, computed)
             if computed is None:
                 computed = min(max(s, ZERO), w) if (s is not None and w is not None) else (s or ZERO)
             total_s += computed
@@ -84,6 +84,15 @@ class _ProjectCheck:
             if got is not None and cell.number is not None and got != cell.number:
                 add("C07.level1", cell, plain(cell.number), plain(got), name=level1, stated=fmt(cell.number),
                     computed=fmt(got))
+
+    def above(self, ind: Indicator, nature: str, s: Decimal, w: Decimal, computed: Decimal | None) -> None:
+        """C08: a score above its weight, with what the rule gives wherever the rule could be applied."""
+        method = self.spec.methods.get(nature)
+        if computed is not None and method not in (None, "qualitative"):
+            self.findings.add("C08.above_rule", ind["score"], plain(s), plain(computed), stated=fmt(s),
+                              weight=fmt(w), rule=RULES[method].title, computed=fmt(computed))
+        else:
+            self.findings.add("C08.above", ind["score"], plain(s), plain(w), stated=fmt(s), computed=fmt(w))
 
     def nature(self, ind: Indicator) -> tuple[str, bool]:
         """The indicator's 指标性质 and whether it had to be inferred (the seed exports lose the signs)."""

@@ -52,11 +52,26 @@ def test_level1_weights_in_labels_that_match_their_rows_are_silent():
 
 
 # --- C08: 0 ≤ score ≤ weight ------------------------------------------------------------------------------------------
-def test_an_indicator_score_above_its_weight_is_an_error():
+def test_an_indicator_score_above_its_weight_is_an_error_that_gives_the_rules_score():
     r = check(sichuan(rows={0: {"score": "25"}}, total_score="102.1"))
-    assert hits(r, "C08.above") == [("C08", E, "I17", 25, 20)]
+    assert hits(r, "C08.above_rule") == [("C08", E, "I17", 25, 20)]
     assert checks(r) == {"C08"}
-    assert r.values["total_score"] == 97.1  # recomputed with the score capped at its weight
+    assert r.findings[0].message == "得分 25 超过权重 20；按正向指标按完成比例计分，应得 20 分。"
+    assert r.values["total_score"] == 97.1  # recomputed with the rule's score
+
+
+def test_a_score_above_its_weight_on_a_missed_target_gives_the_lower_score_the_rule_gives():
+    # 9 of 11 people: 20 × 9 / 11 = 16.36; typing the weight instead would only meet C12 on the next run
+    r = check(sichuan(rows={0: {"actual": "9", "score": "25", "reason": "人员未到岗"}}, total_score="102.1"))
+    assert hits(r, "C08.above_rule") == [("C08", E, "I17", 25, 16.36)]
+    silent(r, "C08.above")
+
+
+def test_a_score_above_its_weight_that_no_rule_can_recompute_is_capped_at_the_weight():
+    # no 完成值: the rule cannot be applied, so the weight is the most that can be said
+    r = check(sichuan(rows={0: {"actual": None, "score": "25"}}, total_score="102.1"))
+    assert hits(r, "C08.above") == [("C08", E, "I17", 25, 20)]
+    silent(r, "C08.above_rule")
 
 
 def test_an_indicator_score_equal_to_its_weight_is_not_above_it():
