@@ -11,8 +11,8 @@ logic. One click:
 3. runs the checker on that copy in a subprocess: ``$PERFEVAL_PYTHON -m perfeval_xl.cli check COPY --json`` when the
    environment variable PERFEVAL_PYTHON (or else the custom document property of that name) names a Python
    interpreter with perfeval_xl installed, ``perfeval check COPY --json`` from PATH otherwise;
-4. applies the JSON findings to the open document: the finding's cell is filled red (error, FFC7CE) or amber
-   (warning, FFEB9C), gets a note with the message (an existing note is kept, the finding appended under
+4. applies the JSON findings to the open document: the finding's cell is filled red (error, FFC7CE) or orange
+   (warning, F4B084), gets a note with the message (an existing note is kept, the finding appended under
    【核查】), and a last sheet 核查结果 lists every finding (the same columns as the annotated .xlsx copy);
 5. shows a message box with the outcome when the document has a visible window.
 
@@ -33,7 +33,7 @@ import tempfile
 RESULTS_SHEET = "核查结果"
 HEADERS = ("序号", "检查项", "严重程度", "工作表", "单元格", "填报值", "复核值", "说明")
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
-FILL = {"error": 0xFFC7CE, "warning": 0xFFEB9C}  # info: a note only
+FILL = {"error": 0xFFC7CE, "warning": 0xF4B084}  # info: a note only
 NO_FINDINGS = "未发现问题"
 WHOLE_SHEET = "（整表）"
 BLANK_STATED = "（空白）"
@@ -45,7 +45,7 @@ RESULT_PROPERTY = "perfeval_result"  # outcome of the last click, in one line
 PYTHON_SETTING = "PERFEVAL_PYTHON"  # environment variable, or custom document property
 DEFAULT_COMMAND = "perfeval"
 TIMEOUT = 120  # seconds for the checker subprocess
-COLUMN_WIDTHS = (1200, 1800, 1800, 3000, 2000, 3000, 3000, 12000)  # 1/100 mm
+COLUMN_WIDTHS = (1200, 4400, 1800, 3000, 2000, 3000, 3000, 12000)  # 1/100 mm
 
 
 def check(*args):
@@ -259,7 +259,8 @@ def _results_sheet(doc, findings, failure=None):
     rows = []
     for n, f in enumerate(findings, start=1):
         cell = (f.get("cell") or "").replace("$", "").upper() or WHOLE_SHEET
-        rows.append((n, f.get("check") or "", SEVERITY_LABEL.get(f.get("severity"), f.get("severity") or ""),
+        label = " ".join(x for x in (f.get("check"), f.get("title")) if x)  # the check id and its name
+        rows.append((n, label, SEVERITY_LABEL.get(f.get("severity"), f.get("severity") or ""),
                      f.get("sheet") or "", cell, _cell_value(f.get("stated")), _cell_value(f.get("computed")),
                      f.get("message") or ""))
     if rows:
@@ -268,15 +269,36 @@ def _results_sheet(doc, findings, failure=None):
             color = FILL.get(f.get("severity"))
             if color is not None:
                 sheet.getCellByPosition(2, i + 2).CellBackColor = color
-        sheet.getCellRangeByName("H3:H%d" % (len(rows) + 2)).IsTextWrapped = True
     columns = sheet.getColumns()
     for i, width in enumerate(COLUMN_WIDTHS):
         columns.getByIndex(i).Width = width
+    _frame(sheet, len(rows) + 2)
     sheet.TabColor = 0xC00000 if any(f.get("severity") == "error" for f in findings) else (
         0xFFC000 if findings else 0x00B050)
     if failure is not None:
         sheet.TabColor = 0xC00000
     return sheet
+
+
+def _frame(sheet, last):
+    """As the annotated copy: the table framed by thin lines, its text wrapped in rows as high as it needs, the
+    title and header rows printed on every page."""
+    import uno
+
+    table = sheet.getCellRangeByName("A2:H%d" % last)
+    table.IsTextWrapped = True
+    line = uno.createUnoStruct("com.sun.star.table.BorderLine2")
+    line.OuterLineWidth, line.Color = 18, 0xA6A6A6
+    border = uno.createUnoStruct("com.sun.star.table.TableBorder2")
+    for side in ("TopLine", "BottomLine", "LeftLine", "RightLine", "HorizontalLine", "VerticalLine"):
+        setattr(border, side, line)
+        setattr(border, "Is" + side + "Valid", True)
+    table.TableBorder2 = border
+    table.getRows().OptimalHeight = True
+    titles = uno.createUnoStruct("com.sun.star.table.CellRangeAddress")
+    titles.Sheet, titles.StartRow, titles.EndRow = sheet.getRangeAddress().Sheet, 0, 1
+    sheet.setTitleRows(titles)
+    sheet.setPrintTitleRows(True)
 
 
 def _cell_value(v):

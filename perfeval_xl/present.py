@@ -15,9 +15,11 @@ from .messages import CHECKS, CLI
 from .severity import Severity
 
 # -- colours (ARGB) -------------------------------------------------------------------------------------------
-FILL_RGB = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}  # light red, amber; info: no fill
-FONT_RGB = {Severity.ERROR: "FF9C0006", Severity.WARNING: "FF9C5700"}  # the darker text that goes with each fill
+# light red, orange (never the input cells' yellow FFFFCC); info: no fill
+FILL_RGB = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFF4B084"}
+FONT_RGB = {Severity.ERROR: "FF9C0006", Severity.WARNING: "FF843C0C"}  # the darker text that goes with each fill
 HEADER_FILL_RGB = "FFD9E1F2"
+BORDER_RGB = "FFA6A6A6"  # the thin grey lines of the 核查结果 table
 LINK_RGB = "FF0563C1"
 TAB_RGB = {Severity.ERROR: "FFC00000", Severity.WARNING: "FFFFC000", None: "FF00B050"}  # the 核查结果 tab
 
@@ -30,7 +32,8 @@ def hex_colour(argb: str) -> str:
 # -- the 核查结果 sheet -----------------------------------------------------------------------------------------
 RESULTS_SHEET = "核查结果"
 HEADERS = ("序号", "检查项", "严重程度", "工作表", "单元格", "填报值", "复核值", "说明")
-WIDTH_CAPS = (6, 10, 10, 30, 12, 24, 24, 70)  # characters, per column of 核查结果
+WIDTH_CAPS = (6, 24, 10, 30, 12, 24, 24, 70)  # characters, per column of 核查结果
+ROW_LINE_PT = 15.0  # points per line of wrapped text in a 核查结果 row (the default 11 pt font)
 NO_FINDINGS = "未发现问题"
 WHOLE_SHEET = "（整表）"  # the cell of a finding about the whole sheet
 BLANK_STATED = "（空白）"
@@ -82,6 +85,17 @@ def check_title(check: str) -> str | None:
     return info.title if info else None
 
 
+def check_label(check: str) -> str:
+    """A check id with its name, as every front end shows it: 'C08 得分超出范围' (the id alone if it has none)."""
+    title = check_title(check)
+    return f"{check} {title}" if title else check
+
+
+def results_row(n: int, f: Finding, cell: str) -> tuple:
+    """One finding as a row of 核查结果, in HEADERS order (`cell` as the front end writes references)."""
+    return (n, check_label(f.check), f.severity.label, f.sheet, cell, f.stated, f.computed, f.message)
+
+
 def fmt_value(v) -> str:
     """A stated or recomputed value as text: integers without '.0', decimals as written, 是/否 for booleans."""
     if v is None:
@@ -114,7 +128,7 @@ def note_text(f: Finding) -> str:
 def console_line(f: Finding, cells: str | None = None) -> str:
     """'  错误 [C08 得分超出范围] I22：…' (`cells` replaces the finding's own cell, for a folded line)."""
     where = cells if cells is not None else (f.cell or WHOLE_SHEET)
-    return f"  {f.severity.label} [{f.check} {check_title(f.check) or ''}] {where}：{f.message}".replace(" ]", "]")
+    return f"  {f.severity.label} [{check_label(f.check)}] {where}：{f.message}"
 
 
 FOLD_AT = 3  # this many findings of one kind on one form print as one line
@@ -171,7 +185,7 @@ def _why_missing(findings: list[Finding]) -> str:
         if f.check in _ABSENCE_CHECKS:
             first.setdefault(f.check, f)
     shown = sorted(first.values(), key=lambda f: _ABSENCE_CHECKS.index(f.check))
-    causes = [f"[{f.check} {check_title(f.check) or ''}] {f.cell or WHOLE_SHEET}".replace(" ]", "]") for f in shown]
+    causes = [f"[{check_label(f.check)}] {f.cell or WHOLE_SHEET}" for f in shown]
     return CLI["figure_missing_why" if causes else "figure_missing_absent"].format(causes="、".join(causes))
 
 
@@ -217,3 +231,11 @@ def column_widths(rows: Iterable[tuple]) -> list[float]:
             if v is not None:
                 widths[i] = max(widths[i], max(display_width(line) for line in fmt_value(v).split("\n")))
     return [min(cap, max(w + 2, 6)) for cap, w in zip(WIDTH_CAPS, widths)]
+
+
+def row_height(row: tuple, widths: list[float]) -> float | None:
+    """Points a 核查结果 row needs for its wrapped text at these column widths; None when one line is enough."""
+    lines = max(sum(max(1, math.ceil(display_width(part) / max(1.0, width - 1)))
+                    for part in fmt_value(v).split("\n"))
+                for v, width in zip(row, widths) if v is not None)
+    return lines * ROW_LINE_PT if lines > 1 else None

@@ -11,7 +11,7 @@ of the same page; no ImageMagick or Pillow needed):
                   4 (“一窗进出”改革前台岗位外包服务经费, 眉山 2023): yellow inputs, scores and totals computed by
                   the sheet's own formulas.
 * annotated.png — the annotated copy (write/annotate.py) of that sample form with an error planted (得分 25 on a
-                  row weighted 20): errors light red, warnings amber. The notes of the two errors are shown as
+                  row weighted 20): errors light red, warnings orange. The notes of the two errors are shown as
                   Excel and LibreOffice show a note whose 显示批注 is on; that is done on a scratch copy made only
                   for printing (notes are hidden in the copy a user gets, and appear when the pointer rests on the cell).
 * results.png   — the 核查结果 sheet of the same annotated copy.

@@ -22,11 +22,12 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from perfeval_xl.check import Finding
+from perfeval_xl.present import check_label, display_width
 from perfeval_xl.write import annotate as annotate_mod
 from perfeval_xl.write._zipcopy import ZipSource
 from perfeval_xl.write.annotate import annotate
 
-RED, AMBER = "FFFFC7CE", "FFFFEB9C"
+RED, AMBER = "FFFFC7CE", "FFF4B084"
 SHEET1, SHEET2, SHEET3 = "自评表", "第二 表", "汇总"
 SOFFICE = shutil.which("soffice")
 
@@ -413,7 +414,7 @@ def test_results_sheet_lists_every_finding_with_links(annotated):
     assert ws.max_row == 2 + len(fs)
     for i, f in enumerate(fs, start=3):
         assert ws.cell(i, 1).value == i - 2
-        assert ws.cell(i, 2).value == f.check
+        assert ws.cell(i, 2).value == check_label(f.check)  # 'C08 得分超出范围'
         assert ws.cell(i, 4).value == f.sheet
         assert ws.cell(i, 8).value == f.message
     assert ws["C3"].value == "错误" and ws["C4"].value == "警告" and ws["C10"].value == "提示"
@@ -430,6 +431,28 @@ def test_results_sheet_lists_every_finding_with_links(annotated):
     with zipfile.ZipFile(annotated) as z:
         xml = z.read(sheet_parts(annotated)["核查结果"]).decode()
     assert "<f>" not in xml and "<f " not in xml
+
+
+def test_results_sheet_prints_as_a_framed_table_with_its_header_on_every_page(tmp_path):
+    wb = xlsxwriter.Workbook(str(tmp_path / "in.xlsx"))
+    wb.add_worksheet("表1").write("A1", 1)
+    wb.close()
+    long = "“" + "培训人次" * 3 + "”" + "按正向指标按完成比例计分应得的分数与表中填报的分数不一致，" * 4 + "请核对。"
+    dst = tmp_path / "out.xlsx"
+    annotate(tmp_path / "in.xlsx", dst, [Finding("C11", "error", "表1", "A1", 1, 2, long),
+                                         Finding("C08", "error", "表1", "A1", 3, 2, "得分 3 超过权重 2，最多得 2 分。")])
+    ws = openpyxl.load_workbook(dst)["核查结果"]
+    assert ws.print_title_rows == "$1:$2"
+    assert (ws.page_setup.orientation, ws.page_setup.paperSize, ws.page_setup.fitToWidth) == ("landscape", 9, 1)
+    table = [c for row in ws.iter_rows(min_row=2, max_row=4, max_col=8) for c in row]
+    assert {(c.border.left.style, c.border.bottom.style) for c in table} == {("thin", "thin")}
+    assert ws["A1"].border.left.style is None  # the title line stands above the frame
+    assert all(c.alignment.wrap_text for c in table)
+    # 说明 is 70 characters wide (its cap): 266 half-width units of text need 4 lines of 15 pt; one line
+    # keeps the default height
+    assert (ws.column_dimensions["H"].width, display_width(long)) == (70, 266)
+    assert (ws.row_dimensions[3].height, ws.row_dimensions[4].height) == (60, None)
+    assert ws["B3"].value == "C11 指标得分复核"
 
 
 def test_workbook_keeps_order_active_tab_names_validations_and_formats(rich, annotated):

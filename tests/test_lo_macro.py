@@ -26,6 +26,7 @@ from lxml import etree
 from conftest import fill_row
 from perfeval_xl.api import check_file
 from perfeval_xl.a1 import col_letter
+from perfeval_xl.present import check_label
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.write.ods import (BUTTON_LABEL, MACRO_MEMBER, MACRO_SOURCE, SCRIPT_URL, SOURCE_PROPERTY, build_ods,
                                    run_uno, script_provider_missing)
@@ -37,7 +38,7 @@ TEMPLATES = REPO / "workbook_templates"
 MISSING = script_provider_missing()
 needs_lo_python = pytest.mark.skipif(MISSING is not None, reason=f"cannot run LibreOffice Python macros: {MISSING}")
 
-RED, AMBER = "#ffc7ce", "#ffeb9c"
+RED, AMBER = "#ffc7ce", "#f4b084"
 HEADERS = ["序号", "检查项", "严重程度", "工作表", "单元格", "填报值", "复核值", "说明"]
 
 
@@ -261,9 +262,10 @@ def test_clicking_the_button_marks_the_planted_error_in_the_open_document(clicks
     assert results["A1"]["value"] == "文件：planted.ods　错误 1 项，警告 2 项"
     assert [results[f"{c}2"]["value"] for c in "ABCDEFGH"] == HEADERS
     assert _results(results) == [
-        [float(n), f.check, {"error": "错误", "warning": "警告"}[f.severity], f.sheet, f.cell, float(f.stated),
-         float(f.computed), f.message] for n, f in enumerate(report.findings, start=1)]
+        [float(n), check_label(f.check), {"error": "错误", "warning": "警告"}[f.severity], f.sheet, f.cell,
+         float(f.stated), float(f.computed), f.message] for n, f in enumerate(report.findings, start=1)]
     assert results["C3"]["background"] == RED
+    assert content.count(b"<table:table-header-rows>") == 1  # its title and header print on every page
 
 
 @pytest.mark.libreoffice
@@ -298,7 +300,7 @@ def test_a_second_click_takes_back_the_marks_of_the_first(clicks):
     assert cells[AMBER_CELL]["note"].count("[C13]") == 1
     assert cells[NOTED_CELL]["note"].count(OLD_NOTE) == 1 and cells[NOTED_CELL]["note"].count("[C23]") == 1
     assert _sheet_names(content) == [SHEET, "核查结果"]
-    assert [row[1] for row in _results(_cells(content, "核查结果"))] == ["C13", "C23"]
+    assert [row[1] for row in _results(_cells(content, "核查结果"))] == ["C13 超额完成", "C23 成本指标与执行数"]
 
 
 @pytest.mark.libreoffice

@@ -166,7 +166,7 @@ def test_hidden_sheets_of_xls_and_ods_workbooks_are_left_out_too(kind, tmp_path)
 
 
 # -- the reviewer loop: a copy a unit fixed and sent back ---------------------------------------------------------
-RED, AMBER, GREEN = "FFFFC7CE", "FFFFEB9C", "FFC6EFCE"
+RED, AMBER, GREEN = "FFFFC7CE", "FFF4B084", "FFC6EFCE"
 FORM = "项目支出绩效自评表"
 
 

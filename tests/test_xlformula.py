@@ -222,6 +222,24 @@ def test_aggregates_take_numbers_from_ranges_and_coerce_typed_arguments(text, wa
     check(text, want, CELLS)
 
 
+TICKS = {"A1": "√", "A2": "是", "A3": "Yes", "A4": "yes ", "A5": 1.0, "A6": "1", "A7": True, "A8": "YES"}
+
+
+@pytest.mark.parametrize("text, want", [
+    ('COUNTIF(A1:A8,"√")', 1.0), ('COUNTIF(A1:A8,"yes")', 2.0), ('COUNTIF(A1:A8,"yes*")', 3.0),
+    ('COUNTIF(A1:A8,"是")+COUNTIF(A1:A8,"√")', 2.0), ('COUNTIF(A1:A8,"?")', 3.0), ('COUNTIF(B1:B3,"√")', 0.0),
+])
+def test_countif_counts_the_texts_equal_to_a_word_ignoring_case(text, want):
+    check(text, want, TICKS)
+
+
+@pytest.mark.parametrize("text", ['COUNTIF(A1:A8,1)', 'COUNTIF(A1:A8,"1")', 'COUNTIF(A1:A8,">0")',
+                                  'COUNTIF(A1:A8,"<>√")', 'COUNTIF(A1:A8,"")', 'COUNTIF(A1:A8,"TRUE")',
+                                  'COUNTIF(A1:A8,"=√")', 'COUNTIF("√","√")'])
+def test_countif_with_any_other_criterion_is_uncomputable(text):
+    assert isinstance(ev(text, TICKS), Uncomputable)
+
+
 @pytest.mark.parametrize("text", [
     "NOW()", "TODAY()", "RAND()", 'INDIRECT("A1")', "OFFSET(A1,1,0)", 'CELL("row")', "SUMIF(A1:A3,1)",
     "VLOOKUP(1,A1:B3,2)", "Rate*2", "Table1[Col]", "[1]Sheet1!A1", "'[Book.xlsx]Sheet'!A1", "Sheet1:Sheet2!A1",

@@ -74,10 +74,10 @@ def test_actions_for_a_planted_error(planted):
     assert notes[6].text.startswith("[C23] 警告：成本指标") and notes[6].text.endswith("\n填报值：162.71；复核值：142.88")
     assert results.name == RESULTS_SHEET == "核查结果"
     assert results.title == "文件：planted.xlsx　错误 1 项，警告 6 项"
-    assert results.rows[0] == (1, "C02", "错误", FORM, "F10", 0.7338, 0.7138,
+    assert results.rows[0] == (1, "C02 预算执行率", "错误", FORM, "F10", 0.7338, 0.7138,
                                "总额的预算执行率应为 71.38%（142.88÷200.16），表中填报 73.38%。")
-    assert [r[:5] for r in results.rows[1:]] == [(n, "C10", "警告", FORM, c) for n, c in enumerate(WARNED[:5], 2)] + [
-        (7, "C23", "警告", FORM, "G21")]
+    assert [r[:5] for r in results.rows[1:]] == [(n, "C10 必填项缺失", "警告", FORM, c) for n, c in
+                                                 enumerate(WARNED[:5], 2)] + [(7, "C23 成本指标与执行数", "警告", FORM, "G21")]
     assert results.rows[6][5:7] == (162.71, 142.88)
     assert results.severities == ("error",) + ("warning",) * 6
     assert actions[-1] == Message("核查完成：错误 1 项，警告 6 项。\n有问题的单元格已标色并加批注，明细见“核查结果”工作表。")
@@ -210,7 +210,7 @@ def test_remote_apply_records_fills_notes_and_the_results_sheet(xw, planted):
     values = table["values"]
     assert values[0][0] == "文件：planted.xlsx　错误 1 项，警告 6 项"
     assert tuple(values[1]) == HEADERS + STATE_HEADERS
-    assert values[2] == [1, "C02", "错误", FORM, "=HYPERLINK(\"#'项目支出绩效自评表'!F10\",\"F10\")", 0.7338, 0.7138,
+    assert values[2] == [1, "C02 预算执行率", "错误", FORM, "=HYPERLINK(\"#'项目支出绩效自评表'!F10\",\"F10\")", 0.7338, 0.7138,
                          "总额的预算执行率应为 71.38%（142.88÷200.16），表中填报 73.38%。", "未知", "新建"]
     assert [row[4] for row in values[3:]] == [f"=HYPERLINK(\"#'{FORM}'!{c}\",\"{c}\")" for c in WARNED]
     assert {(row[8], row[9]) for row in values[3:]} == {("未知", "新建")}  # the engine cannot read colours
@@ -478,7 +478,7 @@ class FakeBook:
         return next(s for s in self.sheets if s.name == name)
 
 
-RED, AMBER, BLUE = (255, 199, 206), (255, 235, 156), (221, 235, 247)
+RED, AMBER, BLUE = (255, 199, 206), (244, 176, 132), (221, 235, 247)
 
 
 def test_main_marks_the_open_workbook_and_keeps_the_users_fill_and_note(planted):
@@ -511,7 +511,7 @@ def test_the_button_does_not_report_its_own_macro_workbook(planted, tmp_path):
     done = xa.main(book)
     assert (done.fills, done.notes) == (7, 7)
     checks = [book.sheet("核查结果").shown(r, 2) for r in range(3, 10)]
-    assert "S01" not in checks and checks[0] == "C02"
+    assert not any(c.startswith("S01") for c in checks) and checks[0] == "C02 预算执行率"
     assert book.app.alerts[0][0].startswith("核查完成：错误 1 项，警告 6 项。")
 
 

@@ -38,6 +38,7 @@ class Finding:
     def as_dict(self) -> dict:
         return {
             "check": self.check,
+            "title": CHECKS[self.check].title if self.check in CHECKS else None,  # '得分超出范围'
             "severity": self.severity.value,
             "sheet": self.sheet,
             "cell": self.cell,

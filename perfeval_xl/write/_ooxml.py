@@ -14,7 +14,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from ..present import FILL_NONE, FILL_RGB, FILL_UNKNOWN, HEADER_FILL_RGB, LINK_RGB, NOTE_WIDTH_PT, note_height
+from ..present import (BORDER_RGB, FILL_NONE, FILL_RGB, FILL_UNKNOWN, HEADER_FILL_RGB, LINK_RGB, NOTE_WIDTH_PT,
+                       note_height)
 from ..severity import Severity
 
 if TYPE_CHECKING:
@@ -468,15 +469,20 @@ class Styles:
         return self._append(self._fonts, font)
 
     def extra(self, kind: str) -> int:
-        """Style indices for the 核查结果 sheet: title, header, text, wrap, link, error, warning."""
+        """Style indices for the 核查结果 sheet: title, header, text, link, error, warning. Every cell of the table
+        (all but the title) is framed by thin borders and wraps its text."""
         if kind not in self._extra:
             xf = etree.Element(q("xf"), numFmtId="0", fontId="0", fillId="0", borderId="0", xfId="0")
-            align = {"vertical": "top"}
+            align = {"vertical": "top", "wrapText": "1"}
+            if kind != "title":
+                xf.set("borderId", str(self._thin_border()))
+                xf.set("applyBorder", "1")
             if kind in ("title", "header"):
                 xf.set("fontId", str(self._font_cached("bold")))
                 xf.set("applyFont", "1")
                 align = {"vertical": "center"}
             if kind == "header":
+                align["wrapText"] = "1"
                 xf.set("fillId", str(self.fill_id(HEADER_FILL_RGB)))
                 xf.set("applyFill", "1")
                 align["horizontal"] = "center"
@@ -486,12 +492,23 @@ class Styles:
             if isinstance(kind, Severity) and kind in FILL_RGB:
                 xf.set("fillId", str(self.fill_id(FILL_RGB[kind])))
                 xf.set("applyFill", "1")
-            if kind == "wrap":
-                align["wrapText"] = "1"
             xf.set("applyAlignment", "1")
             etree.SubElement(xf, q("alignment"), **align)
             self._extra[kind] = self._add_xf(xf)
         return self._extra[kind]
+
+    def _thin_border(self) -> int:
+        """Id of a thin grey border on all four sides, added once."""
+        if "border" not in self._extra:
+            borders = self._list("borders")
+            if not len(borders):  # border 0 is every cell's default: it must stay empty
+                self._append(borders, etree.Element(q("border")))
+            border = etree.Element(q("border"))
+            for side in ("left", "right", "top", "bottom"):
+                etree.SubElement(etree.SubElement(border, q(side), style="thin"), q("color"), rgb=BORDER_RGB)
+            etree.SubElement(border, q("diagonal"))
+            self._extra["border"] = self._append(borders, border)
+        return self._extra["border"]
 
     def _font_cached(self, kind: str) -> int:
         k = "font:" + kind

@@ -41,7 +41,7 @@ from ..excelmath import fits_a_cell
 from ..errors import CannotAnnotate
 from ..present import (APPEND_MARK, FILL_RGB, HEADERS, NOTE_APPENDED, NOTE_AUTHOR, NOTE_NEW, OUR_NOTE, RESULTS_SHEET,
                        STATE_HEADERS, TAB_RGB, WHOLE_SHEET, column_widths, fmt_value, is_our_note, note_text,
-                       results_title, worst)
+                       results_row, results_title, row_height, worst)
 from ..read.preflight import Inspected, preflight
 from ..severity import Severity
 from ._ooxml import (CT_COMMENTS, CT_STYLES, CT_VML, CT_WORKSHEET, MAIN_PART_SUFFIX, NS_MAIN, NS_PKG_REL, NS_R,
@@ -68,7 +68,7 @@ def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Find
         dst: where the copy goes; must keep the workbook's kind (.xlsm stays .xlsm). Written atomically:
             a temporary file in dst's folder, then `os.replace`; on failure no temporary file is left.
         findings: what the checker found. A finding's cell (A1 reference or range) is filled light red
-            (error) or amber (warning) and gets an explanatory note (info: a note only). Every finding,
+            (error) or orange (warning) and gets an explanatory note (info: a note only). Every finding,
             including those without a cell, is listed on the sheet "核查结果": a new last sheet, or the one an
             earlier check left (rewritten in place, after every earlier mark of ours is taken back).
         source_name: the file name shown on 核查结果 (default: src's name).
@@ -567,38 +567,41 @@ class _Annotator:
             el.set(q("id", NS_R), rid)
             pkg.add_override(part, CT_WORKSHEET)
         pkg.put(part, xml)
-        self._set_filter_name(index, f"{quote_sheet(name)}!$A$2:$H${last_row}")
+        self._set_sheet_name(index, "_xlnm._FilterDatabase", f"{quote_sheet(name)}!$A$2:$H${last_row}", hidden=True)
+        self._set_sheet_name(index, "_xlnm.Print_Titles", f"{quote_sheet(name)}!$1:$2")  # on every printed page
 
-    def _set_filter_name(self, index: int, formula: str) -> None:
+    def _set_sheet_name(self, index: int, name: str, formula: str, hidden: bool = False) -> None:
+        """Set a defined name local to sheet `index` (the filter range, the rows printed on every page)."""
         names = self.wb.find(q("definedNames"))
         if names is None:
             names = etree.Element(q("definedNames"))
             insert_in_order(self.wb, names, WORKBOOK_ORDER)
         for dn in names.iterfind(q("definedName")):
-            if dn.get("name", "").lower() == "_xlnm._filterdatabase" and dn.get("localSheetId") == str(index):
+            if dn.get("name", "").lower() == name.lower() and dn.get("localSheetId") == str(index):
                 dn.text = formula
                 return
-        dn = etree.SubElement(names, q("definedName"), name="_xlnm._FilterDatabase", localSheetId=str(index),
-                              hidden="1")
+        dn = etree.SubElement(names, q("definedName"), name=name, localSheetId=str(index))
+        if hidden:
+            dn.set("hidden", "1")
         dn.text = formula
 
     def _results_xml(self) -> tuple[bytes, int]:
         st = self.styles
-        sx = {k: st.extra(k) for k in ("title", "header", "text", "wrap", "link", Severity.ERROR, Severity.WARNING)}
+        sx = {k: st.extra(k) for k in ("title", "header", "text", "link", Severity.ERROR, Severity.WARNING)}
         title = results_title(self.source_name, self.findings)
         rows: list[str] = [f'<row r="1">{_istr("A1", title, sx["title"])}</row>',
                            '<row r="2">' + "".join(_istr(f"{col_letter(i)}2", h, sx["header"])
                                                    for i, h in enumerate(HEADERS + STATE_HEADERS)) + "</row>"]
-        shown: list[tuple] = []
+        shown = [results_row(n, f, f.cell.replace("$", "").upper() if f.cell else WHOLE_SHEET)
+                 for n, f in enumerate(self.findings, start=1)]
+        widths = column_widths(shown)
         links: list[str] = []
-        for n, f in enumerate(self.findings, start=1):
+        for f, values in zip(self.findings, shown):
+            n, cell_text = values[0], values[4]
             r = n + 2
             info = self.sheet_by_name(f.sheet)
-            cell_text = f.cell.replace("$", "").upper() if f.cell else WHOLE_SHEET
-            values = [n, f.check, f.severity.label, f.sheet, cell_text, f.stated, f.computed, f.message]
-            shown.append(tuple(values))
-            styles = [sx["text"], sx["text"], sx.get(f.severity, sx["text"]), sx["text"], sx["text"], sx["text"],
-                      sx["text"], sx["wrap"]]
+            styles = [sx["text"]] * len(HEADERS)
+            styles[2] = sx.get(f.severity, sx["text"])
             if info is not None and info.is_worksheet:
                 target = f.cell.replace("$", "").upper() if f.cell else "A1"
                 location = f"{quote_sheet(info.name)}!{target}"
@@ -618,10 +621,12 @@ class _Annotator:
             for col, states in ((8, self.fill_states), (9, self.note_states)):
                 if marked in states:
                     cells.append(_istr(f"{col_letter(col)}{r}", states[marked], sx["text"]))
-            rows.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+            height = row_height(values, widths)
+            fit = f' ht="{height:g}" customHeight="1"' if height else ""
+            rows.append(f'<row r="{r}"{fit}>' + "".join(cells) + "</row>")
         last = len(self.findings) + 2
         cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:.2f}" customWidth="1"/>'
-                       for i, w in enumerate(column_widths(shown)))
+                       for i, w in enumerate(widths))
         cols += f'<col min="{len(HEADERS) + 1}" max="{len(HEADERS) + len(STATE_HEADERS)}" width="8" hidden="1"' \
                 ' customWidth="1"/>'
         right = col_letter(len(HEADERS) + len(STATE_HEADERS) - 1)

@@ -39,7 +39,8 @@ from ..excelmath import fits_a_cell
 from ..messages import BUTTON
 from ..present import (APPEND_MARK, FILL_NONE, FILL_RGB, FILL_UNKNOWN, HEADER_FILL_RGB, HEADERS, LINK_RGB,
                        NOTE_APPENDED, NOTE_NEW, NOTE_NOT_WRITTEN, OUR_NOTE, RESULTS_SHEET, STATE_HEADERS, WHOLE_SHEET,
-                       column_widths, fmt_value, hex_colour, note_height, note_text, results_title, summary_line)
+                       column_widths, fmt_value, hex_colour, note_height, note_text, results_row, results_title,
+                       row_height, summary_line)
 from ..severity import Severity
 
 __all__ = ["Fill", "Note", "ResultsSheet", "Message", "Action", "Applied", "actions_for", "apply", "main",
@@ -47,7 +48,7 @@ __all__ = ["Fill", "Note", "ResultsSheet", "Message", "Action", "Applied", "acti
 
 
 ERROR_COLOR = hex_colour(FILL_RGB[Severity.ERROR])  # '#FFC7CE'
-WARNING_COLOR = hex_colour(FILL_RGB[Severity.WARNING])  # '#FFEB9C'
+WARNING_COLOR = hex_colour(FILL_RGB[Severity.WARNING])  # '#F4B084'
 HEADER_COLOR = hex_colour(HEADER_FILL_RGB)
 LINK_COLOR = hex_colour(LINK_RGB)
 _COLOR_OF = {s: hex_colour(rgb) for s, rgb in FILL_RGB.items()}
@@ -65,7 +66,7 @@ _UNKNOWN = object()
 # -- actions ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Fill:
-    """Colour a cell (or range) of a sheet: errors light red, warnings amber. Merged areas are coloured whole."""
+    """Colour a cell (or range) of a sheet: errors light red, warnings orange. Merged areas are coloured whole."""
 
     sheet: str
     cell: str  # 'F10' or 'F10:G12'
@@ -87,7 +88,8 @@ class ResultsSheet:
 
     name: str
     title: str
-    rows: tuple[tuple, ...]  # in HEADERS order: 序号, 检查项, 严重程度, 工作表, 单元格, 填报值, 复核值, 说明
+    rows: tuple[tuple, ...]  # in HEADERS order: 序号, 检查项 ('C08 得分超出范围'), 严重程度, 工作表, 单元格, 填报值,
+    # 复核值, 说明
     severities: tuple[Severity, ...]  # per row
 
 
@@ -124,8 +126,8 @@ def actions_for(report: Report, *, source_name: str | None = None) -> list[Actio
     actions: list[Action] = [Fill(sheet, cell, _COLOR_OF[severity])
                              for (sheet, cell), severity in sorted(fill_of.items(), key=lambda kv: kv[1].rank)]
     actions += [Note(sheet, cell, "\n".join(note_text(f) for f in fs)) for (sheet, cell), fs in notes.items()]
-    rows = tuple((n, f.check, f.severity.label, f.sheet, _norm(f.cell) if f.cell else WHOLE_SHEET,
-                  _plain(f.stated), _plain(f.computed), f.message) for n, f in enumerate(findings, start=1))
+    rows = tuple(_plain_figures(results_row(n, f, _norm(f.cell) if f.cell else WHOLE_SHEET))
+                 for n, f in enumerate(findings, start=1))
     actions.append(ResultsSheet(RESULTS_SHEET, results_title(name, findings), rows,
                                 tuple(f.severity for f in findings)))
     forms = BUTTON["forms"].format(n=len(report.results)) if len(report.results) > 1 else ""
@@ -141,6 +143,11 @@ def _norm(ref: str) -> str:
 
 def _top_left(ref: str) -> str:
     return ref.split(":")[0]
+
+
+def _plain_figures(row: tuple) -> tuple:
+    """A 核查结果 row with its stated and recomputed values as cells take them."""
+    return (*row[:5], _plain(row[5]), _plain(row[6]), *row[7:])
 
 
 def _plain(v):
@@ -448,11 +455,27 @@ def _write_results(book, sheets, name, previous, results: ResultsSheet, fill_sta
         if linked:
             sheet.range((first + 3, 5), (stop + 2, 5)).font.color = LINK_COLOR
     scale = _width_unit(book)
-    for i, width in enumerate(column_widths(results.rows)):
+    widths = column_widths(results.rows)
+    for i, width in enumerate(widths):
         sheet.range((2, i + 1)).column_width = round(width * scale, 1)
     if results.rows:
-        sheet.range((3, 8), (last, 8)).wrap_text = True
+        sheet.range((3, 1), (last, len(HEADERS))).wrap_text = True
+        for r, row in enumerate(results.rows, start=3):
+            height = row_height(row, widths)
+            if height:
+                sheet.range((r, 1)).row_height = height
     sheet.range((2, len(HEADERS) + 1), (2, len(HEADERS) + len(STATE_HEADERS))).columns.hidden = True
+    _frame_for_print(sheet, last)
+
+
+def _frame_for_print(sheet, last: int) -> None:
+    """Thin borders round the table and the title and header rows on every printed page, as the annotated copy
+    has them (COM only: the remote engine has neither; cosmetic)."""
+    try:
+        sheet.range((2, 1), (last, len(HEADERS))).api.Borders.LineStyle = 1  # xlContinuous
+        sheet.api.PageSetup.PrintTitleRows = "$1:$2"
+    except Exception:  # noqa: BLE001 - cosmetic, as _fit
+        pass
 
 
 def _runs(items):

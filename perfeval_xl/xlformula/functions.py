@@ -3,8 +3,10 @@
 Every function the shipped templates write is here (IF, IFERROR, ISNUMBER, AND, OR, N, VALUE, LEFT, MID, LEN, FIND,
 SEARCH, SUBSTITUTE, ROUND, ROUNDUP, MAX, MIN, SUM, COUNT, SUMPRODUCT), with their neighbours in platform exports
 (IFNA, NOT, TRUE, FALSE, ISTEXT, ISBLANK, ISLOGICAL, ISERROR, ISERR, ISNA, RIGHT, TRIM, CONCATENATE, TEXT for plain
-number formats, ROUNDDOWN, INT, ABS, AVERAGE, COUNTA). A function not listed — volatile ones (NOW, TODAY, RAND,
-INDIRECT, OFFSET, CELL, INFO), lookups, criteria functions (SUMIF, COUNTIF), dates — makes its cell uncomputable.
+number formats, ROUNDDOWN, INT, ABS, AVERAGE, COUNTA), and COUNTIF with a word as its criterion (the monitoring
+template counts its ticks so). A function not listed — volatile ones (NOW, TODAY, RAND, INDIRECT, OFFSET, CELL,
+INFO), lookups, other criteria (SUMIF; COUNTIF with a comparison, a number or a blank) — makes its cell
+uncomputable.
 
 A function receives a context `ctx` (`ctx.scalar(v)`: one value, a one-cell reference read, a larger one
 Unsupported; `ctx.values(ref)`: the values of a range; `ctx.array(v)`: rows of values) and its arguments: values
@@ -472,3 +474,19 @@ def xl_sumproduct(ctx, args):
             product = product * v if type(v) is float else 0.0
         terms.append(product)
     return check_number(math.fsum(terms))
+
+
+@register("COUNTIF", 2)
+def xl_countif(ctx, args):
+    """COUNTIF(range, "word"): the text cells equal to the word, ignoring case, with ? and * as wildcards. Other
+    criteria (comparisons, numbers, logicals, blanks: Excel's coercions between them) are not computed."""
+    rng, criterion = args
+    word = _text(ctx, criterion)
+    if not isinstance(rng, Ref) or not word or word[0] in "=<>" or word.casefold() in ("true", "false"):
+        raise Unsupported("COUNTIF criterion other than a word")
+    try:
+        text_to_number(word)
+    except ErrorSignal:
+        pattern = _wildcards(word)
+        return float(sum(1 for v in ctx.values(rng) if type(v) is str and pattern.fullmatch(v)))
+    raise Unsupported("COUNTIF criterion that reads as a number")
