@@ -326,9 +326,10 @@ CLI: dict[str, str] = {
     "batch_copies": "核查副本 / annotated copies: {path}",
     "batch_more_errors": "  …… 另有 {n} 个文件有错误，见汇总表 / {n} more files with errors: see the summary",
     "figure_missing": "未能读取 / not read",
+    "folded": "（共 {n} 处）",
+    "folded_example": "（共 {n} 处，说明以 {first} 为例）",
     "figure_missing_why": "  未能读取的原因见：{causes}",
     "figure_missing_absent": "  未能读取：表中没有找到这些数字，请核对表格是否完整",
-    "folded": "{head}（共 {count} 处：{cells}）",
     "copy_over_input": "核查副本不能覆盖原文件 / the annotated copy must not overwrite the input",
     "cannot_annotate_format": "提示：.xls/.ods 文件不能直接标注，请另存为 .xlsx 后再核查 / note: .xls/.ods files cann"
                               "ot be annotated; save as .xlsx to get an annotated copy",

@@ -147,7 +147,9 @@ def console_lines(findings: list[Finding]) -> list[str]:
             continue
         cells = [f.cell or WHOLE_SHEET for f in group]
         shown = "、".join(cells[:6]) + ("…" if len(cells) > 6 else "")
-        lines.append(console_line(group[0], cells=shown) + f"（共 {len(group)} 处）")
+        alike = len({f.message for f in group}) == 1
+        count = CLI["folded" if alike else "folded_example"].format(n=len(group), first=cells[0])
+        lines.append(console_line(group[0], cells=shown) + count)
     return lines
 
 

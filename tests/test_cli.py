@@ -98,9 +98,12 @@ def test_findings_of_one_kind_on_many_rows_fold_into_one_line():
             for r in (17, 18, 19, 20)]
     other = Finding("C08", "error", "表1", "I22", 25, 20, "得分 25 超过权重 20。")
     lines = console_lines([*same, other])
-    assert lines == ["  警告 [C10 必填项缺失] D17、D18、D19、D20：“指标17”的指标性质未填写，已按“≥”复核。（共 4 处）",
+    assert lines == ["  警告 [C10 必填项缺失] D17、D18、D19、D20：“指标17”的指标性质未填写，已按“≥”复核。"
+                     "（共 4 处，说明以 D17 为例）",
                      "  错误 [C08 得分超出范围] I22：得分 25 超过权重 20。"]
     assert console_lines(same[:2]) == [console_line(f) for f in same[:2]]  # two are not folded
+    alike = [Finding("C29", "warning", "表1", f"D{r}", None, None, "金额超过两位小数。") for r in range(8, 16)]
+    assert console_lines(alike) == ["  警告 [C29 小数位数] D8、D9、D10、D11、D12、D13…：金额超过两位小数。（共 8 处）"]
 
 
 def test_a_header_line_never_prints_none():
