@@ -90,7 +90,7 @@ MESSAGES = {
     "C07.level1": "“{name}”标注 {stated} 分，但其下各指标权重合计为 {computed} 分。",
     "C08.above": "得分 {stated} 超过权重 {computed}，最多得 {computed} 分。",
     "C08.above_rule": "得分 {stated} 超过权重 {weight}；按{rule}，应得 {computed} 分。",
-    "C08.negative": "得分 {stated} 不能为负数。",
+    "C08.negative": "得分 {stated} 不能为负数，最低为 0 分。",
     "C09.total": "合计得分填报 {stated}，但执行率得分与各指标得分相加为 {computed}。",
     "C09.blank": "合计得分未填写，执行率得分与各指标得分相加为 {computed}。",
     "C10.weight": "“{name}”的权重未填写。",
@@ -103,7 +103,8 @@ MESSAGES = {
                  "中填报 {stated}。",
     "C11.rule": "“{name}”按{rule}（{inputs}）应得 {computed} 分，表中填报 {stated}。",
     "C12.reason": "“{name}”得分 {stated} 低于权重 {weight}，应填写未完成原因分析。",
-    "C12.full": "“{name}”未达到指标值（指标值 {target}，完成值 {actual}）却得满分 {stated}。",
+    "C12.full": "“{name}”未达到指标值（指标值 {target}，完成值 {actual}）却得满分 {stated}；按{rule}应得 {computed} "
+                "分。",
     "C13.over": "“{name}”完成值 {actual} 达到指标值 {target} 的 {ratio}，超额较多，请分析是否指标值设定偏低。",
     "C14.band": "“{name}”为定性指标，完成情况“{actual}”对应“{band}”，得分应在 {low}～{high} 之间，表中填报 {stated}。",
     "C14.no_grade": "“{name}”为定性指标，未写明达成程度（达成/部分达成/未达成），无法判断得分是否合理。",

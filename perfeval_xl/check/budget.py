@@ -222,6 +222,10 @@ class BudgetCheck:
                                   name="预算执行率")
             return
         precise(self.findings, scell, digits, "预算执行率")
+        if s > w and score is not None:  # what the rule gives is known: say it
+            self.findings.add("C08.above_rule", scell, plain(s), plain(score), stated=fmt(s), weight=fmt(w),
+                              rule=rule.title, computed=fmt(score))
+            return
         if s > w or s < 0:
             bound = w if s > w else ZERO
             self.findings.add("C08.above" if s > w else "C08.negative", scell, plain(s), plain(bound), stated=fmt(s),

@@ -144,7 +144,8 @@ class _ProjectCheck:
         if s is not None and s <= w:
             missed = (method in ("positive", "equal") and a < t) or (method == "reverse_linear" and a > t)
             if s == w and missed and computed != w:
-                add("C12.full", ind["score"], plain(s), plain(computed), stated=fmt(s), **shown)
+                add("C12.full", ind["score"], plain(s), plain(computed), stated=fmt(s), rule=rule.title,
+                    computed=fmt(computed), **shown)
             elif abs(s - computed) > half_unit(digits) + Decimal("1e-9"):
                 add("C11.score", ind["score"], plain(s), plain(computed), rule=rule.title, nature=nature,
                     computed=fmt(computed), stated=fmt(s), **shown)

@@ -241,10 +241,12 @@ def test_an_execution_weight_written_10_point_0_is_10():
     silent(r, "C07")
 
 
-def test_an_execution_score_above_its_weight_is_an_error():
+def test_an_execution_score_above_its_weight_is_an_error_that_gives_the_rules_score():
     r = check(sichuan_spent("200.16", "200.16", "100.00%", "12", rows={4: {"target": "220"}}))
-    assert hits(r, "C08.above") == [("C08", E, "H10", 12, 10)]
+    assert hits(r, "C08.above_rule") == [("C08", E, "H10", 12, 10)]
     silent(r, "C03")  # one finding for one wrong score
+    r = check(sichuan_spent("200.16", "142.88", "71.38%", "12", rows={4: {"target": "220"}}))
+    assert hits(r, "C08.above_rule") == [("C08", E, "H10", 12, 7.1)]
 
 
 def test_a_full_execution_score_at_full_execution_is_not_above_its_weight():
