@@ -20,6 +20,7 @@ from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.verify import agrees, framework_fill, tree_leaves
 from perfeval_xl.write.framework_template import DATA_SHEET, Q_SHEET, SHEET, write_framework_template
 
+REPO = Path(__file__).resolve().parents[1]
 FRAMEWORKS = sorted(pid for pid, p in shipped_profiles().items() if p.kind == "framework")
 XUNDIAN = get_profile("yunnan.kunming.dept_common")
 # weights 安宁 leaves open (the seed prints none), chosen so that every level closes
@@ -252,6 +253,57 @@ def test_a_nested_alternative_read_flat_is_regrouped_by_the_profile_tree(out, bu
     [result] = report.results
     assert result.values["total_score"] == pytest.approx(float(tmap.computed[tmap.total_score]), abs=1e-9)
     assert result.values["weight_total"] == 100
+
+
+def test_the_fields_above_the_table_are_read_back_as_the_frameworks_fields(out):
+    fill = {"fields": {"project": "部门整体支出绩效评价", "unit": "寻甸县政务服务管理局", "year": 2024}}
+    path, tmap = _written(out, "fields", XUNDIAN, fill=fill)
+    (result,) = check_file(path).results
+    assert {k: (c.ref, c.text) for k, c in result.form.fields.items()} == {
+        "project": ("B3", "部门整体支出绩效评价"), "unit": ("B4", "寻甸县政务服务管理局"), "year": ("F4", "2024")}
+    assert tmap.computed[tmap.title] == "（2024年度）"
+    (blank,) = check_file(_written(out, "fields_blank", XUNDIAN)[0]).results
+    assert {k: c.text for k, c in blank.form.fields.items()} == {}  # 项目名称 blank: not the 年度 label beside it
+
+
+def test_labelled_fields_of_a_real_framework_are_read_and_a_money_unit_is_no_unit(tmp_path):
+    (wuhua,) = check_file(REPO / "sample_data" / "frameworks" / "wuhua_2023_project_eval.xlsx").results
+    assert {k: c.text for k, c in wuhua.form.fields.items()} == {
+        "project": "政务服务专项工作经费", "department": "昆明市五华区财政局", "unit": "昆明市五华区政务服务管理局"}
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [["部门整体支出绩效评价指标"], ["单位：万元", None, None, "项目名称：信息化建设"],
+            ["一级指标", "二级指标", "三级指标", "分值", "得分"],
+            ["A决策(10分)", "A1目标(10分)", "A11目标明确(10分)", 10, 9], ["合计", None, None, 10, 9]]
+    for row in rows:
+        ws.append(row)
+    wb.save(tmp_path / "money.xlsx")
+    (result,) = check_file(tmp_path / "money.xlsx", XUNDIAN).results
+    assert {k: (c.ref, c.text) for k, c in result.form.fields.items()} == {"project": ("D2", "信息化建设")}
+
+
+def test_rows_are_as_tall_as_their_scoring_rules_with_a_line_per_paragraph(out):
+    """永州: 评价要点 printed as a heading and numbered points, each on lines of its own."""
+    path, tmap = _written(out, "yongzhou_rows", get_profile("hunan.yongzhou.special_fund"))
+    ws = openpyxl.load_workbook(path)[SHEET]
+    label = tmap.rows["投入/项目立项/绩效目标合理性"]["label"].split("!")[1]
+    row = ws[label].row
+    criteria = ws.cell(row, 6).value
+    assert criteria.startswith("评价要点：\n①") and criteria.count("\n") == 4
+    # 5 paragraphs, the longest 30 characters: one line each in 评分细则 (69 units: 482 px, 32 characters of 15 px)
+    assert ws.row_dimensions[row].height == pytest.approx(5 * 14.5 + 6, abs=0.25)  # Excel's 0.75 pt steps
+    for r in range(6, tmap.last_row - 1):  # every row holds its 评分细则 (merged rows together)
+        text = ws.cell(r, 6).value
+        if text:
+            lines = sum(-(-sum(15 if ord(ch) > 0x2E7F else 8 for ch in part) // (pixel(69) - 6))
+                        for part in text.split("\n"))
+            span = next((m for m in ws.merged_cells.ranges if m.min_row == r and m.min_col == 6), None)
+            rows = range(r, (span.max_row if span else r) + 1)
+            assert sum(ws.row_dimensions[x].height for x in rows) >= lines * 14.5, (r, text)
+
+
+def pixel(width: float) -> int:
+    return int(width * 7 + 0.5) + 5
 
 
 def test_a_score_typed_above_its_weight_is_found_by_the_checker_at_its_cell(out):

@@ -21,7 +21,7 @@ from perfeval_xl.rules import RULES
 from perfeval_xl.verify import agrees, check_fills, poison
 from conftest import fill_row
 from perfeval_xl.write.template import SHEET, _band_share, write_template
-from perfeval_xl.write.templates import regenerate
+from perfeval_xl.write.templates import form_sheet, regenerate, write_template_for
 
 SICHUAN = get_profile("sichuan.project_selfeval")
 NATIONAL = get_profile("national.project_selfeval")
@@ -170,6 +170,19 @@ def test_a_year_that_is_not_four_digits_is_refused(out, year):
     with pytest.raises(UsageError, match="四位数字"):
         _written(out, "bad_year", year=year)
     assert not (out / "bad_year.xlsx").exists()
+
+
+@pytest.mark.parametrize("pid", sorted(pid for pid, p in shipped_profiles().items() if p.has_template))
+def test_every_template_takes_its_year_as_an_input_its_title_reads_and_refuses_a_short_one(out, pid):
+    profile = get_profile(pid)
+    path = out / f"year_{pid}.xlsx"
+    tmap = write_template_for(profile, path, year=2031)
+    ref, title = tmap.fields["year"].split("!")[-1], tmap.title.split("!")[-1]  # on the form's sheet
+    ws = openpyxl.load_workbook(path)[form_sheet(profile)]
+    assert ws[ref].value == 2031 and ws[ref].protection.locked is False and ws[ref].fill.fgColor.rgb == "FFFFFFCC"
+    assert f"IF({ref}=" in ws[title].value and "2031年度" in str(tmap.computed[tmap.title])
+    with pytest.raises(UsageError):
+        write_template_for(profile, out / f"year24_{pid}.xlsx", year=24)
 
 
 def test_national_layout_follows_the_mof_form(out):
