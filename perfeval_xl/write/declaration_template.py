@@ -32,8 +32,8 @@ from ..messages import TEMPLATE
 from ..model_declaration import HALF_NAMES
 from ..profile import Profile
 from .registry import TemplateWriter, register
-from .sheet import (INPUT, KINDS, SheetWriter, grow_rows, input_value, template_year, year_formula, year_text,
-                    year_validation)
+from .printing import grow_rows
+from .sheet import INPUT, KINDS, SheetWriter, input_value, template_year, year_formula, year_text, year_validation
 from .template import _runs
 
 SHEET = "绩效目标申报表"

@@ -48,8 +48,9 @@ from ..rules import NOISE_DIGITS, RULES
 from ..tree import (TreeNode, call_arguments, describe_expression, evaluate_expression, expression_formula,
                     expression_items, rule_arguments)
 from .registry import TemplateWriter, register
-from .sheet import (INPUT, KINDS, SheetWriter, cached, grow_rows, input_value, lit, template_year, text_height,
-                    widen, year_formula, year_text, year_validation)
+from .printing import grow_rows, text_height, widen
+from .sheet import (INPUT, KINDS, SheetWriter, cached, input_value, lit, template_year, year_formula, year_text,
+                    year_validation)
 
 SHEET = "评价指标表"
 DATA_SHEET = "基础数据"

@@ -41,7 +41,8 @@ from ..profile import CERTAIN, Profile
 from ..rules import NOISE_DIGITS, RULES
 from ..values import norm_label
 from .registry import TemplateWriter, register
-from .sheet import (INPUT, KINDS, SheetWriter, grow_rows, input_value, lit, template_year, year_formula, year_text,
+from .printing import grow_rows
+from .sheet import (INPUT, KINDS, SheetWriter, input_value, lit, template_year, year_formula, year_text,
                     year_validation)
 from .template import (PREFIXES, SIGNS, _any_eq, _leading_number, _num_formula, _number_text, _number_text_formula,
                        _runs, _xl_value)

@@ -39,8 +39,9 @@ from ..messages import TEMPLATE
 from ..profile import Profile
 from ..rules import RULES, Qualitative
 from .registry import TemplateWriter, register
-from .sheet import (INPUT, KINDS, SheetWriter, cached, input_value, lit, template_year, grow_rows,
-                    year_formula, year_text, year_validation)
+from .printing import grow_rows
+from .sheet import (INPUT, KINDS, SheetWriter, cached, input_value, lit, template_year, year_formula, year_text,
+                    year_validation)
 
 SHEET = "绩效自评表"
 NCOLS = 10  # the official forms are ten columns wide, A..J

@@ -1,11 +1,12 @@
-"""How a template sheet is laid out for printing (write/sheet.py): the orientation the column widths call for, where
+"""How a template sheet is laid out for printing (write/printing.py): the orientation the column widths call for, where
 pages break, row heights from the text, and the 年度 input a title reads."""
 
 import pytest
 
 from perfeval_xl.errors import UsageError
-from perfeval_xl.write.sheet import (LINE_PT, PAD_PT, TallText, orientation, page_breaks, print_scale, template_year,
-                                     text_height, text_lines, widen, year_formula, year_text)
+from perfeval_xl.write.printing import (LINE_PT, PAD_PT, TallText, orientation, page_breaks, print_scale, text_height,
+                                        text_lines, widen)
+from perfeval_xl.write.sheet import template_year, year_formula, year_text
 
 
 # --- orientation ----------------------------------------------------------------------------------------------------
