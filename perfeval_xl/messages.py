@@ -647,3 +647,9 @@ SKIP_REASONS: dict[str, tuple[str, str]] = {
 CLI["batch_skipped"] = "另有 {n} 个文件未核查，原因见汇总表“未核查文件” / {n} more file(s) not checked, listed with why"
 CLI["batch_copy_failed"] = ("{n} 个文件的核查副本未写出，原因见汇总表“副本未写出” / no annotated copy for {n} file(s), "
                             "listed with why")
+
+# -- templates that print: the title's year as an input (issue 14) ------------------------------------------------
+CLI["template_year"] = ("模板的年度应为四位数字的年份（1900–2099），如 2024，而不是“{year}” / "
+                        "a template's year must be a four-digit year (1900–2099) such as 2024, not '{year}'")
+TEMPLATE["year.prompt"] = "填写四位数字的年度，如 2024；标题中的年度随之更新。"
+TEMPLATE["year.error"] = "年度应为四位数字，如 2024。"

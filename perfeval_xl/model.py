@@ -164,6 +164,7 @@ class Framework:
     sheet: str
     profile_id: str
     roots: list[Node] = field(default_factory=list)
+    fields: dict[str, Cell] = field(default_factory=dict)  # project, unit, department, year: labelled above the table
     total_weight: Cell = NO_CELL
     total_score: Cell = NO_CELL
     grade: Cell = NO_CELL

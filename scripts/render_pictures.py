@@ -9,14 +9,16 @@ of the same page; no ImageMagick or Pillow needed):
 
 * template.png  — the Sichuan 项目支出绩效自评表 template (write/template.py) filled with the figures of sample form
                   4 (“一窗进出”改革前台岗位外包服务经费, 眉山 2023): yellow inputs, scores and totals computed by
-                  the sheet's own formulas.
+                  the sheet's own formulas. The whole sheet on one page (a scratch copy printed one page tall, for
+                  the picture only; the template prints on two landscape A4 pages, its text at 9 pt or more).
 * annotated.png — the annotated copy (write/annotate.py) of that sample form with an error planted (得分 25 on a
                   row weighted 20): errors light red, warnings orange. The notes of the two errors are shown as
                   Excel and LibreOffice show a note whose 显示批注 is on; that is done on a scratch copy made only
                   for printing (notes are hidden in the copy a user gets, and appear when the pointer rests on the cell).
 * results.png   — the 核查结果 sheet of the same annotated copy.
-* framework.png — the 永州 专项资金 framework template (write/framework_template.py), filled: rows scored by hand,
-                  and 资金到位率 / 到位及时率 / 实际完成率 / 质量达标率 computed from the 基础数据 sheet.
+* framework.png — the first printed page of the 永州 专项资金 framework template (write/framework_template.py),
+                  filled: 项目名称 / 单位名称 / 年度, rows scored by hand, and 资金到位率 / 到位及时率 / 实际完成率 /
+                  质量达标率 computed from the 基础数据 sheet.
 
 `--keep DIR` keeps the workbooks and PDFs for a look.
 """
@@ -70,6 +72,7 @@ def seed_fill(form: dict) -> dict:
 
 FRAMEWORK = "hunan.yongzhou.special_fund"
 FRAMEWORK_FILL = {
+    "fields": {"project": "农村公路养护专项资金", "unit": "永州市交通运输局"},
     "data": {"实际到位资金": 480, "计划投入资金": 500, "及时到位资金": 450, "应到位资金": 480,
              "实际产出数": 11, "计划产出数": 12, "质量达标产出数": 11},
     "scores": {"项目立项规范性": 4, "绩效目标合理性": 3.5, "绩效指标明确性": 3, "管理制度健全": 3,
@@ -95,6 +98,18 @@ def show_notes(src: Path, dst: Path, cells: set[tuple[int, int]]) -> None:
             data = zin.read(info.filename)
             if info.filename.endswith(".vml"):
                 data = re.sub(r"<v:shape .*?</v:shape>", shown, data.decode("utf-8"), flags=re.S).encode("utf-8")
+            zout.writestr(info, data)
+
+
+def one_page(src: Path, dst: Path) -> None:
+    """A scratch copy of a workbook whose sheets print one page tall (no page breaks), for a picture of a whole sheet.
+    Every other member is copied unchanged."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                text = re.sub(r"<rowBreaks .*?</rowBreaks>", "", data.decode("utf-8"), flags=re.S)
+                data = text.replace('fitToHeight="0"', 'fitToHeight="1"').encode("utf-8")
             zout.writestr(info, data)
 
 
@@ -156,8 +171,10 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         # 1. a filled template
-        form = work / "外包_模板填报.xlsx"
-        write_template(get_profile("sichuan.project_selfeval"), form, year=2023, fill=seed_fill(WAIBAO))
+        filled = work / "外包_模板填报.xlsx"
+        write_template(get_profile("sichuan.project_selfeval"), filled, year=2023, fill=seed_fill(WAIBAO))
+        form = work / "外包_模板填报_一页.xlsx"
+        one_page(filled, form)
         # 2. an annotated copy of the sample form with an error planted, notes of the errors shown for printing
         sample = build_workbook(work / "外包_填报.xlsx", [WAIBAO], overrides=PLANTED)
         report = check_file(sample)

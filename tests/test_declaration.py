@@ -215,7 +215,8 @@ FILL = {
 def test_the_template_sums_the_funds_with_cached_values_and_checks_as_the_form_says(tmp_path):
     path = tmp_path / "filled.xlsx"
     tmap = write_template_for(DECLARATION, path, year=2024, fill=FILL)
-    assert tmap.computed == {"E6": 1500.5, "H6": 500.25}
+    assert tmap.computed == {"A2": "（2024年度）", "E6": 1500.5, "H6": 500.25}  # the year line reads G3, the 年度 input
+    assert (tmap.title, tmap.fields["year"]) == ("A2", "G3")
     assert (tmap.funds["medium"]["total"], tmap.funds["annual"]["fiscal"], tmap.goals["annual"]) == ("E6", "H7", "F11")
     ws = openpyxl.load_workbook(path)["绩效目标申报表"]
     assert (ws["E6"].value, ws["H6"].value) == ("=SUM(E7:E9)", "=SUM(H7:H9)")
@@ -241,7 +242,8 @@ def test_the_template_turns_red_where_the_checks_would_report(tmp_path):
         ("H7", "AND(N($E$7)>0,N(H7)>N($E$7)+0.005)")]
     assert ws.protection.sheet and ws.page_setup.paperSize == 9
     assert not ws["E7"].protection.locked and ws["E6"].protection.locked and not ws["D13"].protection.locked
-    assert ws["A1"].value == "项目支出绩效目标申报表" and ws["A2"].value == "（    年度）"
+    assert ws["A1"].value == "项目支出绩效目标申报表" and ws["A2"].value == '="（"&IF(G3="","    ",G3)&"年度）"'
+    assert [ws[ref].value for ref in ("A3", "E3", "G3")] == ["项目名称", "年度", None] and not ws["G3"].protection.locked
     assert [ws.cell(12, c).value for c in range(1, 9)] == ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值",
                                                             "二级指标", "三级指标", "指标值"]
 
@@ -255,7 +257,7 @@ def test_the_blank_template_is_reported_blank(tmp_path):
 def test_libreoffice_recalculates_the_template_to_the_python_values(tmp_path):
     over = {**FILL, "funds": {"medium": {"fiscal": "0.1", "carryover": "0.2"}, "annual": {"fiscal": 1e6, "other": 3}}}
     (entry,) = check_fills(DECLARATION, [FILL, over, {}], engines=("libreoffice",), workdir=tmp_path)
-    assert (entry["error"], entry["mismatches"], entry["cells_compared"]) == (None, 0, 6)
+    assert (entry["error"], entry["mismatches"], entry["cells_compared"]) == (None, 0, 9)  # 2 sums, the year line
 
 
 # --- the batch summary ------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.verify import agrees, framework_fill, tree_leaves
 from perfeval_xl.write.framework_template import DATA_SHEET, Q_SHEET, SHEET, write_framework_template
 
+REPO = Path(__file__).resolve().parents[1]
 FRAMEWORKS = sorted(pid for pid, p in shipped_profiles().items() if p.kind == "framework")
 XUNDIAN = get_profile("yunnan.kunming.dept_common")
 # weights 安宁 leaves open (the seed prints none), chosen so that every level closes
@@ -53,24 +54,29 @@ def test_xundian_layout_and_wording(out):
     assert wb.sheetnames == [SHEET, DATA_SHEET, Q_SHEET]
     ws = wb[SHEET]
     expected = {
-        "A1": "部门整体支出绩效评价共性指标体系框架",
-        "A2": "一级指标", "B2": "二级指标", "C2": "三级指标", "D2": "分值", "E2": "得分", "F2": "评分细则",
-        "A3": "A部门决策(35分)", "B3": "A1部门目标(12分)", "C3": "A11部门中长期规划目标的明确性与合理性(2分)", "D3": 2,
-        "B8": "A2部门职能(10分)", "A16": "B部门管理(20分)", "C16": "B11基本支出预算执行率(1分)", "D16": 1,
-        "C30": "C13规范政务大厅管理服务完成情况(6分)", "D30": 6, "A38": "合计", "A39": "评价等次",
+        "A1": "部门整体支出绩效评价共性指标体系框架", "A2": '="（"&IF(F4="","    ",F4)&"年度）"',
+        "A3": "项目名称", "B3": None, "A4": "单位名称", "B4": None, "D4": "年度", "F4": None,
+        "A5": "一级指标", "B5": "二级指标", "C5": "三级指标", "D5": "分值", "E5": "得分", "F5": "评分细则",
+        "A6": "A部门决策(35分)", "B6": "A1部门目标(12分)", "C6": "A11部门中长期规划目标的明确性与合理性(2分)", "D6": 2,
+        "B11": "A2部门职能(10分)", "A19": "B部门管理(20分)", "C19": "B11基本支出预算执行率(1分)", "D19": 1,
+        "C33": "C13规范政务大厅管理服务完成情况(6分)", "D33": 6, "A41": "合计", "A42": "评价等次",
     }
     assert {ref: ws[ref].value for ref in expected} == expected
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:F1", "A3:A15", "B3:B7", "A16:A28", "A29:A37", "A38:C38", "A39:C39", "D39:F39"} <= merged
-    assert ws["F16"].value.endswith("预算完成率≥95%得满分,未达到的每低于1%扣0.1分,扣完为止。")
-    assert (tmap.total_weight, tmap.total_score, tmap.grade) == (f"{SHEET}!D38", f"{SHEET}!E38", f"{SHEET}!D39")
-    assert ws["D38"].value == "=SUM(D3:D37)" and ws["E38"].value == "=ROUND(SUM(E3:E37),2)"
-    assert ws["D39"].value.startswith('=IF(COUNT(E3:E37)=0,"",IF(E38>=90,"优"')
+    assert {"A1:F1", "A2:F2", "B3:F3", "B4:C4", "D4:E4", "A6:A18", "B6:B10", "A19:A31", "A32:A40", "A41:C41", "A42:C42", "D42:F42"} <= merged
+    assert ws["F19"].value.endswith("预算完成率≥95%得满分,未达到的每低于1%扣0.1分,扣完为止。")
+    assert (tmap.total_weight, tmap.total_score, tmap.grade) == (f"{SHEET}!D41", f"{SHEET}!E41", f"{SHEET}!D42")
+    assert ws["D41"].value == "=SUM(D6:D40)" and ws["E41"].value == "=ROUND(SUM(E6:E40),2)"
+    assert ws["D42"].value.startswith('=IF(COUNT(E6:E40)=0,"",IF(E41>=90,"优"')
     b11 = tmap.rows["B部门管理/B1预算管理/B11基本支出预算执行率"]
-    assert b11["score"] == f"{SHEET}!E16" and ws["E16"].value == (  # rounded to 10 decimals first: rules.NOISE_DIGITS
-        '=IF(H16="","",IF((95-H16)<=0,D16,ROUND(ROUND(MAX(0,D16-0.1*(95-H16)),10),2)))')
-    assert ws["H16"].value == "=IF(OR('基础数据'!$B$4=\"\",'基础数据'!$B$5=\"\"),\"\",IF(N('基础数据'!$B$5)=0,0,'基础数据'!$B$4/'基础数据'!$B$5*100))"
-    assert ws.column_dimensions["H"].hidden and ws["H2"].value == "计算值1"
+    assert b11["score"] == f"{SHEET}!E19" and ws["E19"].value == (  # rounded to 10 decimals first: rules.NOISE_DIGITS
+        '=IF(H19="","",IF((95-H19)<=0,D19,ROUND(ROUND(MAX(0,D19-0.1*(95-H19)),10),2)))')
+    assert ws["H19"].value == "=IF(OR('基础数据'!$B$4=\"\",'基础数据'!$B$5=\"\"),\"\",IF(N('基础数据'!$B$5)=0,0,'基础数据'!$B$4/'基础数据'!$B$5*100))"
+    assert ws.column_dimensions["H"].hidden and ws["H5"].value == "计算值1"
+    assert (tmap.title, tmap.fields) == (f"{SHEET}!A2", {"project": f"{SHEET}!B3", "unit": f"{SHEET}!B4",
+                                                         "year": f"{SHEET}!F4"})
+    assert set(tmap.fields.values()) <= set(tmap.inputs) and tmap.computed[f"{SHEET}!A2"] == "（    年度）"
+    assert ws.print_title_rows == "$5:$5" and ws.page_setup.orientation == "landscape"
     ds = wb[DATA_SHEET]
     assert [ds.cell(3, c).value for c in (1, 2, 3)] == ["数据项", "数值", "说明"]
     assert [ds.cell(r, 1).value for r in (4, 5)] == ["基本支出决算数", "基本支出预算数"]
@@ -90,16 +96,16 @@ def test_deeper_trees_span_the_level_columns_as_the_seeds_print_them(out):
     """眉山 专项: 二级 over two columns (基础设施 splits into 在建项目 / 建成项目), 个性指标 and 扣分项 over 一级+二级."""
     path, tmap = _written(out, "meishan_special_blank", get_profile("sichuan.meishan.special_system"))
     ws = openpyxl.load_workbook(path)[SHEET]
-    assert [ws.cell(2, c).value for c in range(1, 8)] == ["一级指标", "二级指标", None, "三级指标", "分值", "得分", "评分细则"]
+    assert [ws.cell(5, c).value for c in range(1, 8)] == ["一级指标", "二级指标", None, "三级指标", "分值", "得分", "评分细则"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"B2:C2", "A3:A12", "B3:C5", "B13:C15", "B20:B24", "C20:C21", "C22:C24", "A28:C29", "A30:C31"} <= merged
-    assert (ws["A13"].value, ws["B20"].value, ws["D20"].value) == ("专用指标(30分)", "基础设施(30分)", "工程进度(15分)")
-    assert ws["C20"].value == '=IF((SUM(E20:E21))=0,"在建项目","在建项目("&ROUND(SUM(E20:E21),10)&"分)")'
-    assert tmap.computed[f"{SHEET}!C20"] == "在建项目(30分)" and tmap.computed[f"{SHEET}!C22"] == "建成项目(30分)"
-    assert ws["A30"].value == "扣分项(10分)" and ws["E30"].value is None  # deductions print no weight
+    assert {"B5:C5", "A6:A15", "B6:C8", "B16:C18", "B23:B27", "C23:C24", "C25:C27", "A31:C32", "A33:C34"} <= merged
+    assert (ws["A16"].value, ws["B23"].value, ws["D23"].value) == ("专用指标(30分)", "基础设施(30分)", "工程进度(15分)")
+    assert ws["C23"].value == '=IF((SUM(E23:E24))=0,"在建项目","在建项目("&ROUND(SUM(E23:E24),10)&"分)")'
+    assert tmap.computed[f"{SHEET}!C23"] == "在建项目(30分)" and tmap.computed[f"{SHEET}!C25"] == "建成项目(30分)"
+    assert ws["A33"].value == "扣分项(10分)" and ws["E33"].value is None  # deductions print no weight
     # 分值 合计: one alternative of the pick-one block, the 扣分项 block not counted
-    assert ws["E32"].value == "=SUM(E3:E12,E28:E29)+30" and tmap.computed[f"{SHEET}!E32"] == 100
-    assert ws["F32"].value == "=ROUND(SUM(F3:F29)-MIN(10,SUM(F30:F31)),2)"
+    assert ws["E35"].value == "=SUM(E6:E15,E31:E32)+30" and tmap.computed[f"{SHEET}!E35"] == 100
+    assert ws["F35"].value == "=ROUND(SUM(F6:F32)-MIN(10,SUM(F33:F34)),2)"
 
 
 def test_open_weights_are_inputs_and_their_groups_add_them_up_live(out):
@@ -111,7 +117,7 @@ def test_open_weights_are_inputs_and_their_groups_add_them_up_live(out):
     assert tmap.computed[tmap.groups["投入"]] == "投入(30分)"
     assert tmap.computed[tmap.groups["效果效益"]] == "效果效益(18分)"
     assert tmap.computed[tmap.total_weight] == 100
-    assert ws["A36"].value == "服务对象满意度(2分)" and "A36:C36" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A39"].value == "服务对象满意度(2分)" and "A39:C39" in {str(r) for r in ws.merged_cells.ranges}
     blank_path, blank = _written(out, "anning_blank", anning)
     # blank: what is printed — 绩效目标管理's rows 2 + 2 + 3 + 3, 部门职能职责 10, 预算配置's rows 1 + 1 + 3
     assert blank.computed[blank.groups["投入"]] == "投入(25分)"
@@ -134,12 +140,13 @@ def test_inputs_are_unlocked_yellow_computed_cells_locked_and_sheets_protected(o
     typed = tmap.rows["A部门决策/A1部门目标/A11部门中长期规划目标的明确性与合理性"]["score"]
     assert typed in tmap.inputs
     rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in wb[SHEET].conditional_formatting}
-    assert rules["E3:E37"] == ["AND(ISNUMBER(E3),OR(E3<0,E3>N(D3)+0.005))"]
-    assert rules["D38"] == ["AND(COUNT(E3:E37)>0,ABS(N($D$38)-100)>0.005)"]
+    assert rules["E6:E40"] == ["AND(ISNUMBER(E6),OR(E6<0,E6>N(D6)+0.005))"]
+    assert rules["D41"] == ["AND(COUNT(E6:E40)>0,ABS(N($D$41)-100)>0.005)"]
     qrules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in wb[Q_SHEET].conditional_formatting}
     assert qrules["E3:E5"] == ["AND(N($E$34)>0,SUM($E$3:$E$5)<>N($E$34))"]
     dvs = {str(dv.sqref): dv for dv in wb[SHEET].data_validations.dataValidation}
-    assert (dvs["E3"].type, dvs["E3"].formula1, dvs["E3"].formula2) == ("decimal", "0", "2")
+    assert (dvs["E6"].type, dvs["E6"].formula1, dvs["E6"].formula2) == ("decimal", "0", "2")
+    assert (dvs["F4"].type, dvs["F4"].formula1, dvs["F4"].formula2) == ("whole", "1900", "2099")  # 年度
 
 
 # --- values ---------------------------------------------------------------------------------------------------------
@@ -248,12 +255,63 @@ def test_a_nested_alternative_read_flat_is_regrouped_by_the_profile_tree(out, bu
     assert result.values["weight_total"] == 100
 
 
+def test_the_fields_above_the_table_are_read_back_as_the_frameworks_fields(out):
+    fill = {"fields": {"project": "部门整体支出绩效评价", "unit": "寻甸县政务服务管理局", "year": 2024}}
+    path, tmap = _written(out, "fields", XUNDIAN, fill=fill)
+    (result,) = check_file(path).results
+    assert {k: (c.ref, c.text) for k, c in result.form.fields.items()} == {
+        "project": ("B3", "部门整体支出绩效评价"), "unit": ("B4", "寻甸县政务服务管理局"), "year": ("F4", "2024")}
+    assert tmap.computed[tmap.title] == "（2024年度）"
+    (blank,) = check_file(_written(out, "fields_blank", XUNDIAN)[0]).results
+    assert {k: c.text for k, c in blank.form.fields.items()} == {}  # 项目名称 blank: not the 年度 label beside it
+
+
+def test_labelled_fields_of_a_real_framework_are_read_and_a_money_unit_is_no_unit(tmp_path):
+    (wuhua,) = check_file(REPO / "sample_data" / "frameworks" / "wuhua_2023_project_eval.xlsx").results
+    assert {k: c.text for k, c in wuhua.form.fields.items()} == {
+        "project": "政务服务专项工作经费", "department": "昆明市五华区财政局", "unit": "昆明市五华区政务服务管理局"}
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [["部门整体支出绩效评价指标"], ["单位：万元", None, None, "项目名称：信息化建设"],
+            ["一级指标", "二级指标", "三级指标", "分值", "得分"],
+            ["A决策(10分)", "A1目标(10分)", "A11目标明确(10分)", 10, 9], ["合计", None, None, 10, 9]]
+    for row in rows:
+        ws.append(row)
+    wb.save(tmp_path / "money.xlsx")
+    (result,) = check_file(tmp_path / "money.xlsx", XUNDIAN).results
+    assert {k: (c.ref, c.text) for k, c in result.form.fields.items()} == {"project": ("D2", "信息化建设")}
+
+
+def test_rows_are_as_tall_as_their_scoring_rules_with_a_line_per_paragraph(out):
+    """永州: 评价要点 printed as a heading and numbered points, each on lines of its own."""
+    path, tmap = _written(out, "yongzhou_rows", get_profile("hunan.yongzhou.special_fund"))
+    ws = openpyxl.load_workbook(path)[SHEET]
+    label = tmap.rows["投入/项目立项/绩效目标合理性"]["label"].split("!")[1]
+    row = ws[label].row
+    criteria = ws.cell(row, 6).value
+    assert criteria.startswith("评价要点：\n①") and criteria.count("\n") == 4
+    # 5 paragraphs, the longest 30 characters: one line each in 评分细则 (69 units: 482 px, 32 characters of 15 px)
+    assert ws.row_dimensions[row].height == pytest.approx(5 * 14.5 + 6, abs=0.25)  # Excel's 0.75 pt steps
+    for r in range(6, tmap.last_row - 1):  # every row holds its 评分细则 (merged rows together)
+        text = ws.cell(r, 6).value
+        if text:
+            lines = sum(-(-sum(15 if ord(ch) > 0x2E7F else 8 for ch in part) // (pixel(69) - 6))
+                        for part in text.split("\n"))
+            span = next((m for m in ws.merged_cells.ranges if m.min_row == r and m.min_col == 6), None)
+            rows = range(r, (span.max_row if span else r) + 1)
+            assert sum(ws.row_dimensions[x].height for x in rows) >= lines * 14.5, (r, text)
+
+
+def pixel(width: float) -> int:
+    return int(width * 7 + 0.5) + 5
+
+
 def test_a_score_typed_above_its_weight_is_found_by_the_checker_at_its_cell(out):
     fill = framework_fill(XUNDIAN, random.Random(2), complete=True)
     fill["scores"]["A部门决策/A1部门目标/A11部门中长期规划目标的明确性与合理性"] = 3
     path, tmap = _written(out, "check_wrong", XUNDIAN, fill=fill)
     found = {(f.check, f.cell) for f in check_file(path).findings}
-    assert ("C08", "E3") in found
+    assert ("C08", "E6") in found
 
 
 # --- shipped templates and the command line ------------------------------------------------------------------------------
@@ -264,7 +322,8 @@ def test_cli_writes_a_framework_template(tmp_path):
                           "--year", "2024"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     ws = openpyxl.load_workbook(dst)[SHEET]
-    assert (ws["A1"].value, ws["A2"].value, ws["A3"].value) == ("部门整体支出绩效评价共性指标体系框架", "（2024年度）", "一级指标")
+    assert (ws["A1"].value, ws["F4"].value, ws["A5"].value) == ("部门整体支出绩效评价共性指标体系框架", 2024, "一级指标")
+    assert openpyxl.load_workbook(dst, data_only=True)[SHEET]["A2"].value == "（2024年度）"
 
 
 def test_the_guide_tree_example_validates_and_writes_a_template(tmp_path):

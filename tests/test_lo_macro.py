@@ -29,7 +29,7 @@ from perfeval_xl.a1 import col_letter
 from perfeval_xl.present import check_label
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.write.ods import (BUTTON_LABEL, MACRO_MEMBER, MACRO_SOURCE, SCRIPT_URL, SOURCE_PROPERTY, build_ods,
-                                   run_uno, script_provider_missing)
+                                   canonical_content, canonical_styles, run_uno, script_provider_missing)
 from perfeval_xl.write.template import SHEET, write_template
 from perfeval_xl.write.templates import form_sheet
 
@@ -125,6 +125,49 @@ def test_every_shipped_template_has_an_ods_with_the_current_macro_and_a_bound_bu
             assert _buttons(z.read("content.xml")) == [
                 {"sheet": _form_sheet(path.stem), "label": BUTTON_LABEL, "printable": "false",
                  "scripts": [("form:performaction", SCRIPT_URL)]}], ods.name
+
+
+# --- the same bytes from every build ----------------------------------------------------------------------------
+def _styles(*pages: tuple[str, str, str]) -> bytes:
+    """A styles.xml as LibreOffice writes it: page layouts (name, orientation), then master pages using them."""
+    layouts = "".join(f'<style:page-layout style:name="{lay}"><style:page-layout-properties '
+                      f'style:print-orientation="{o}"/></style:page-layout>' for lay, o in
+                      sorted({(lay, o) for _, lay, o in pages}))
+    masters = "".join(f'<style:master-page style:name="PageStyle_5f_{n}" style:page-layout-name="{lay}">'
+                      f"<style:footer/></style:master-page>" for n, lay, _ in pages)
+    return (f"<office:document-styles><office:automatic-styles>{layouts}<style:style style:name=\"MT1\"/>"
+            f"</office:automatic-styles><office:master-styles>{masters}</office:master-styles>"
+            "</office:document-styles>").encode()
+
+
+def test_page_styles_are_written_in_the_same_order_whatever_order_libreoffice_chose():
+    one = _styles(("评价指标表", "Mpm1", "landscape"), ("基础数据", "Mpm2", "portrait"))
+    other = _styles(("基础数据", "Mpm1", "portrait"), ("评价指标表", "Mpm2", "landscape"))
+    assert canonical_styles(one) == canonical_styles(other) == _styles(
+        ("基础数据", "Mpm1", "portrait"), ("评价指标表", "Mpm2", "landscape"))
+    assert canonical_styles(b"<office:document-styles/>") == b"<office:document-styles/>"
+
+
+def test_a_validation_is_based_on_the_first_sheet_that_uses_it():
+    def content(base: str) -> bytes:
+        return ('<office:spreadsheet><table:content-validations><table:content-validation table:name="val1" '
+                f'table:condition="of:cell-content-is-whole-number()" table:base-cell-address="{base}.F4"/>'
+                '</table:content-validations><table:table table:name="评价指标表"><table:table-cell '
+                'table:content-validation-name="val1"/></table:table><table:table table:name="基础数据"/>'
+                "</office:spreadsheet>").encode()
+
+    assert canonical_content(content("基础数据")) == canonical_content(content("评价指标表")) == content("评价指标表")
+    assert canonical_content(content("'My sheet'")) == content("评价指标表")
+
+
+@needs_lo_python
+@pytest.mark.slow
+def test_building_an_ods_twice_gives_the_same_bytes(tmp_path):
+    """A framework template: two sheets, one printed landscape and one portrait, validations on both."""
+    src = TEMPLATES / "yunnan.anning.dept.xlsx"
+    first = build_ods([src], tmp_path / "a", sheets={src.stem: _form_sheet(src.stem)})
+    second = build_ods([src], tmp_path / "b", sheets={src.stem: _form_sheet(src.stem)})
+    assert first[0].read_bytes() == second[0].read_bytes()  # the shipped one too, with this LibreOffice version
 
 
 def test_the_macro_builds_the_checker_command_without_logic_of_its_own():

@@ -44,8 +44,8 @@ def _write(tmp_path, name="t", **fill):
 def test_the_layout_has_the_official_wording_in_its_cells(tmp_path):
     path, tmap = _write(tmp_path, "blank")
     ws = openpyxl.load_workbook(path)[SHEET]
-    expected = {"A1": "项目支出绩效目标执行监控表", "A2": "（2024年度）", "A3": "项目名称", "A4": "主管部门及代码",
-                "J4": "实施单位", "A5": "项目资金（万元）", "D5": "年初预算数", "E5": "1-7月执行数", "F5": "1-7月执行率",
+    expected = {"A1": "项目支出绩效目标执行监控表", "A2": '="（"&IF(L3="","    ",L3)&"年度）"', "A3": "项目名称",
+                "J3": "年度", "L3": 2024, "A4": "主管部门及代码", "J4": "实施单位", "A5": "项目资金（万元）", "D5": "年初预算数", "E5": "1-7月执行数", "F5": "1-7月执行率",
                 "G5": "时间进度", "H5": "进度差（执行进度−时间进度）", "J5": "全年预计执行数", "L5": "原因说明",
                 "B6": "年度资金总额", "B7": "其中：财政拨款", "B8": "上年结转资金", "B9": "其他资金",
                 "A10": "年度总体目标", "A11": "绩效指标", "B11": "一级指标", "C11": "二级指标", "D11": "三级指标",
@@ -62,6 +62,7 @@ def test_the_layout_has_the_official_wording_in_its_cells(tmp_path):
     lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
     assert lists["H13:L21"] == lists["N13:P21"] == '"√"'
     assert tmap.month == 7 and len(tmap.indicators) == 9
+    assert (tmap.title, tmap.fields["year"], tmap.computed["A2"]) == ("A2", "L3", "（2024年度）")
 
 
 def test_the_blank_template_is_blank_to_the_checker(tmp_path):

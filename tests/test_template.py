@@ -14,13 +14,14 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from perfeval_xl.errors import UsageError
 from perfeval_xl.lo import convert, find_soffice
 from perfeval_xl.profile import get_profile, shipped_profiles
 from perfeval_xl.rules import RULES
 from perfeval_xl.verify import agrees, check_fills, poison
 from conftest import fill_row
 from perfeval_xl.write.template import SHEET, _band_share, write_template
-from perfeval_xl.write.templates import regenerate
+from perfeval_xl.write.templates import form_sheet, regenerate, write_template_for
 
 SICHUAN = get_profile("sichuan.project_selfeval")
 NATIONAL = get_profile("national.project_selfeval")
@@ -109,8 +110,7 @@ def test_sichuan_layout_has_official_wording_in_canonical_cells(out):
     path, tmap = _written(out, "sichuan_blank")
     ws = openpyxl.load_workbook(path)[SHEET]
     expected = {
-        "A1": "部门预算项目支出绩效自评表(    年度)",
-        "A2": "项目名称", "A3": "主管部门", "F3": "实施单位(盖章)",
+        "A2": "项目名称", "F2": "年度", "H2": None, "A3": "主管部门", "F3": "实施单位(盖章)",
         "A4": "项目基本情况", "B4": "1.项目年度目标完成情况", "B5": "项目年度目标", "F5": "年度目标完成情况",
         "B7": "2.项目实施内容及过程概述", "A8": "预算执行情况(10分)",
         "A9": "年度预算数(万元)", "C9": "年初预算", "D9": "调整后预算数", "E9": "预算执行数", "F9": "预算执行率",
@@ -128,7 +128,8 @@ def test_sichuan_layout_has_official_wording_in_canonical_cells(out):
     }
     assert {ref: ws[ref].value for ref in expected} == expected
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:J1", "A2:B2", "C2:J2", "A3:B3", "C3:E3", "F3:G3", "H3:J3", "A4:A7", "B4:J4", "B5:E5", "F5:J5",
+    assert {"A1:J1", "A2:B2", "C2:E2", "F2:G2", "H2:J2", "A3:B3", "C3:E3", "F3:G3", "H3:J3", "A4:A7", "B4:J4",
+            "B5:E5", "F5:J5",
             "B6:E6", "F6:J6", "B7:C7", "D7:J7", "A8:J8", "A9:B9", "I9:J9", "A10:B10", "A14:B14", "I10:J14",
             "A15:J15", "A17:A20", "B17:B18", "A21:A24", "A26:A28", "A29:G29", "A30:G30", "H30:J30",
             "A31:B31", "C31:J31", "A33:B33", "C33:J33", "A34:E34", "F34:J34"} <= merged
@@ -138,25 +139,57 @@ def test_sichuan_layout_has_official_wording_in_canonical_cells(out):
     assert [tmap.budget[k]["rate"] for k in ("fiscal", "special", "own", "other")] == ["F11", "F12", "F13", "F14"]
     assert (tmap.reason, tmap.total_weight, tmap.total_score, tmap.grade) == ("I10", "H29", "I29", "H30")
     assert [r["score"] for r in tmap.indicators] == [f"I{r}" for r in range(17, 29)]
-    assert tmap.fields == {"project": "C2", "department": "C3", "unit": "H3"}
+    assert tmap.fields == {"project": "C2", "year": "H2", "department": "C3", "unit": "H3"}
+    assert (tmap.title, _values(path)["A1"]) == ("A1", "部门预算项目支出绩效自评表(    年度)")
     assert tmap.narrative == {"goal": "B6", "goal_done": "F6", "content": "D7", "conclusion": "C31",
                               "problems": "C32", "measures": "C33"}
     assert tmap.last_row == 34
 
 
-def test_year_goes_into_the_title(out):
-    path, _ = _written(out, "sichuan_2023", year=2023)
-    assert openpyxl.load_workbook(path)[SHEET]["A1"].value == "部门预算项目支出绩效自评表(2023年度)"
-    path, _ = _written(out, "national_2023", NATIONAL, year=2023)
+def test_the_title_reads_its_year_from_the_year_input(out):
+    path, tmap = _written(out, "sichuan_2023", year=2023)
     ws = openpyxl.load_workbook(path)[SHEET]
-    assert (ws["A1"].value, ws["A2"].value) == ("项目支出绩效自评表", "（2023年度）")
+    assert ws["A1"].value == '="部门预算项目支出绩效自评表("&IF(H2="","    ",H2)&"年度)"'
+    assert (ws["H2"].value, _values(path)["A1"]) == (2023, "部门预算项目支出绩效自评表(2023年度)")
+    assert "H2" in tmap.inputs and ws["H2"].protection.locked is False and ws["H2"].fill.fgColor.rgb == "FFFFFFCC"
+    year = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}["H2"]
+    assert (year.type, year.formula1, year.formula2) == ("whole", "1900", "2099")
+    path, tmap = _written(out, "national_2023", NATIONAL, year="2023")
+    ws = openpyxl.load_workbook(path)[SHEET]
+    assert (ws["A1"].value, ws["A2"].value, ws["I3"].value) == ("项目支出绩效自评表", '="（"&IF(I3="","    ",I3)&"年度）"', 2023)
+    assert (tmap.title, tmap.fields["year"], _values(path)["A2"]) == ("A2", "I3", "（2023年度）")
+
+
+def test_the_year_given_in_the_fill_is_the_year_input(out):
+    path, tmap = _written(out, "sichuan_fill_year", fill={"fields": {"year": 2022}})
+    assert (_values(path)["H2"], _values(path)["A1"]) == (2022, "部门预算项目支出绩效自评表(2022年度)")
+
+
+@pytest.mark.parametrize("year", ["24", "２０２４", "2024年", 24, 2024.0, "1899", "2100", True])
+def test_a_year_that_is_not_four_digits_is_refused(out, year):
+    with pytest.raises(UsageError, match="四位数字"):
+        _written(out, "bad_year", year=year)
+    assert not (out / "bad_year.xlsx").exists()
+
+
+@pytest.mark.parametrize("pid", sorted(pid for pid, p in shipped_profiles().items() if p.has_template))
+def test_every_template_takes_its_year_as_an_input_its_title_reads_and_refuses_a_short_one(out, pid):
+    profile = get_profile(pid)
+    path = out / f"year_{pid}.xlsx"
+    tmap = write_template_for(profile, path, year=2031)
+    ref, title = tmap.fields["year"].split("!")[-1], tmap.title.split("!")[-1]  # on the form's sheet
+    ws = openpyxl.load_workbook(path)[form_sheet(profile)]
+    assert ws[ref].value == 2031 and ws[ref].protection.locked is False and ws[ref].fill.fgColor.rgb == "FFFFFFCC"
+    assert f"IF({ref}=" in ws[title].value and "2031年度" in str(tmap.computed[tmap.title])
+    with pytest.raises(UsageError):
+        write_template_for(profile, out / f"year24_{pid}.xlsx", year=24)
 
 
 def test_national_layout_follows_the_mof_form(out):
     path, tmap = _written(out, "national_blank", NATIONAL)
     ws = openpyxl.load_workbook(path)[SHEET]
     expected = {
-        "A1": "项目支出绩效自评表", "A2": "（    年度）", "A3": "项目名称", "A4": "主管部门", "G4": "实施单位",
+        "A1": "项目支出绩效自评表", "A3": "项目名称", "G3": "年度", "I3": None, "A4": "主管部门", "G4": "实施单位",
         "A5": "项目资金(万元)", "E5": "年初预算数", "F5": "全年预算数", "G5": "全年执行数", "H5": "分值",
         "I5": "执行率", "J5": "得分", "C6": "年度资金总额", "C7": "其中：当年财政拨款", "C8": "上年结转资金",
         "C9": "其他资金", "H6": 10, "H7": None, "J7": None,
@@ -170,7 +203,7 @@ def test_national_layout_follows_the_mof_form(out):
     }
     assert {ref: ws[ref].value for ref in expected} == expected
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:J1", "A2:J2", "A5:B9", "C5:D5", "C6:D6", "A10:A11", "B10:F10", "G10:J10", "B11:F11", "G11:J11",
+    assert {"A1:J1", "A2:J2", "C3:F3", "G3:H3", "I3:J3", "A5:B9", "C5:D5", "C6:D6", "A10:A11", "B10:F10", "G10:J10", "B11:F11", "G11:J11",
             "A12:A22", "B13:B17", "C13:C14", "B18:B21", "I12:J12", "A23:F23", "I23:J23", "A24:F24", "G24:J24"} <= merged
     assert (tmap.total_weight, tmap.total_score, tmap.grade, tmap.last_row) == ("G23", "H23", "G24", 24)
     assert tmap.budget["total"]["score"] == "J6" and tmap.budget["total"]["rate"] == "I6"
@@ -207,14 +240,17 @@ def test_validation_and_input_messages(out):
     assert by_range["I10:J14"].prompt == SICHUAN.budget.reason_hint
 
 
-def test_print_setup_is_a4_portrait_one_page_wide(out):
+def test_print_setup_is_a4_landscape_one_page_wide_with_the_indicator_header_repeated(out):
     path, _ = _written(out, "sichuan_print")
     wb = openpyxl.load_workbook(path)
     ws = wb[SHEET]
-    assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "portrait"
+    assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth in (None, 1) and int(ws.page_setup.fitToHeight) == 0  # width 1 is the default
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_area == "'绩效自评表'!$A$1:$J$34"
+    assert ws.print_title_rows == "$16:$16"  # 一级指标 | 二级指标 | …: the table runs over two pages
+    assert [b.id for b in ws.row_breaks.brk] == [19]  # after 质量指标: 产出指标 is printed whole on page 1
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
     assert ws["A1"].font.name == "宋体" and ws["A1"].font.sz == 16 and ws["A1"].font.b
     assert ws["C17"].font.name == "宋体" and ws["C17"].font.sz == 11
     widths = {}
@@ -225,6 +261,64 @@ def test_print_setup_is_a4_portrait_one_page_wide(out):
         [w + 0.7109375 for w in SICHUAN.layout.widths], abs=0.01)
     assert ws["F10"].number_format == "0.00%" and ws["H10"].number_format == "0.0"
     assert ws["C11"].number_format == "#,##0.00" and ws["I17"].number_format == "0.00"
+
+
+# --- printed text size ------------------------------------------------------------------------------------------
+# A column unit as the applications print it: Excel, 7 px of Calibri 11's digits (the Normal font) = 5.25 pt;
+# LibreOffice without Carlito, DejaVu Sans's digits: 7 pt, measured 7.00-7.09 pt in its PDFs (its zoom goes in steps).
+UNIT_PT = {"excel": 0.75 * 7, "libreoffice": 7.1}
+A4 = (595.28, 841.89)
+
+
+def _printed_sizes(ws) -> dict[str, float]:
+    """The smallest text size (pt) a sheet prints at, from its page setup, column widths and fonts, per application:
+    fit to one page wide scales the print area's columns to the paper's width between the margins (never above
+    100 %, in whole percent as Excel sets it)."""
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.fitToHeight) == 0
+    assert ws.page_setup.fitToWidth in (None, 1)
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    paper = A4[1] if ws.page_setup.orientation == "landscape" else A4[0]
+    printable = paper - 72 * (ws.page_margins.left + ws.page_margins.right)
+    area = openpyxl.worksheet.cell_range.CellRange(ws.print_area.split("!")[1].replace("$", ""))
+    widths = {}
+    for dim in ws.column_dimensions.values():
+        for c in range(dim.min, dim.max + 1):
+            widths[c] = None if dim.hidden else dim.width
+    units = sum(widths.get(c) or 0 for c in range(area.min_col, area.max_col + 1))
+    fonts = {c.font.sz for row in ws.iter_rows(min_row=area.min_row, max_row=area.max_row, min_col=area.min_col,
+                                                 max_col=area.max_col) for c in row if c.value is not None}
+    return {app: round(min(1, int(100 * printable / (units * unit)) / 100) * min(fonts), 2)
+            for app, unit in UNIT_PT.items()}
+
+
+def test_every_template_sheet_prints_its_text_at_9_pt_or_more(out):
+    sizes = {}
+    for path in regenerate(out / "printed"):
+        for ws in openpyxl.load_workbook(path):
+            sizes[f"{path.stem}/{ws.title}"] = _printed_sizes(ws)
+    assert len(sizes) == 17 and all(min(s.values()) >= 9 for s in sizes.values()), sizes
+    for name in ("sichuan.project_selfeval/绩效自评表", "national.project_selfeval/绩效自评表"):
+        assert sizes[name] == {"excel": 11, "libreoffice": 9.02}  # portrait, they printed at 7.3 and 5.4 pt
+    assert sizes["national.monitoring/绩效目标执行监控表"] == {"excel": 11, "libreoffice": 9.02}
+    assert sizes["yunnan.kunming.dept_common/评价指标表"]["libreoffice"] == 9.02
+
+
+@needs_lo
+@pytest.mark.slow
+def test_libreoffice_prints_every_template_at_9_pt_or_more(out, tmp_path):
+    """The glyphs in LibreOffice's PDF of each template: a CJK character is one em wide, so its width is the printed
+    size of its text."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    pdfs = convert(regenerate(tmp_path / "xlsx"), tmp_path / "pdf", to="pdf")
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([\u4e00-\u9fff]{2,})</word>')
+    smallest = {}
+    for pdf in pdfs:
+        text = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        for n, page in enumerate(text.split("<page ")[1:], 1):
+            sizes = [(float(b) - float(a)) / len(w) for a, b, w in word.findall(page)]
+            smallest[f"{pdf.stem} p{n}"] = round(min(sizes), 2)
+    assert len(smallest) >= 30 and min(smallest.values()) >= 9, smallest
 
 
 def test_writing_is_deterministic(out):

@@ -5,7 +5,8 @@ Weights may be written inside the labels ('A11…(2分)'), in a 分值 column be
 first row of their group; a score merged over several rows belongs to the first of them. A weight cell merged down
 over several groups (or rows) of one level belongs to all of them together (`Node.shared_weight`: 五华 prints one 40
 for 决策 and 过程). Totals and grades stated outside the grid (`stated`: labelled cells, sentences, a ticked row) are
-read too, and a questionnaire tally anywhere in the workbook.
+read too, and a questionnaire tally anywhere in the workbook, and the labelled fields above the table (项目名称,
+单位名称, 主管部门, 年度: the profile's `fields`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from ..model import Cell, Framework, Node, Question, Questionnaire
 from ..profile import Profile
 from ..values import norm_label, parse
-from .labels import Aliases, cell_at, labels_for
+from .labels import Aliases, cell_at, find_labelled, labels_for
 from .locate import framework_budget
 from .registry import Reader, register
 from .stated import GRADE_LINE, TOTAL_LINE, StatedLabels, sentences, stated_cells
@@ -87,6 +88,8 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
     right = _last_column(grid, (top, header), min(c for _, c in levels))  # labelled cells right of it are beside
     header_texts |= {"指标", "指标名称"}
     fw = Framework(sheet=grid.name, profile_id=profile.id, header_row=header)
+    fields = labels_for(profile).fields  # 项目名称 / 单位名称 / 年度 … above the table
+    fw.fields = find_labelled(grid, range(0, header), fields, fields.all(), below=False)
     nodes: dict[tuple[str, ...], Node] = {}
     current: list[str] = [""] * len(levels)
     anchors: list[tuple[int, int] | None] = [None] * len(levels)

@@ -12,7 +12,7 @@ lines (D05), where a 年度 amount exceeds its 中期 amount (D06), or where a �
 
 `fill` pre-fills inputs (every key optional):
 
-    {"fields":     {"project": .., "department": .., "unit": .., "attribute": .., "period": ..},
+    {"fields":     {"project": .., "department": .., "unit": .., "year": .., "attribute": .., "period": ..},
      "goals":      {"medium": .., "annual": ..},
      "funds":      {"medium": {"fiscal": .., "carryover": .., "other": ..}, "annual": {...}},  # profile lines
      "indicators": [{"level1": .., "medium": {"level2", "level3", "target"}, "annual": {...}}, ...]}
@@ -22,7 +22,6 @@ Indicators, when given, replace the profile's `template_rows`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +32,8 @@ from ..messages import TEMPLATE
 from ..model_declaration import HALF_NAMES
 from ..profile import Profile
 from .registry import TemplateWriter, register
-from .sheet import INPUT, KINDS, SheetWriter, input_value, print_a4, text_units
+from .printing import grow_rows
+from .sheet import INPUT, KINDS, SheetWriter, input_value, template_year, year_formula, year_text, year_validation
 from .template import _runs
 
 SHEET = "绩效目标申报表"
@@ -53,7 +53,8 @@ class DeclarationMap:
 
     profile_id: str
     sheet: str = SHEET
-    fields: dict[str, str] = field(default_factory=dict)  # 'project' -> 'C3'
+    title: str = "A2"  # the year line, a formula reading the 年度 input
+    fields: dict[str, str] = field(default_factory=dict)  # 'project' -> 'C3', 'year' -> the 年度 input
     funds: dict[str, dict[str, str]] = field(default_factory=dict)  # half -> 'total' | line key -> A1
     goals: dict[str, str] = field(default_factory=dict)  # half -> A1
     indicators: list[dict[str, str]] = field(default_factory=list)  # per row: 'level1', '<half>.<column>' -> A1
@@ -69,13 +70,17 @@ def write_declaration_template(profile: Profile, path: str | Path, *, year: int 
     Args:
         profile: a loaded declaration profile.
         path: the file to write (overwritten).
-        year: printed under the title ("（2024年度）"); None leaves it blank ("（    年度）").
+        year: the 年度 input, which the line under the title reads ("（2024年度）"): a four-digit year, or None to
+            leave it blank ("（    年度）"); fill["fields"]["year"] is used when year is None.
         fill: optional input values, see the module docstring.
+    Raises:
+        UsageError: the year is not a four-digit year.
     """
     if profile.declaration is None:
         raise ValueError(f"profile {profile.id} is not a 申报表 profile")
     fill = fill or {}
     _check_fill(profile, fill)
+    year = template_year(year if year not in (None, "") else (fill.get("fields") or {}).get("year"))
     return _Writer(profile, year, fill).write(Path(path))
 
 
@@ -137,10 +142,8 @@ class _Writer(SheetWriter):
             c += w
         return out
 
-    def wrote_text(self, r: int, c1: int, c2: int, text: str) -> None:
-        width = sum(self.widths[c1:c2 + 1]) - 1
-        lines = max(1, math.ceil(text_units(text) / max(width, 1)))
-        self._heights[r] = max(self._heights.get(r, 0), lines * 14.5 + 6)
+    def wrote_text(self, r: int, c1: int, c2: int, text: str, r2: int | None = None) -> None:
+        grow_rows(self._heights, self.widths, r, r if r2 is None else r2, c1, c2, text)
 
     # -- the sheet ------------------------------------------------------------------------------------------------
     def write(self, path: Path) -> DeclarationMap:
@@ -149,27 +152,33 @@ class _Writer(SheetWriter):
         r = self.head()
         r = self.funds(r)
         r = self.goals(r)
+        self.table = (r, r)
         r = self.indicators(r)
+        self.table += (r - 1,)
         self.finish(r - 1)
         self.wb.close()
         return self.map
 
     def head(self) -> int:
-        """Title, （    年度）, 项目名称, then the other header fields two by two."""
+        """Title, （    年度） (a formula reading the 年度 input), 项目名称 | 年度, then the other header fields two by
+        two."""
         p, ws, last = self.p, self.ws, self.ncols - 1
         self.put(ws, 0, 0, p.title, "title", c2=last)
         self._heights[0] = 32
-        self.put(ws, 1, 0, p.year_label.format(year="    " if self.year in (None, "") else self.year), "year",
-                 c2=last)
         given = self.fill.get("fields") or {}
-        keys = list(p.fields)
+        keys = [k for k in p.fields if k != "year"]
         seg = self.segments()
         r = 2
         if "project" in keys:
             keys.remove("project")
             self.put(ws, r, 0, p.fields["project"][0], c2=seg[0][1])
-            self.map.fields["project"] = self.put(ws, r, seg[1][0], given.get("project"), "in_text", c2=last)
-            r += 1
+            self.map.fields["project"] = self.put(ws, r, seg[1][0], given.get("project"), "in_text", c2=seg[1][1])
+        self.put(ws, r, seg[2][0], (p.fields.get("year") or ("年度",))[0], c2=seg[2][1])
+        year = self.map.fields["year"] = self.put(ws, r, seg[3][0], self.year, "in_center", c2=seg[3][1])
+        year_validation(ws, r, seg[3][0])
+        self.map.title = self.calc(ws, 1, 0, year_formula(p.year_label, year), year_text(p.year_label, self.year),
+                                   "year", c2=last)
+        r += 1
         for i in range(0, len(keys), 2):
             pair = keys[i:i + 2]
             for j, key in enumerate(pair):
@@ -291,9 +300,9 @@ class _Writer(SheetWriter):
         ws = self.ws
         for c, w in enumerate(self.widths):
             ws.set_column(c, c, w)
-        for r in range(last + 1):
-            ws.set_row(r, max(self._heights.get(r, 0), 20))
-        print_a4(ws, last, self.ncols - 1)
+        head = self.table[0]  # pages never break between the head and the funds, nor under the table's header
+        self.print_setup(ws, self._heights, last, self.ncols - 1, self.widths, table=self.table,
+                         keep=[(0, head - 1), (head, head + 1)])
         ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True, "insert_rows": True})
         self.map.last_row = last + 1
 

@@ -4,12 +4,14 @@
 
 The workbook follows the profile's weight tree (`tree:`, see perfeval_xl/tree.py):
 
-* **评价指标表**: 一级 | 二级 | 三级 | 分值 | 得分 | 评分细则. Level cells are merged over their rows (a group whose
-  children are rows spans the level columns left of them, as the seeds print 扣分项 or 效果效益); weights are written
-  in the labels ("B11基本支出预算执行率(1分)") and, for the rows, in 分值. A row whose 评分细则 the profile makes
-  computable (`method`) carries a live formula — the rule's formula on cells of 基础数据, through hidden helper
-  columns holding the row's inputs — and every other row's 得分 is a yellow input. 合计 (SUM formulas; points under
-  扣分项 are subtracted, at most the block's weight) and 评价等次 (RULES['grade']) follow the table.
+* **评价指标表**: the title, （    年度） (a formula reading the 年度 input), 项目名称 / 单位名称 / 年度 inputs
+  (labelled as the profile's `fields`, so the reader reads them back), then 一级 | 二级 | 三级 | 分值 | 得分 | 评分细则.
+  Level cells are merged over their rows (a group whose children are rows spans the level columns left of them, as
+  the seeds print 扣分项 or 效果效益); weights are written in the labels ("B11基本支出预算执行率(1分)") and, for the
+  rows, in 分值. A row whose 评分细则 the profile makes computable (`method`) carries a live formula — the rule's
+  formula on cells of 基础数据, through hidden helper columns holding the row's inputs — and every other row's 得分 is
+  a yellow input. 合计 (SUM formulas; points under 扣分项 are subtracted, at most the block's weight) and 评价等次
+  (RULES['grade']) follow the table; rows are as tall as their 评分细则 needs.
 * **基础数据**: one row per data item the rows' inputs read: 数据项 | 数值 | 说明, the values yellow inputs.
 * **问卷统计** (profiles with a `questionnaire`): questions × options × 标准分值 × 份数 (inputs, pre-filled with the
   profile's questions), 问卷总分 = SUMPRODUCT, 有效问卷份数 (input), 问卷综合得分 = 问卷总分 ÷ 有效份数; a
@@ -23,7 +25,8 @@ below 0 turns red, and so do questionnaire counts that do not add up to the vali
 
 `fill` pre-fills inputs (every key optional):
 
-    {"data":          {data item: value},                 # 基础数据 ('是' / '否' for answers)
+    {"fields":        {"project": .., "unit": .., "year": ..},   # 项目名称, 单位名称, 年度 above the table
+     "data":          {data item: value},                 # 基础数据 ('是' / '否' for answers)
      "scores":        {row: value},                        # rows scored by hand (no method)
      "weights":       {row: value},                        # rows whose weight the profile leaves open
      "questionnaire": {"valid": n, "counts": [[n, n, n], ...]}}   # per question, per option
@@ -33,7 +36,6 @@ A row is named by its name when that is unique in the tree, else by its path "�
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -46,7 +48,9 @@ from ..rules import NOISE_DIGITS, RULES
 from ..tree import (TreeNode, call_arguments, describe_expression, evaluate_expression, expression_formula,
                     expression_items, rule_arguments)
 from .registry import TemplateWriter, register
-from .sheet import INPUT, KINDS, SheetWriter, cached, input_value, lit, print_a4, text_units
+from .printing import grow_rows, text_height, widen
+from .sheet import (INPUT, KINDS, SheetWriter, cached, input_value, lit, template_year, year_formula, year_text,
+                    year_validation)
 
 SHEET = "评价指标表"
 DATA_SHEET = "基础数据"
@@ -56,6 +60,8 @@ TOTAL_DIGITS = 2
 TOL = "0.005"
 Q_DEFAULT = (10, 3)  # a questionnaire without questions in the profile: 10 blank questions of 3 options
 Q_POINTS = (10, 5, 0)
+YEAR_LABEL = "（{year}年度）"  # the line under the title, where the profile gives no year_label
+FIELDS = (("project", "项目名称"), ("unit", "单位名称"), ("year", "年度"))  # above the table; labels: profile.fields
 
 _KINDS = {
     **KINDS,
@@ -80,6 +86,8 @@ class FrameworkTemplateMap:
 
     profile_id: str
     sheet: str = SHEET
+    title: str = ""  # the line that shows the year ('评价指标表!A2')
+    fields: dict[str, str] = field(default_factory=dict)  # 'project' | 'unit' | 'year' -> input cell
     data_sheet: str = DATA_SHEET
     questionnaire_sheet: str | None = None
     rows: dict[str, dict[str, str]] = field(default_factory=dict)  # path -> label / weight / score / helpers
@@ -102,17 +110,23 @@ def write_framework_template(profile: Profile, path: str | Path, *, year: int | 
     Args:
         profile: a loaded framework profile with a `tree`.
         path: the file to write (overwritten).
-        year: printed under the title ("（2024年度）"); None prints no year line.
+        year: the 年度 input, which the line under the title reads ("（2024年度）"): a four-digit year, or None to
+            leave it blank ("（    年度）"); fill["fields"]["year"] is used when year is None.
         fill: optional input values, see the module docstring.
+    Raises:
+        UsageError: the year is not a four-digit year.
     """
     if profile.kind != "framework" or not profile.tree:
         raise ValueError(f"profile {profile.id} has no weight tree (tree:) to lay out")
-    return _Writer(profile, year, fill or {}).write(Path(path))
+    fill = fill or {}
+    given = (fill.get("fields") or {}).get("year") if isinstance(fill.get("fields"), dict) else None
+    return _Writer(profile, template_year(year if year not in (None, "") else given), fill).write(Path(path))
 
 
 def _widths(ncols: int) -> list[float]:
-    """Column widths: the level columns (the last one, where rows are named, wider), 分值, 得分, 评分细则."""
-    return [12.0] * (ncols - 1) + [26.0, 7.0, 8.0, 56.0]
+    """Column widths: the level columns (the last one, where rows are named, wider), 分值, 得分, and 评分细则 as wide
+    as a landscape page printing the text at 9 pt allows (at least 56)."""
+    return widen([12.0] * (ncols - 1) + [26.0, 7.0, 8.0, 56.0], ncols + 2)
 
 
 class _Writer(SheetWriter):
@@ -146,9 +160,12 @@ class _Writer(SheetWriter):
 
     def _check_fill(self) -> None:
         problems = []
-        extra = set(self.fill) - {"data", "scores", "weights", "questionnaire"}
+        extra = set(self.fill) - {"fields", "data", "scores", "weights", "questionnaire"}
         if extra:
             problems.append(f"unknown keys {sorted(extra)}")
+        extra = set(self.fill.get("fields") or {}) - {k for k, _ in FIELDS}
+        if extra:
+            problems.append(f"fields: unknown keys {sorted(extra)}, expected some of {[k for k, _ in FIELDS]}")
         items = self.data_items()
         typed = {k for k, v in items.items() if v["kind"] != "questionnaire"}
         for key, value in (self.fill.get("data") or {}).items():
@@ -221,8 +238,8 @@ class _Writer(SheetWriter):
         questions = spec.questions or [QuestionSpec("", tuple(("", Decimal(p)) for p in Q_POINTS[:Q_DEFAULT[1]]))
                                        for _ in range(Q_DEFAULT[0])]
         self.put(ws, 0, 0, spec.title or "满意度调查问卷统计", "title", c2=4)
-        ws.set_row(0, 32)
-        for c, text in enumerate(("标题序号", "问题内容", cols["option"][0], cols["points"][0], cols["count"][0])):
+        heads = ("标题序号", "问题内容", cols["option"][0], cols["points"][0], cols["count"][0])
+        for c, text in enumerate(heads):
             self.put(ws, 1, c, text, "head")
         r = 2
         counts_given = given.get("counts") or []
@@ -280,17 +297,22 @@ class _Writer(SheetWriter):
         ws.data_validation(r + 1, 4, r + 1, 4, {"validate": "integer", "criteria": ">=", "value": 0,
                                                 "input_title": "有效问卷份数",
                                                 "input_message": TEMPLATE["valid.prompt"]})
-        for c, w in enumerate((9, 40, 22, 10, 12)):
+        widths = (9, 36, 20, 9, 9)  # portrait: the text prints at 9 pt or more
+        for c, w in enumerate(widths):
             ws.set_column(c, c, w)
-        for row in range(1, r + 3):
-            ws.set_row(row, 20)
-        print_a4(ws, r + 2, 4)
+        heights = {0: 32.0, 1: max(text_height(t, w) for t, w in zip(heads, widths))}
+        for (a, b), question in zip(qrows, questions):  # a question's text over its option rows
+            for row in range(a, b + 1):
+                heights[row] = text_height(question.text, widths[1]) / (b - a + 1)
+            for row, (option, _) in zip(range(a, b + 1), question.options):
+                heights[row] = max(heights[row], text_height(option, widths[2]))
+        self.print_setup(ws, heights, r + 2, 4, widths, table=(1, 1, r + 2), keep=[(r, r + 2)])
 
     # -- 基础数据 ------------------------------------------------------------------------------------------------
     def data_sheet(self) -> None:
         ws, items = self.ds, self.data_items()
         self.put(ws, 0, 0, f"{self.p.title} 基础数据", "title", c2=2)
-        ws.set_row(0, 32)
+        widths, heights = (30, 14, 46), {0: 32.0}  # portrait: the text prints at 9 pt or more
         self.put(ws, 1, 0, TEMPLATE["data.note"], "note", c2=2)
         for c, text in enumerate(("数据项", "数值", "说明")):
             self.put(ws, 2, c, text, "head")
@@ -315,14 +337,12 @@ class _Writer(SheetWriter):
                                                 "error_title": "数据有误", "error_message": hints[kind] + "。"})
             note = f"{hints[kind]}。用于：{'、'.join(item['users'])}"
             self.put(ws, r, 2, note, "text")
-            lines = max(math.ceil(text_units(note) / 58), math.ceil(text_units(name) / 38))
-            ws.set_row(r, max(20, lines * 14.5 + 6))
+            heights[r] = max(text_height(note, widths[2]), text_height(name, widths[0]))
             r += 1
-        for c, w in enumerate((40, 16, 60)):
+        for c, w in enumerate(widths):
             ws.set_column(c, c, w)
-        ws.set_row(1, 20)
-        ws.set_row(2, 20)
-        print_a4(ws, max(r - 1, 2), 2)
+        heights[1] = text_height(TEMPLATE["data.note"], widths)
+        self.print_setup(ws, heights, max(r - 1, 2), 2, widths, table=(2, 2, max(r - 1, 2)), keep=[(0, 3)])
 
     def data_ref(self, name: str) -> str:
         sheet, ref = self.map.data[name].split("!")
@@ -336,11 +356,7 @@ class _Writer(SheetWriter):
         last_col = self.ccol
         self.put(ws, 0, 0, p.title, "title", c2=last_col)
         self.heights = {0: 32.0}
-        r = 1
-        if self.year not in (None, ""):
-            self.put(ws, 1, 0, f"（{self.year}年度）", "year", c2=last_col)
-            r = 2
-        head = r
+        head = self.head_fields()
         cols = p.table.columns
         level_keys = ["level1"] + ["level2"] * (self.ncols - 2) + ["level3"]
         for key in dict.fromkeys(level_keys):
@@ -375,11 +391,27 @@ class _Writer(SheetWriter):
         if self.nhelpers:
             ws.set_column(self.hcol, self.hcol + self.nhelpers - 1, 10, None, {"hidden": True})
         end = last + 2
-        for row in range(end + 1):
-            ws.set_row(row, max(self.heights.get(row, 0), 20))
-        print_a4(ws, end, last_col)
-        ws.repeat_rows(head)
+        # pages never break between the header and the first row, nor between 合计 and 评价等次
+        self.print_setup(ws, self.heights, end, last_col, widths, table=(head, head, end),
+                         keep=[(0, head + 1), (end - 1, end)])
         self.map.last_row = end + 1
+
+    def head_fields(self) -> int:
+        """The year line (a formula reading the 年度 input), 项目名称, 单位名称 and 年度; returns the header row."""
+        ws, p, last = self.ws, self.p, self.ccol
+        given = self.fill.get("fields") or {}
+        labels = {key: (p.fields.get(key) or (default,))[0] for key, default in FIELDS}
+        self.put(ws, 2, 0, labels["project"])
+        self.map.fields["project"] = self.put(ws, 2, 1, given.get("project"), "in_text", c2=last)
+        self.put(ws, 3, 0, labels["unit"])
+        self.map.fields["unit"] = self.put(ws, 3, 1, given.get("unit"), "in_text", c2=self.wcol - 1)
+        self.put(ws, 3, self.wcol, labels["year"], c2=self.scol)
+        year = self.map.fields["year"] = self.put(ws, 3, self.ccol, self.year, "in_center")
+        year_validation(ws, 3, self.ccol)
+        label = p.year_label or YEAR_LABEL
+        self.map.title = self.calc(ws, 1, 0, year_formula(label, year.split("!")[1]), year_text(label, self.year),
+                                   "year", c2=last)
+        return 4
 
     def span(self, node: TreeNode, first_col: int) -> int:
         """Last level column of a node: a row reaches the last level column, a group of rows the one left of it
@@ -436,11 +468,8 @@ class _Writer(SheetWriter):
         return rows, constant
 
     def need(self, r1: int, r2: int, text: str, c1: int, c2: int) -> None:
-        width = sum(_widths(self.ncols)[c1:c2 + 1]) - 1
-        lines = max(1, math.ceil(text_units(text) / max(width, 1)))
-        per_row = (lines * 14.5 + 6) / (r2 - r1 + 1)
-        for r in range(r1, r2 + 1):
-            self.heights[r] = max(self.heights.get(r, 0), per_row)
+        """Make rows r1..r2 together tall enough for `text` wrapped in columns c1..c2."""
+        grow_rows(self.heights, _widths(self.ncols), r1, r2, c1, c2, text)
 
     def cap(self, leaf: TreeNode) -> Decimal:
         """Most a 扣分项 row may deduct: the weight of its block."""

@@ -2,12 +2,12 @@
 
     tmap = write_monitoring_template(get_profile("national.monitoring"), "监控表.xlsx", year=2024, fill=None)
 
-The sheet is laid out like the official form (`profile.layout`): title, （年度）, 项目名称, 主管部门及代码 |
-实施单位; the 项目资金（万元） block — 年初预算数 | 1-N月执行数 | 1-N月执行率 | 时间进度 | 进度差 |
-全年预计执行数 | 原因说明, the total line the sum of the lines below it; 年度总体目标; the indicator table with its
-two-row header (偏差原因分析 split into 经费保障 … 其他 | 原因说明, 完成目标可能性 into 确定能 | 有可能 | 完全不可能,
-each tick a drop-down of "√"); the closing 说明. N is the month of the monitoring round (`fill["month"]`, else the
-profile's `template_month`); 时间进度 is N/12.
+The sheet is laid out like the official form (`profile.layout`): title, （年度） (a formula reading the 年度 input),
+项目名称 | 年度, 主管部门及代码 | 实施单位; the 项目资金（万元） block — 年初预算数 | 1-N月执行数 | 1-N月执行率 |
+时间进度 | 进度差 | 全年预计执行数 | 原因说明, the total line the sum of the lines below it; 年度总体目标; the
+indicator table with its two-row header (偏差原因分析 split into 经费保障 … 其他 | 原因说明, 完成目标可能性 into
+确定能 | 有可能 | 完全不可能, each tick a drop-down of "√"); the closing 说明. N is the month of the monitoring round
+(`fill["month"]`, else the profile's `template_month`); 时间进度 is N/12.
 
 Every computed cell is a live formula carrying its cached value, computed by the same rules in Python. Inputs are
 yellow and unlocked; the sheet is protected without a password. Cells turn red where the checker would flag them:
@@ -19,7 +19,7 @@ short of its 年度指标值 while 确定能 is ticked (M07) — through hidden 
 `fill` pre-fills inputs (every key optional):
 
     {"month": 8,
-     "fields":     {"project": .., "department": .., "unit": ..},
+     "fields":     {"project": .., "department": .., "unit": .., "year": ..},
      "narrative":  {"goal": ..},
      "budget":     {"fiscal": {"initial": .., "executed": .., "forecast": ..}, ...},   # keys of profile budget.lines
      "reason":     "..",                                                             # the block's 原因说明
@@ -29,7 +29,6 @@ short of its 年度指标值 while 确定能 is ticked (M07) — through hidden 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +41,9 @@ from ..profile import CERTAIN, Profile
 from ..rules import NOISE_DIGITS, RULES
 from ..values import norm_label
 from .registry import TemplateWriter, register
-from .sheet import INPUT, KINDS, SheetWriter, input_value, lit, print_a4, text_units
+from .printing import grow_rows
+from .sheet import (INPUT, KINDS, SheetWriter, input_value, lit, template_year, year_formula, year_text,
+                    year_validation)
 from .template import (PREFIXES, SIGNS, _any_eq, _leading_number, _num_formula, _number_text, _number_text_formula,
                        _runs, _xl_value)
 
@@ -77,8 +78,8 @@ class MonitoringTemplateMap:
     profile_id: str
     month: int
     sheet: str = SHEET
-    title: str = "A1"
-    fields: dict[str, str] = field(default_factory=dict)  # 'project' -> 'C3'
+    title: str = "A2"  # the year line, a formula reading the 年度 input
+    fields: dict[str, str] = field(default_factory=dict)  # 'project' -> 'C3', 'year' -> the 年度 input
     narrative: dict[str, str] = field(default_factory=dict)  # 'goal' -> 'C10'
     budget: dict[str, dict[str, str]] = field(default_factory=dict)  # 'total' | line key -> column key -> A1
     reason: str | None = None  # the 项目资金 block's 原因说明 (merged over its lines)
@@ -95,13 +96,17 @@ def write_monitoring_template(profile: Profile, path: str | Path, *, year: int |
     Args:
         profile: a loaded monitoring profile (`get_profile("national.monitoring")`).
         path: the file to write (overwritten).
-        year: printed under the title ("（2024年度）"); None leaves it blank.
+        year: the 年度 input, which the line under the title reads ("（2024年度）"): a four-digit year, or None to
+            leave it blank; fill["fields"]["year"] is used when year is None.
         fill: optional input values, see the module docstring.
+    Raises:
+        UsageError: the year is not a four-digit year.
     """
     if profile.kind != "monitoring":
         raise ValueError(f"profile {profile.id} is not a monitoring form")
     fill = fill or {}
     _check_fill(profile, fill)
+    year = template_year(year if year not in (None, "") else (fill.get("fields") or {}).get("year"))
     return _Writer(profile, year, fill).write(Path(path))
 
 
@@ -210,10 +215,8 @@ class _Writer(SheetWriter):
         self.marks = tuple(marks.values())
 
     # -- cells ------------------------------------------------------------------------------------------------
-    def wrote_text(self, r: int, c1: int, c2: int, text: str) -> None:
-        width = sum(self.widths[c1:c2 + 1]) - 1
-        lines = max(1, math.ceil(text_units(text) / max(width, 1)))
-        self._heights[r] = max(self._heights.get(r, 0), lines * 14.5 + 6)
+    def wrote_text(self, r: int, c1: int, c2: int, text: str, r2: int | None = None) -> None:
+        grow_rows(self._heights, self.widths, r, r if r2 is None else r2, c1, c2, text)
 
     def label(self, text: str) -> str:
         """A header as printed for this round: '1-N月执行数' -> '1-7月执行数'."""
@@ -229,26 +232,33 @@ class _Writer(SheetWriter):
     def write(self, path: Path) -> MonitoringTemplateMap:
         self.open(path)
         self.ws = self.wb.add_worksheet(SHEET)
-        r = self.head()
-        r = self.budget_block(r)
+        top = self.head()
+        r = self.budget_block(top)
+        self.keep = [(0, top - 1), (top, r - 1)]  # pages never break in the head, the funds or under the table's header
         r = self.goal(r)
+        self.table = (r, r + 1)
         r = self.indicator_block(r)
+        self.keep.append((self.table[0], self.table[1] + 1))
+        self.table += (r - 1,)
         r = self.closing(r)
         self.finish(r - 1)
         self.wb.close()
         return self.map
 
     def head(self) -> int:
-        """Title, （年度）, 项目名称, 主管部门及代码 | 实施单位."""
+        """Title, （年度） (a formula reading the 年度 input), 项目名称 | 年度, 主管部门及代码 | 实施单位."""
         p, last = self.p, self.ncols - 1
         given = self.fill.get("fields") or {}
         self.put(self.ws, 0, 0, p.title, "title", c2=last)
         self._heights[0] = 32
-        year = p.year_label.format(year="    " if self.year in (None, "") else self.year)
-        self.put(self.ws, 1, 0, year, "year", c2=last)
-        self.put(self.ws, 2, 0, p.fields["project"][0], c2=1)
-        self.map.fields["project"] = self.put(self.ws, 2, 2, given.get("project"), "in_text", c2=last)
         half = 2 + (self.ncols - 2) // 2
+        self.put(self.ws, 2, 0, p.fields["project"][0], c2=1)
+        self.map.fields["project"] = self.put(self.ws, 2, 2, given.get("project"), "in_text", c2=half - 1)
+        self.put(self.ws, 2, half, (p.fields.get("year") or ("年度",))[0], c2=half + 1)
+        year = self.map.fields["year"] = self.put(self.ws, 2, half + 2, self.year, "in_center", c2=last)
+        year_validation(self.ws, 2, half + 2)
+        self.map.title = self.calc(self.ws, 1, 0, year_formula(p.year_label, year), year_text(p.year_label, self.year),
+                                   "year", c2=last)
         self.put(self.ws, 3, 0, p.fields["department"][0], c2=1)
         self.map.fields["department"] = self.put(self.ws, 3, 2, given.get("department"), "in_text", c2=half - 1)
         self.put(self.ws, 3, half, p.fields["unit"][0], c2=half + 1)
@@ -540,15 +550,12 @@ class _Writer(SheetWriter):
         return r + 1
 
     def finish(self, last: int) -> None:
-        """Column widths, row heights, hidden helpers, print setup (A4 landscape), protection."""
+        """Column widths, row heights, hidden helpers, print setup, protection."""
         ws = self.ws
         for c, w in enumerate(self.widths):
             ws.set_column(c, c, w)
         ws.set_column(self.helper_col, self.helper_col + len(self.helpers) - 1, 10, None, {"hidden": True})
-        for r in range(last + 1):
-            ws.set_row(r, max(self._heights.get(r, 0), 20))
-        print_a4(ws, last, self.ncols - 1)
-        ws.set_landscape()
+        self.print_setup(ws, self._heights, last, self.ncols - 1, self.widths, table=self.table, keep=self.keep)
         ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True, "insert_rows": True})
         self.map.last_row = last + 1
 

@@ -14,8 +14,11 @@ Each .ods is the .xlsx template as LibreOffice saves it, plus:
   perfeval_template ("<file name> sha256:<hash of the .xlsx it was built from>", so a test can tell a stale .ods
   without LibreOffice).
 
-The package is rewritten with fixed zip dates and meta.xml without its save dates, so rebuilding from the same
-.xlsx with the same LibreOffice gives the same bytes.
+The package is rewritten with fixed zip dates and meta.xml without its save dates, and with what LibreOffice writes
+in the order of its hash tables put in document order: the page styles of styles.xml (sorted by name, their page
+layouts numbered in that order) and the sheet named in each validation's base cell in content.xml (LibreOffice
+names any sheet there; it becomes the first sheet using the validation). So rebuilding from the same .xlsx with the
+same LibreOffice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -151,9 +154,77 @@ def _finish(raw: Path, out: Path, macro: bytes) -> None:
                 data = data.replace(b"</manifest:manifest>", _MANIFEST_ENTRIES.encode() + b"</manifest:manifest>")
             elif name == "meta.xml":
                 data = _VOLATILE_META.sub(b"", data)
+            elif name == "styles.xml":
+                data = canonical_styles(data)
+            elif name == "content.xml":
+                data = canonical_content(data)
             _write(zout, name, data, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
         _write(zout, MACRO_MEMBER, macro, zipfile.ZIP_DEFLATED)
     os.replace(tmp, out)
+
+
+_MASTER_STYLES = re.compile(rb"(<office:master-styles>)(.*?)(</office:master-styles>)", re.S)
+_MASTER_PAGE = re.compile(rb'<style:master-page style:name="([^"]*)".*?</style:master-page>', re.S)
+_LAYOUT_REF = re.compile(rb'style:page-layout-name="(Mpm\d+)"')
+_LAYOUT = re.compile(rb'<style:page-layout style:name="(Mpm\d+)">.*?</style:page-layout>', re.S)
+
+
+def canonical_styles(data: bytes) -> bytes:
+    """styles.xml with its master pages sorted by name and their page layouts numbered (Mpm1, Mpm2, …) and listed in
+    that order: LibreOffice writes both in the order of a hash table, which differs from run to run."""
+    m = _MASTER_STYLES.search(data)
+    if m is None:
+        return data
+    blocks = sorted((x.group(1), x.group(0)) for x in _MASTER_PAGE.finditer(m.group(2)))
+    if _MASTER_PAGE.sub(b"", m.group(2)).strip():
+        return data  # something besides master pages: leave it as LibreOffice wrote it
+    data = data[:m.start(2)] + b"".join(b for _, b in blocks) + data[m.end(2):]
+    order: dict[bytes, bytes] = {}
+    for _, block in blocks:
+        for old in _LAYOUT_REF.findall(block):
+            order.setdefault(old, b"Mpm%d" % (len(order) + 1))
+    layouts = list(_LAYOUT.finditer(data))
+    if not layouts or {x.group(1) for x in layouts} != set(order):
+        return data
+    first, last = layouts[0].start(), layouts[-1].end()
+    if any(a.end() != b.start() for a, b in zip(layouts, layouts[1:])):
+        return data  # not one run of page layouts
+    renamed = {order[x.group(1)]: x.group(0).replace(x.group(1), order[x.group(1)], 1) for x in layouts}
+    data = data[:first] + b"".join(renamed[k] for k in sorted(renamed, key=lambda k: int(k[3:]))) + data[last:]
+    return _LAYOUT_REF.sub(lambda x: b'style:page-layout-name="' + order[x.group(1)] + b'"', data)
+
+
+_TABLE = re.compile(rb'<table:table table:name="([^"]*)"')
+_USES = re.compile(rb'table:content-validation-name="([^"]*)"')
+_BASE = re.compile(rb'(<table:content-validation table:name="([^"]*)"[^>]*?table:base-cell-address=")'
+                   rb"(?:'(?:[^']|'')*'|[^\".]*)\.")
+
+
+def canonical_content(data: bytes) -> bytes:
+    """content.xml with each validation's base cell on the first sheet that uses the validation: LibreOffice puts
+    any sheet's name there, differing from run to run (the cell itself is right)."""
+    starts = [(x.start(), x.group(1)) for x in _TABLE.finditer(data)]
+    used: dict[bytes, bytes] = {}
+    for i, (start, sheet) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(data)
+        for name in _USES.findall(data, start, end):
+            used.setdefault(name, sheet)
+
+    def base(m: re.Match) -> bytes:
+        sheet = used.get(m.group(2))
+        if sheet is None:
+            return m.group(0)
+        return m.group(1) + _quoted(sheet) + b"."
+
+    return _BASE.sub(base, data)
+
+
+def _quoted(sheet: bytes) -> bytes:
+    """A sheet name as an ODF cell address writes it: as it is when letters, digits and _ only, else in quotes."""
+    text = sheet.decode("utf-8")
+    if re.fullmatch(r"\w+", text):
+        return sheet
+    return b"'" + sheet.replace(b"'", b"''") + b"'"
 
 
 def _write(zout: zipfile.ZipFile, name: str, data: bytes, method: int) -> None:

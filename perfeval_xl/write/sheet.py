@@ -1,8 +1,10 @@
 """What every template writer shares (xlsxwriter): the workbook's fixed properties, cell formats by kind, input and
-formula cells that carry their cached values, red conditional formats, and the A4 print setup.
+formula cells that carry their cached values, red conditional formats, the print setup (`printing`) and the 年度
+input a title reads.
 
 A writer subclasses `SheetWriter`, adds its own format kinds to `KINDS`, and calls `put` (a value or an input),
-`calc` (a live formula with the value the Python rules give) and `red` (turn a range red where a formula holds).
+`calc` (a live formula with the value the Python rules give) and `red` (turn a range red where a formula holds),
+and finally `print_setup` with its rows' heights.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from pathlib import Path
 import xlsxwriter
 
 from ..a1 import a1, on_sheet
+from ..errors import UsageError
 from ..excelmath import dec
+from ..messages import TEMPLATE, cli_text
+from .printing import TallText, print_a4, text_lines
 
 FONT = "宋体"
 INPUT_BG, RED_BG, RED_FONT = "#FFFFCC", "#FFC7CE", "#9C0006"
@@ -62,20 +67,41 @@ def lit(x: object) -> str:
     return format(dec(x).normalize(), "f")
 
 
-def text_units(text: str) -> float:
-    """Display width of a text in Excel column units (a CJK character is about two)."""
-    return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+# --- the title's year -----------------------------------------------------------------------------------------------
+_YEAR = re.compile(r"(19|20)\d\d", re.ASCII)
+BLANK_YEAR = "    "  # what the title shows before a year is entered: (    年度)
 
 
-def print_a4(ws, last_row: int, last_col: int) -> None:
-    """Every template sheet prints the same way: A4 portrait, one page wide, centred, narrow margins, A1 to
-    (last_row, last_col)."""
-    ws.set_paper(9)
-    ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.print_area(0, 0, last_row, last_col)
+def template_year(year: int | str | None) -> int | None:
+    """The year a template is written for: None (blank) or a four-digit year (1900–2099, as `perfeval template
+    --year` takes it); anything else is refused."""
+    if year is None or (isinstance(year, str) and not year.strip()):
+        return None
+    if isinstance(year, bool) or not isinstance(year, (int, str)) or not _YEAR.fullmatch(str(year).strip()):
+        raise UsageError(cli_text("template_year", year=year))
+    return int(str(year).strip())
+
+
+def year_text(label: str, year: int | None) -> str:
+    """A title with its year: '（{year}年度）' -> '（2024年度）', or '（    年度）' without one."""
+    return label.format(year=BLANK_YEAR if year is None else year)
+
+
+def year_formula(label: str, ref: str) -> str:
+    """The formula of a title that reads its year from the input cell `ref` (Python twin: `year_text`)."""
+    before, _, after = label.partition("{year}")
+    quote = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
+    parts = ([quote(before)] if before else []) + [f'IF({ref}="",{quote(BLANK_YEAR)},{ref})'] + \
+        ([quote(after)] if after else [])
+    return "&".join(parts)
+
+
+def year_validation(ws, r: int, c: int) -> None:
+    """The year input: a whole number 1900–2099, with a prompt."""
+    ws.data_validation(r, c, r, c, {
+        "validate": "integer", "criteria": "between", "minimum": 1900, "maximum": 2099,
+        "input_title": "年度", "input_message": TEMPLATE["year.prompt"],
+        "error_title": "年度有误", "error_message": TEMPLATE["year.error"]})
 
 
 class SheetWriter:
@@ -90,6 +116,7 @@ class SheetWriter:
         self.inputs: list[str] = record.inputs
         self.computed: dict[str, object] = record.computed
         self._formats: dict = {}
+        self.tall: dict[str, list[tuple[int, int, int, int, str]]] = {}  # sheet -> texts merged down (r, r2, c, c2)
 
     def open(self, path: Path) -> None:
         """Start the workbook: fixed document properties (byte-identical output) and the red alert format."""
@@ -111,8 +138,9 @@ class SheetWriter:
     def ref(self, ws, r: int, c: int) -> str:
         return on_sheet(ws.name, a1(r, c), quote=False) if self.QUALIFIED else a1(r, c)
 
-    def wrote_text(self, r: int, c1: int, c2: int, text: str) -> None:
-        """Called for every text written on one row (c1..c2); a writer may size the row for it."""
+    def wrote_text(self, r: int, c1: int, c2: int, text: str, r2: int | None = None) -> None:
+        """Called for every text written (in c1..c2 of row r, or of rows r..r2 when merged down); a writer may size
+        the rows for it."""
 
     def put(self, ws, r: int, c: int, value=None, kind: str = "label", *, r2: int | None = None,
             c2: int | None = None) -> str:
@@ -121,14 +149,16 @@ class SheetWriter:
         f = self.fmt(kind)
         if (r2, c2) != (r, c):
             ws.merge_range(r, c, r2, c2, "", f)
+        if r2 > r and isinstance(value, str) and value:
+            self.tall.setdefault(ws.name, []).append((r, r2, c, c2, value))
         if value is None or value == "":
             ws.write_blank(r, c, None, f)
         elif isinstance(value, (int, float, Decimal)):
             ws.write_number(r, c, cached(dec(value)), f)
         else:
             ws.write_string(r, c, str(value), f)
-            if r == r2 and kind != "helper":
-                self.wrote_text(r, c, c2, str(value))
+            if kind != "helper":
+                self.wrote_text(r, c, c2, str(value), r2)
         ref = self.ref(ws, r, c)
         if kind.startswith("in_"):
             self.inputs.append(ref)
@@ -141,10 +171,24 @@ class SheetWriter:
         r2, c2 = (r if r2 is None else r2), (c if c2 is None else c2)
         if (r2, c2) != (r, c):
             ws.merge_range(r, c, r2, c2, "", f)
+        if r2 > r and value not in (None, ""):
+            self.tall.setdefault(ws.name, []).append((r, r2, c, c2, str(value)))
         ws.write_formula(r, c, "=" + formula, f, cached(value))
         ref = self.ref(ws, r, c)
         self.computed[ref] = "" if value is None else value
         return ref
+
+    def print_setup(self, ws, heights: dict[int, float], last_row: int, last_col: int, widths, *,
+                    table: tuple[int, int, int] | None = None, keep=(), minimum: float = 20) -> None:
+        """Row heights (at least `minimum`) and the print setup of a sheet (`print_a4`): pages never break inside
+        a block of `keep` nor through a text merged down over rows; the `table`'s header repeats on every page it
+        runs over."""
+        rows = [max(heights.get(r, 0), minimum) for r in range(last_row + 1)]
+        for r, h in enumerate(rows):
+            ws.set_row(r, h)
+        texts = [TallText(r1, r2, text_lines(text, widths[c1:c2 + 1]))
+                 for r1, r2, c1, c2, text in self.tall.get(ws.name, ())]
+        print_a4(ws, last_row, last_col, widths, rows, keep, texts, table)
 
     def red(self, ws, r1: int, c1: int, r2: int, c2: int, formula: str) -> None:
         """Conditional format: the range turns red where `formula` (relative to its top-left cell) is TRUE."""

@@ -11,7 +11,7 @@ disagrees with the rules (typed over a formula, score above its weight, weights 
 
 `fill` pre-fills inputs (every key optional):
 
-    {"fields":     {"project": .., "department": .., "unit": .., "leader": .., "finance": ..},
+    {"fields":     {"project": .., "department": .., "unit": .., "year": .., "leader": .., "finance": ..},
      "narrative":  {"goal": .., "goal_done": .., "content": .., "conclusion": .., "problems": .., "measures": ..},
      "budget":     {"fiscal": {"initial": .., "budget": .., "executed": ..}, ...},   # keys of profile budget.lines
      "reason":     "..",                                                            # 原因 (when the form has it)
@@ -28,7 +28,6 @@ Regenerate the shipped blank templates (these and the framework templates of wri
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,7 +39,9 @@ from ..messages import TEMPLATE
 from ..profile import Profile
 from ..rules import RULES, Qualitative
 from .registry import TemplateWriter, register
-from .sheet import INPUT, KINDS, SheetWriter, cached, input_value, lit, print_a4, text_units
+from .printing import grow_rows
+from .sheet import (INPUT, KINDS, SheetWriter, cached, input_value, lit, template_year, year_formula, year_text,
+                    year_validation)
 
 SHEET = "绩效自评表"
 NCOLS = 10  # the official forms are ten columns wide, A..J
@@ -76,8 +77,8 @@ class TemplateMap:
 
     profile_id: str
     sheet: str
-    title: str = "A1"
-    fields: dict[str, str] = field(default_factory=dict)  # 'project' -> 'C2'
+    title: str = "A1"  # the title (the line that shows the year: A1 on the Sichuan form, A2 on the national one)
+    fields: dict[str, str] = field(default_factory=dict)  # 'project' -> 'C2', 'year' -> 'J2' (the 年度 input)
     narrative: dict[str, str] = field(default_factory=dict)  # 'goal' -> 'B6'
     budget: dict[str, dict[str, str]] = field(default_factory=dict)  # 'total' | line key -> column key -> A1
     reason: str | None = None  # 原因 (merged over the budget lines)
@@ -98,13 +99,17 @@ def write_template(profile: Profile, path: str | Path, *, year: int | str | None
     Args:
         profile: a loaded profile (`get_profile(...)`).
         path: the file to write (overwritten).
-        year: printed in the title ("(2023年度)"); None leaves it blank ("(    年度)").
+        year: the 年度 input, which the title reads ("(2023年度)"): a four-digit year, or None to leave it blank
+            ("(    年度)"); fill["fields"]["year"] is used when year is None.
         fill: optional input values, see the module docstring.
     Returns:
         TemplateMap with the A1 reference of every input and computed cell, and the computed values.
+    Raises:
+        UsageError: the year is not a four-digit year.
     """
     fill = fill or {}
     _check_fill(profile, fill)
+    year = template_year(year if year not in (None, "") else (fill.get("fields") or {}).get("year"))
     return _Writer(profile, year, fill).write(Path(path))
 
 
@@ -270,14 +275,8 @@ class _Writer(SheetWriter):
             return {"align": "center", "num_format": _digits_format(self.tdigits)}
         return self.KINDS[kind]
 
-    def wrote_text(self, r: int, c1: int, c2: int, text: str) -> None:
-        self.need(r, text, c1, c2)
-
-    def need(self, r: int, text: str, c1: int, c2: int, minimum: float = 0) -> None:
-        """Make row r tall enough for `text` wrapped in columns c1..c2."""
-        width = sum(self.widths[c1:c2 + 1]) - 1
-        lines = max(1, math.ceil(text_units(text) / max(width, 1)))
-        self._heights[r] = max(self._heights.get(r, 0), lines * 14.5 + 6, minimum)
+    def wrote_text(self, r: int, c1: int, c2: int, text: str, r2: int | None = None) -> None:
+        grow_rows(self._heights, self.widths, r, r if r2 is None else r2, c1, c2, text)
 
     def field(self, key: str) -> str | None:
         return self.fill.get("fields", {}).get(key)
@@ -291,27 +290,46 @@ class _Writer(SheetWriter):
     def write(self, path: Path) -> TemplateMap:
         self.open(path)
         self.ws = self.wb.add_worksheet(SHEET)
-        r = self.head_row_style() if self.style == "row" else self.head_side_style()
-        r = self.budget_block(r)
+        # blocks a page never breaks in: the head, the budget block, an indicator header with its first row, the
+        # total with its grade, the closing rows (merged cells never break either)
+        top = self.head_row_style() if self.style == "row" else self.head_side_style()
+        r = self.budget_block(top)
+        self.keep = [(0, top - 1), (top, r - 1)]
         if self.style == "side":
             r = self.goals_side_style(r)
+        start = r
         r = self.indicator_block(r)
+        self.keep.append((start, self.ind_head + 1))
+        self.keep.append((r, r + 1))
         r = self.totals(r)
-        r = self.closing(r)
+        end = self.closing(r)
+        self.keep.append((r, end - 1))  # 评价结论 … and the signatures
+        r = end
         self.finish(r - 1)
         self.wb.close()
         return self.map
 
-    def title(self) -> str:
-        return self.p.year_label.format(year="    " if self.year in (None, "") else self.year)
+    def year_cells(self, r: int, label: tuple[int, int], cell: tuple[int, int]) -> str:
+        """The 年度 label and its input (yellow, a whole number 1900–2099) in columns `label` and `cell` (first,
+        last) of row r, as the field pair under them; returns the input's reference."""
+        self.put(self.ws, r, label[0], (self.p.fields.get("year") or ("年度",))[0], c2=label[1])
+        ref = self.map.fields["year"] = self.put(self.ws, r, cell[0], self.year, "in_center", c2=cell[1])
+        year_validation(self.ws, r, cell[0])
+        return ref
+
+    def title(self, r: int, label: str, kind: str, year_ref: str) -> None:
+        """The line that shows the year (A..J of row r): a formula reading the 年度 input."""
+        self.map.title = self.calc(self.ws, r, 0, year_formula(label, year_ref), year_text(label, self.year), kind,
+                                   c2=9)
 
     def head_row_style(self) -> int:
         """Sichuan export: title with year; 项目名称; 主管部门 | 实施单位; 项目基本情况 (goals, content)."""
         p, nar = self.p, self.p.narrative
-        self.put(self.ws, 0, 0, p.title + self.title(), "title", c2=9)
-        self._heights[0] = 32
         self.put(self.ws, 1, 0, p.fields["project"][0], c2=1)
-        self.map.fields["project"] = self.put(self.ws, 1, 2, self.field("project"), "in_text", c2=9)
+        self.map.fields["project"] = self.put(self.ws, 1, 2, self.field("project"), "in_text", c2=4)
+        year = self.year_cells(1, (5, 6), (7, 9))
+        self.title(0, p.title + p.year_label, "title", year)
+        self._heights[0] = 32
         self.put(self.ws, 2, 0, p.fields["department"][0], c2=1)
         self.map.fields["department"] = self.put(self.ws, 2, 2, self.field("department"), "in_text", c2=4)
         self.put(self.ws, 2, 5, p.fields["unit"][0], c2=6)
@@ -331,9 +349,9 @@ class _Writer(SheetWriter):
         p = self.p
         self.put(self.ws, 0, 0, p.title, "title", c2=9)
         self._heights[0] = 32
-        self.put(self.ws, 1, 0, self.title(), "year", c2=9)
         self.put(self.ws, 2, 0, p.fields["project"][0], c2=1)
-        self.map.fields["project"] = self.put(self.ws, 2, 2, self.field("project"), "in_text", c2=9)
+        self.map.fields["project"] = self.put(self.ws, 2, 2, self.field("project"), "in_text", c2=5)
+        self.title(1, p.year_label, "year", self.year_cells(2, (6, 7), (8, 9)))
         self.put(self.ws, 3, 0, p.fields["department"][0], c2=1)
         self.map.fields["department"] = self.put(self.ws, 3, 2, self.field("department"), "in_text", c2=5)
         self.put(self.ws, 3, 6, p.fields["unit"][0], c2=7)
@@ -455,7 +473,7 @@ class _Writer(SheetWriter):
         if self.style == "row":
             self.put(self.ws, r, 0, ind.section, "section", c2=9)
             r += 1
-        head = r
+        head = self.ind_head = r
         for key, (c1, c2) in cols.items():
             if key != "side":
                 self.put(self.ws, head, c1, ind.columns[key][0], c2=c2)
@@ -685,9 +703,8 @@ class _Writer(SheetWriter):
         for c, w in enumerate(self.widths):
             ws.set_column(c, c, w)
         ws.set_column(HELPER_COL, HELPER_COL + len(self.helpers) - 1, 10, None, {"hidden": True})
-        for r in range(last + 1):
-            ws.set_row(r, max(self._heights.get(r, 0), 20))
-        print_a4(ws, last, NCOLS - 1)
+        self.print_setup(ws, self._heights, last, NCOLS - 1, self.widths, keep=self.keep,
+                         table=(self.ind_head, self.ind_head, self.ind_last + 2))
         ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True, "insert_rows": True})
         self.map.last_row = last + 1
 
