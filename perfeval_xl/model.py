@@ -172,6 +172,7 @@ class Framework:
     budget: Form | None = None  # a budget block above the table (五华), checked like a project form's
     data: dict[str, Cell] = field(default_factory=dict)  # 基础数据: data items the rules score from
     header_row: int = 0
+    fields: dict[str, Cell] = field(default_factory=dict)  # 项目名称 / 主管部门 / 单位 above the table, when printed
 
     @property
     def blank(self) -> bool:
