@@ -121,14 +121,20 @@ def _count(findings: list[dict], severity: Severity) -> int:
 
 
 def _file_name(display: str) -> str:
-    """The last part of a display path: 'inbox/a/b.xlsx' and 'forms.zip!/a/b.xlsx' -> 'b.xlsx'."""
-    return display.replace("\\", "/").rsplit("/", 1)[-1]
+    """A display path without its folders: 'inbox/a/b.xlsx' -> 'b.xlsx', 'inbox/1.eml!/b.xlsx' -> '1.eml!/b.xlsx'."""
+    outer, sep, inner = display.replace("\\", "/").partition("!/")
+    return outer.rsplit("/", 1)[-1] + sep + inner
 
 
 def mark_resubmissions(rows: list[dict]) -> list[dict]:
     """Fill 重复提交 and `_counted` on the forms of a project (one kind) present more than once: the latest counts
     (by e-mail date, else file modification time, else the last in summary order). Returns the JSON entries."""
     out = []
+    names = [_file_name(r["文件"]) for r in rows]
+    files: dict[str, set] = {}
+    for r, n in zip(rows, names):
+        files.setdefault(n, set()).add(r["文件"])
+    shared = {n for n, displays in files.items() if len(displays) > 1}  # named by their whole path
     for group in resubmissions([(r["_kind"], project_key(r["项目"], r["单位"] or r["主管部门"]), r["_submitted"])
                                 for r in rows]):
         kept = rows[group.kept]
@@ -143,7 +149,8 @@ def mark_resubmissions(rows: list[dict]) -> list[dict]:
         for i in group.dropped:
             row, when = rows[i], rows[i]["_submitted"]
             row["_counted"] = False
-            where = {"file": _file_name(kept["文件"]), "sheet": kept["工作表"]}
+            name = names[group.kept]
+            where = {"file": kept["文件"] if name in shared else name, "sheet": kept["工作表"]}
             if group.basis is not ORDER and when.at is not None:
                 row["重复提交"] = SUMMARY_TEXT["dropped_earlier"].format(
                     basis=SUMMARY_TEXT[f"basis.{when.basis}"], at=when.shown(), **where)

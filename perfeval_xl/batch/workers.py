@@ -71,8 +71,8 @@ def load_profile(name):
 
 
 def _facts(result) -> dict:
-    """What the summary needs from the parsed form beyond Report.as_dict(): unit, department, project (a
-    framework's, from the lines above its table), stated figures."""
+    """What the summary needs from the parsed form beyond Report.as_dict(): unit and department as written, project
+    (a framework's, from the lines above its table), stated figures."""
     form = result.form
     inner = form.budget if isinstance(form, Framework) else form
     fields = form.fields if isinstance(form, Framework) else inner.fields if inner is not None else {}
@@ -85,7 +85,8 @@ def _facts(result) -> dict:
     if line is not None and result.values.get("execution_rate") is not None:
         rate = plain(as_fraction(line["rate"].p, near=dec(result.values["execution_rate"]))[0])
     text = lambda key: (fields[key].text or None) if key in fields else None  # noqa: E731
-    return {"unit": text("unit"), "department": text("department"), "project": text("project"),
+    typed = lambda key: (str(fields[key].p.raw).strip() or None) if text(key) else None  # noqa: E731 - as written
+    return {"unit": typed("unit"), "department": typed("department"), "project": text("project"),
             "stated_total": stated_total, "stated_rate": rate}
 
 
