@@ -312,17 +312,20 @@ def test_problem_rows_wrap_their_text_left_aligned_in_rows_as_tall_as_it_needs(i
     _, out, _ = inbox
     ws = openpyxl.load_workbook(out)["问题明细"]
     widths = dict(zip([c.value for c in ws[2]], (24, 10, 6, 5, 10, 5, 9, 9, 36, 11, 11, 16)))
-    tall = 0
+    tall = values = 0
     for r in range(3, ws.max_row + 1):
         row = {h: ws.cell(r, i).value for i, h in enumerate(widths, start=1)}
         for name in ("填报值", "复核值", "说明", "文件"):
-            a = ws.cell(r, list(widths).index(name) + 1).alignment
-            assert (a.horizontal, a.wrap_text, a.vertical) == ("left", True, "top"), (r, name)
+            cell = ws.cell(r, list(widths).index(name) + 1)
+            a = cell.alignment
+            assert cell.value is None or (a.horizontal, a.wrap_text, a.vertical) == ("left", True, "top"), (r, name)
+            values += name in ("填报值", "复核值") and isinstance(cell.value, (int, float))
         need = max(lines_needed(str(v), widths[h]) for h, v in row.items() if v is not None)
         height = ws.row_dimensions[r].height  # in whole pixels: 0.75 pt
         assert height == (pytest.approx(need * LINE_PT + 3, abs=0.75) if need > 1 else None), (r, row["说明"])
         tall += need > 2
-    assert tall > 10  # long sentences: rows of three lines and more
+    assert tall > 10 and values > 5  # long sentences: rows of three lines and more; numbers left-aligned too
+    assert ws.conditional_formatting  # the blank cells' borders: one rule over the table
     assert ws.column_dimensions["I"].width == pytest.approx(36.71, abs=0.01)  # 说明
     number = openpyxl.load_workbook(out)["汇总"]["E3"]
     assert number.alignment.horizontal is None and number.number_format == "#,##0.00"  # numbers: right, as Excel does

@@ -29,6 +29,8 @@ MARGINS = {"left": 0.6, "right": 0.6, "top": 0.75, "bottom": 0.75}  # inches (1.
 HEADER_MARGIN = 0.3
 BORDER = "#A6A6A6"
 NUMBER_FORMATS = {"amount": "#,##0.00", "rate": "0.00%", "score": "0.00", "int": "0"}
+MAX_TEXT = 32_000  # characters of a cell (Excel holds 32,767)
+_FORMULA_LIKE = "=+-@"  # text starting so is written with a quote prefix: it stays text when the cell is edited
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,14 @@ class Column:
     """A table column: header, width (in characters of the default font) and what its cells hold — text (left,
     wrapped), value (填报值/复核值: a number or text, left-aligned and wrapped, never running into the next column),
     amount, rate, score or int (right-aligned). An `optional` column no row fills is hidden (发件人 and 日期 without
-    e-mails, 隐藏 without hidden sheets)."""
+    e-mails, 隐藏 without hidden sheets); a `short` one holds text that never wraps (C08, 错误), so it is not measured
+    for the row's height."""
 
     header: str
     width: float
     kind: str = "text"
     optional: bool = False
+    short: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ def text_width(s: str) -> float:
 def lines_needed(s: str, width: float) -> int:
     """Lines a wrapped cell `width` characters wide takes to show `s` (a little short of the width: padding)."""
     usable = max(width - 1.0, 1.0)
+    if "\n" not in s:
+        return max(1, math.ceil(text_width(s) / usable))
     return sum(max(1, math.ceil(text_width(part) / usable)) for part in s.split("\n"))
 
 
@@ -96,6 +102,7 @@ class SheetWriter:
         self.quoted = {k: f(dict(cell, align="left", text_wrap=True, quote_prefix=True, bold=b))
                        for k, b in ((False, False), (True, True))}  # a leading = + - @ stays text when edited
         self.link = f(dict(cell, align="left", font_color=hex_colour(LINK_RGB), underline=1))
+        self.edge = f({"border": 1, "border_color": BORDER})
         self.header = f({"bold": True, "font_size": FONT_PT, "bg_color": hex_colour(HEADER_FILL_RGB), "border": 1,
                          "border_color": BORDER, "text_wrap": True, "align": "center", "valign": "vcenter"})
         self.title_fmt = f({"bold": True, "font_size": 12, "valign": "vcenter", "text_wrap": True})
@@ -112,10 +119,11 @@ class SheetWriter:
         if t is Shown:
             return self.put(ws, r, c, v.value, (self.bold if bold else self.fmt)[v.kind], bold)
         if t is str:
-            s = v[:32_000]
-            ws.write_string(r, c, s, self.quoted[bold] if s[:1] in "=+-@" else fmt)
+            s = v[:MAX_TEXT]
+            ws.write_string(r, c, s, self.quoted[bold] if s[:1] in _FORMULA_LIKE else fmt)
         elif v is None or t is float and v != v:
-            ws.write_blank(r, c, None, fmt)
+            if bold:  # a table's blank cells get their borders from one conditional format (see `table`)
+                ws.write_blank(r, c, None, fmt)
         elif t is bool:
             ws.write_boolean(r, c, v, fmt)
         elif isinstance(v, Real) and fits_a_cell(v):
@@ -160,7 +168,8 @@ class SheetWriter:
         chunks = [rows[i:i + per_sheet] for i in range(0, len(rows), per_sheet)] or [[]]
         link_col = next((i for i, col in enumerate(columns) if col.header == "单元格"), None)
         kinds = [self.fmt[col.kind] for col in columns]
-        wrapped = [i for i, col in enumerate(columns) if col.kind in ("text", "value")]
+        wrapped = [(i, col.width, (col.width - 1) / WIDE, {}) for i, col in enumerate(columns)
+                   if col.kind in ("text", "value") and not col.short]  # memos: a file's path repeats on its rows
         for k, chunk in enumerate(chunks):
             last = k == len(chunks) - 1
             hidden = {i for i, col in enumerate(columns) if col.optional
@@ -173,33 +182,50 @@ class SheetWriter:
             ws.set_row(HEADER_ROW, header_lines * LINE_PT + 4)
             ws.write_row(HEADER_ROW, 0, [col.header for col in columns], self.header)
             ws.freeze_panes(FIRST_ROW, 0)
+            write_string, put, height = ws.write_string, self.put, self._height
             for r, row in enumerate(chunk, start=FIRST_ROW):
-                self._height(ws, r, row, columns, wrapped)
+                height(ws, r, row, wrapped)
                 target = links[k * per_sheet + r - FIRST_ROW] if links else None
                 for c, v in enumerate(row):
                     if c == link_col and target is not None and self._link(ws, r, c, target, v):
                         continue
-                    self.put(ws, r, c, v, kinds[c])
+                    if type(v) is str and v[:1] not in _FORMULA_LIKE and len(v) <= MAX_TEXT:
+                        write_string(r, c, v, kinds[c])  # most cells: plain text (what `put` would do, inline)
+                    elif v is not None:
+                        put(ws, r, c, v, kinds[c])
             end = FIRST_ROW + max(len(chunk), 1) - 1
             ws.autofilter(HEADER_ROW, 0, end, len(columns) - 1)
+            if chunk:  # borders of the blank cells: one rule, not a written cell each (a large batch has many)
+                ws.conditional_format(FIRST_ROW, 0, end, len(columns) - 1, {"type": "blanks", "format": self.edge})
             for col, fmt in (alert or {}).items():
                 ws.conditional_format(FIRST_ROW, col, end, col,
                                       {"type": "cell", "criteria": ">", "value": 0, "format": fmt})
             if last:
                 for r, row in enumerate(totals, start=FIRST_ROW + len(chunk)):
-                    self._height(ws, r, row, columns, wrapped)
+                    self._height(ws, r, row, wrapped)
                     for c, v in enumerate(row):
                         self.put(ws, r, c, v, self.bold[columns[c].kind], bold=True)
         return ws
 
-    def _height(self, ws, r: int, row: tuple, columns: list[Column], wrapped: list[int]) -> None:
+    @staticmethod
+    def _height(ws, r: int, row: tuple, wrapped: list[tuple[int, float, float, dict]]) -> None:
+        """The row's height: the most lines any of its wrapped cells needs (one line: the default height).
+        `wrapped`: (column, width, the length of text sure to fit on one line, the column's lines by text)."""
         lines = 1
-        for c in wrapped:
-            v = row[c]
-            if v is not None and type(v) is not Shown and (type(v) is str or not isinstance(v, Real)):
-                s = str(v)
-                if len(s) * WIDE > columns[c].width - 1 or "\n" in s:  # short text: one line, not worth measuring
-                    lines = max(lines, lines_needed(s, columns[c].width))
+        for c, width, short, memo in wrapped:
+            s = row[c]
+            if type(s) is str:
+                if len(s) <= short and "\n" not in s:
+                    continue  # one line whatever it holds
+            elif s is None or type(s) is Shown or isinstance(s, Real):
+                continue
+            else:
+                s = str(s)
+            n = memo.get(s)
+            if n is None:
+                n = memo[s] = lines_needed(s, width)
+            if n > lines:
+                lines = n
         if lines > 1:
             ws.set_row(r, min(lines * LINE_PT + 3, 409))
 

@@ -243,7 +243,8 @@ def _fill(book, tables: dict, base: Path, banner: Banner) -> None:
     links = [link for _, link in findings] if any(link for _, link in findings) else None
     widths = (24, 10, 6, 5, 10, 5, 9, 9, 36, 11, 11, 16)
     kinds = (T, T, T, T, T, T, V, V, T, T, T, T)
-    w.table("问题明细", [Column(h, wd, k) for h, wd, k in zip(FINDING_COLUMNS, widths, kinds)],
+    short = {"检查项", "严重程度"}  # C08; 错误 (单元格 may say （整表）)
+    w.table("问题明细", [Column(h, wd, k, short=h in short) for h, wd, k in zip(FINDING_COLUMNS, widths, kinds)],
             (row for row, _ in findings), links)
 
     w.table("无法读取", [Column(h, wd, T, opt) for h, wd, opt in
@@ -278,8 +279,8 @@ def _summary_sheet(w: SheetWriter, rows: list[dict]) -> None:
     """One row per form; under them a totals row per form kind over the counted forms."""
     widths = (12, 12, 22, 9, 10, 10, 7.5, 6, 6, 4.5, 5, 5, 16, 20, 9, 14, 11, 12, 5)
     kinds = (T, T, T, T, A, A, R, S, S, T, I, I, T, T, T, T, T, T, T)
-    optional = {"重复提交", "发件人", "日期", "隐藏"}
-    columns = [Column(h, wd, k, h in optional) for h, wd, k in zip(SUMMARY_COLUMNS, widths, kinds)]
+    optional, short = {"重复提交", "发件人", "日期", "隐藏"}, {"等次", "隐藏"}
+    columns = [Column(h, wd, k, h in optional, h in short) for h, wd, k in zip(SUMMARY_COLUMNS, widths, kinds)]
     by_kind = grouped((r["表种"], _figures(r)) for r in rows if r["_counted"])
     dropped = {}
     for r in rows:
