@@ -23,6 +23,7 @@ TITLE_ROW, HEADER_ROW, FIRST_ROW = 0, 1, 2
 FONT_PT = 10
 LINE_PT = 13  # one line of 10 pt text (Latin and CJK fonts alike), in a row's height
 WIDE = 1.8  # a CJK character of 10 pt text, in column-width units (Excel: 13.3 px against 7.4 px; LibreOffice: less)
+NARROW = 1.1  # any other character: a little over one unit (a wider fallback font, lines broken between words)
 TITLE_PT = 22
 PAPER_A4 = 9
 MARGINS = {"left": 0.6, "right": 0.6, "top": 0.75, "bottom": 0.75}  # inches (1.5 cm, 1.9 cm)
@@ -71,10 +72,10 @@ class Banner:
 
 
 def text_width(s: str) -> float:
-    """Width of 10 pt text in column-width units: a CJK character counts WIDE (counted from the UTF-8 length, which is
-    fast on long columns: three bytes for a CJK character)."""
+    """Width of 10 pt text in column-width units: a CJK character counts WIDE, any other NARROW (counted from the UTF-8
+    length, which is fast on long columns: three bytes for a CJK character, one for ASCII)."""
     n = len(s)
-    return n + (len(s.encode("utf-8")) - n) / 2 * (WIDE - 1)
+    return NARROW * n + (len(s.encode("utf-8")) - n) / 2 * (WIDE - NARROW)
 
 
 def lines_needed(s: str, width: float) -> int:
