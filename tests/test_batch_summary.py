@@ -348,3 +348,23 @@ def test_a_monitoring_form_sent_twice_is_charted_once(tmp_path):
     assert chart.series[0].val.numRef.f == "监控汇总!$I$3"  # the counted form only
     _, depts, _ = _rows(wb["按部门"])
     assert [(d["部门"], d["项目数"]) for d in depts] == [("某部", 1)]
+
+
+@pytest.mark.slow
+def test_a_large_summary_is_streamed_and_spills_over_with_the_same_layout(inbox, tmp_path, monkeypatch):
+    from perfeval_xl.batch import sheets, summary
+
+    _, out, box = inbox
+    monkeypatch.setattr(summary, "LOW_MEMORY_ROWS", 0)  # written row by row to disk
+    monkeypatch.setattr(sheets, "MAX_ROWS", 40)  # 问题明细 holds 68 findings: two sheets
+    run_batch([str(box)], tmp_path / "streamed.xlsx", jobs=1, title=TITLE)
+    streamed, whole = openpyxl.load_workbook(tmp_path / "streamed.xlsx"), openpyxl.load_workbook(out)
+    assert streamed.sheetnames == ["汇总", "问题明细", "问题明细(2)", "无法读取", "跨表不一致", "按部门", "分布"]
+    for name in ("汇总", "按部门", "分布", "跨表不一致"):
+        assert [list(r) for r in streamed[name].iter_rows(values_only=True)] == \
+            [list(r) for r in whole[name].iter_rows(values_only=True)], name
+    first, second = streamed["问题明细"], streamed["问题明细(2)"]
+    rows = [r for ws in (first, second) for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert rows == list(whole["问题明细"].iter_rows(min_row=3, values_only=True)) and first.max_row == 42
+    assert second["A1"].value.startswith(f"{TITLE}　问题明细(2)　") and second.print_title_rows == "$2:$2"
+    assert [c.value for c in second[2]] == [c.value for c in first[2]]
