@@ -368,3 +368,32 @@ def test_a_large_summary_is_streamed_and_spills_over_with_the_same_layout(inbox,
     assert rows == list(whole["问题明细"].iter_rows(min_row=3, values_only=True)) and first.max_row == 42
     assert second["A1"].value.startswith(f"{TITLE}　问题明细(2)　") and second.print_title_rows == "$2:$2"
     assert [c.value for c in second[2]] == [c.value for c in first[2]]
+
+
+@pytest.mark.libreoffice
+def test_each_chart_prints_whole_on_a_page_of_its_own(tmp_path):
+    """Nine forms: the execution-rate chart once printed across two pages, the second showing 1 + 5 + 0 = 6 bars'
+    worth of forms (“the chart counts 6 of 9”); now each chart and its table are one page."""
+    import shutil
+    import subprocess
+
+    from perfeval_xl.lo import convert
+
+    from conftest import SAMPLES
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler) is not installed")
+    box = tmp_path / "九张"
+    box.mkdir()
+    for f in sorted((SAMPLES / "meishan_2023").glob("0[1-9]_*.xlsx")):
+        shutil.copyfile(f, box / f.name)
+    run_batch([str(box)], tmp_path / "九张.xlsx", jobs=1)
+    [pdf] = convert([tmp_path / "九张.xlsx"], tmp_path / "pdf", to="pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [p.split("\n") for p in text.split("\f")]
+    pages = ["".join(p).replace(" ", "") for p in pages if p[2:3] == ["分布"]]  # the page header names the sheet
+    assert len(pages) == 2
+    scores, rates = pages
+    assert "复核得分分布（9张表）" in scores and all(b in scores for b in ("<60", "80–90", "≥90"))
+    assert "执行率分布（9张表，复核值）" in rates and all(b in rates for b in ("<50%", "80%–90%", ">100%"))
+    assert "0.5" not in rates  # whole forms on the axis

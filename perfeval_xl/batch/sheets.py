@@ -22,7 +22,7 @@ MAX_LINKS = 65_530  # Excel's hyperlinks per worksheet
 TITLE_ROW, HEADER_ROW, FIRST_ROW = 0, 1, 2
 FONT_PT = 10
 LINE_PT = 13  # one line of 10 pt text (Latin and CJK fonts alike), in a row's height
-WIDE = 1.8  # a CJK character of 10 pt text, in column-width units (Excel: 13.3 px against 7.4 px; LibreOffice: less)
+WIDE = 1.8  # a CJK character of 10 pt text, in column-width units (Excel: 13.3 px, a unit 7 px; LibreOffice: less)
 NARROW = 1.1  # any other character: a little over one unit (a wider fallback font, lines broken between words)
 TITLE_PT = 22
 PAPER_A4 = 9
@@ -133,11 +133,10 @@ class SheetWriter:
             self.put(ws, r, c, str(v), fmt, bold)
 
     # -- sheets -------------------------------------------------------------------------------------------------
-    def sheet(self, name: str, width: int, widths: list[float], repeat: int | None = HEADER_ROW,
-              scale: int | None = None):
-        """A new worksheet set up for printing, with its title row over `width` columns (of `widths`): fit to the
-        page width, or printed at `scale` % where the sheet has charts (Excel ignores manual page breaks on a sheet
-        fit to the page, and a chart must not be cut)."""
+    def sheet(self, name: str, widths: list[float], repeat: int | None = HEADER_ROW, scale: int | None = None):
+        """A new worksheet set up for printing, with its title row merged over its columns (`widths`, 0 for a hidden
+        one): fit to the page width, or printed at `scale` % where the sheet has charts (Excel ignores manual page
+        breaks on a sheet fit to the page, and a chart must not be cut); `repeat`: the row printed on every page."""
         ws = self.book.add_worksheet(name)
         ws.set_landscape()
         ws.set_paper(PAPER_A4)
@@ -152,10 +151,10 @@ class SheetWriter:
         if repeat is not None:
             ws.repeat_rows(repeat)
         title = self.banner.title(name)
-        lines = lines_needed(title, max(sum(widths[:width]) * 0.9, 10))  # 12 pt bold: wider than the body text
+        lines = lines_needed(title, max(sum(widths) * 0.9, 10))  # 12 pt bold: wider than the body text
         ws.set_row(TITLE_ROW, max(TITLE_PT, lines * 17 + 4))
-        if width > 1:
-            ws.merge_range(TITLE_ROW, 0, TITLE_ROW, width - 1, title, self.title_fmt)
+        if len(widths) > 1:
+            ws.merge_range(TITLE_ROW, 0, TITLE_ROW, len(widths) - 1, title, self.title_fmt)
         else:
             ws.write_string(TITLE_ROW, 0, title, self.title_fmt)
         return ws
@@ -175,8 +174,8 @@ class SheetWriter:
             last = k == len(chunks) - 1
             hidden = {i for i, col in enumerate(columns) if col.optional
                       and all(row[i] is None or row[i] == "" for row in chunk)}
-            widths = [col.width for col in columns]
-            ws = self.sheet(name if k == 0 else f"{name}({k + 1})", len(columns), widths)
+            widths = [0 if c in hidden else col.width for c, col in enumerate(columns)]
+            ws = self.sheet(name if k == 0 else f"{name}({k + 1})", widths)
             for c, col in enumerate(columns):
                 ws.set_column(c, c, col.width, None, {"hidden": True} if c in hidden else None)
             header_lines = max(lines_needed(col.header, col.width) for col in columns)

@@ -24,7 +24,8 @@ from ..profile import kind_label, shipped_profiles
 from ..severity import Severity
 from .collect import Item
 from .grouping import MAIL, MODIFIED, ORDER, Submitted, org_name, project_key, resubmissions
-from .sheets import FIRST_ROW, HEADER_ROW, LINE_PT, Banner, Column, SheetWriter, Shown, axis_step, lines_needed
+from .sheets import (FIRST_ROW, HEADER_ROW, LINE_PT, TITLE_ROW, Banner, Column, SheetWriter, Shown, axis_step,
+                     lines_needed)
 from .totals import RATE_BANDS, SCORE_BANDS, Figures, bands, grouped
 
 SUMMARY_COLUMNS = ("单位", "主管部门", "项目", "表种", "预算数", "执行数", "执行率", "自评得分", "复核得分", "等次",
@@ -362,7 +363,7 @@ def _distribution_sheet(w: SheetWriter, rows: list[dict]) -> None:
               ("执行率", bands(rates, *RATE_BANDS), SUMMARY_TEXT["rates_chart"].format(n=len(rates)),
                _left_out(counted, "执行率", "rates_left_out")))
     widths = [14, 8, 2] + [8.43] * 8
-    ws = w.sheet(DISTRIBUTION_SHEET, len(widths), widths, repeat=0, scale=100)
+    ws = w.sheet(DISTRIBUTION_SHEET, widths, repeat=TITLE_ROW, scale=100)
     for c, wd in enumerate(widths):
         ws.set_column(c, c, wd)
     breaks = []
@@ -422,7 +423,7 @@ def _monitoring_sheet(w: SheetWriter, lines: list[tuple[tuple, bool]]) -> None:
 def _monitoring_charts(w: SheetWriter, data: str, n: int) -> None:
     """The 进度差 of the first `n` rows of 监控汇总 as bar charts, each on a printed page of its own."""
     widths = [8.43] * 11
-    ws = w.sheet(MONITORING_CHARTS, len(widths), widths, repeat=0, scale=100)
+    ws = w.sheet(MONITORING_CHARTS, widths, repeat=TITLE_ROW, scale=100)
     project, gap = MONITORING_COLUMNS.index("项目"), MONITORING_COLUMNS.index("进度差")
     block = math.ceil((90 + BAR_PX * MONITORING_PER_CHART) / 20) + 2
     breaks = []
