@@ -674,4 +674,7 @@ SUMMARY_TEXT: dict[str, str] = {
     "monitoring_chart": "各项目执行进度与时间进度之差",
     "monitoring_chart_part": "各项目执行进度与时间进度之差（{first}–{last}）",
     "monitoring_gap": "进度差（执行进度−时间进度）",
+    "none.findings": "本批次各表均未发现问题。",
+    "none.refused": "本批次没有无法读取的文件。",
+    "none.mismatches": "没有发现同一项目在不同文件或工作表中填报的数字不一致。",
 }

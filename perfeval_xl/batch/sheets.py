@@ -160,9 +160,10 @@ class SheetWriter:
         return ws
 
     def table(self, name: str, columns: list[Column], rows, links=None, alert: dict | None = None,
-              totals: list[tuple] = ()):
+              totals: list[tuple] = (), empty: str | None = None):
         """Write rows (tuples) under `columns`, then the `totals` rows (bold, outside the filter); `links` gives,
-        per row, (file, sheet, cell) for the column headed 单元格 or None. Returns the (last) worksheet."""
+        per row, (file, sheet, cell) for the column headed 单元格 or None; `empty`: the sentence a table without
+        rows shows (a printed blank table says nothing). Returns the (last) worksheet."""
         rows = list(rows)
         per_sheet = MAX_LINKS if links else MAX_ROWS
         chunks = [rows[i:i + per_sheet] for i in range(0, len(rows), per_sheet)] or [[]]
@@ -194,9 +195,12 @@ class SheetWriter:
                     elif v is not None:
                         put(ws, r, c, v, kinds[c])
             end = FIRST_ROW + max(len(chunk), 1) - 1
-            ws.autofilter(HEADER_ROW, 0, end, len(columns) - 1)
-            if chunk:  # borders of the blank cells: one rule, not a written cell each (a large batch has many)
+            if chunk:
+                ws.autofilter(HEADER_ROW, 0, end, len(columns) - 1)
+                # borders of the blank cells: one rule, not a written cell each (a large batch has many)
                 ws.conditional_format(FIRST_ROW, 0, end, len(columns) - 1, {"type": "blanks", "format": self.edge})
+            elif empty:
+                ws.merge_range(FIRST_ROW, 0, FIRST_ROW, len(columns) - 1, empty, self.note)
             for col, fmt in (alert or {}).items():
                 ws.conditional_format(FIRST_ROW, col, end, col,
                                       {"type": "cell", "criteria": ">", "value": 0, "format": fmt})

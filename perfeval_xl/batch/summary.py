@@ -246,16 +246,18 @@ def _fill(book, tables: dict, base: Path, banner: Banner) -> None:
     kinds = (T, T, T, T, T, T, V, V, T, T, T, T)
     short = {"检查项", "严重程度"}  # C08; 错误 (单元格 may say （整表）)
     w.table("问题明细", [Column(h, wd, k, short=h in short) for h, wd, k in zip(FINDING_COLUMNS, widths, kinds)],
-            (row for row, _ in findings), links)
+            (row for row, _ in findings), links, empty=SUMMARY_TEXT["none.findings"])
 
     w.table("无法读取", [Column(h, wd, T, opt) for h, wd, opt in
-                     zip(REFUSED_COLUMNS, (34, 12, 48, 40, 16, 12), (False,) * 4 + (True,) * 2)], tables["refused"])
+                     zip(REFUSED_COLUMNS, (34, 12, 48, 40, 16, 12), (False,) * 4 + (True,) * 2)], tables["refused"],
+            empty=SUMMARY_TEXT["none.refused"])
 
     mism = [(m["code"], m["project"], m["field"], Shown(o["value"], R if m["field"] == "执行率" else S), o["file"],
              o["sheet"], o["unit"], SUMMARY_TEXT["counted" if o["counted"] else "not_counted"])
             for m in tables["mismatches"] for o in m["occurrences"]]
     w.table("跨表不一致", [Column(h, wd, k) for h, wd, k in
-                      zip(MISMATCH_COLUMNS, (22, 26, 8, 10, 30, 10, 16, 13), (T, T, T, S, T, T, T, T))], mism)
+                      zip(MISMATCH_COLUMNS, (22, 26, 8, 10, 30, 10, 16, 13), (T, T, T, S, T, T, T, T))], mism,
+            empty=SUMMARY_TEXT["none.mismatches"])
 
     _department_sheet(w, rows)
     if tables.get("monitoring"):
