@@ -653,3 +653,38 @@ CLI["template_year"] = ("模板的年度应为四位数字的年份（1900–209
                         "a template's year must be a four-digit year (1900–2099) such as 2024, not '{year}'")
 TEMPLATE["year.prompt"] = "填写四位数字的年度，如 2024；标题中的年度随之更新。"
 TEMPLATE["year.error"] = "年度应为四位数字，如 2024。"
+
+# -- the batch summary workbook (perfeval batch -o): title rows, page header and footer, totals, resubmissions, charts
+SUMMARY_TEXT: dict[str, str] = {
+    "title": "{batch}　{sheet}　　生成日期 {date}　文件 {files} 个，表 {forms} 张{resubmitted}，无法读取 {refused} 个，"
+             "错误 {errors} 项，警告 {warnings} 项",
+    "title_resubmitted": "（重复提交 {n} 张未计入合计）",
+    "footer": "第 &P 页，共 &N 页",
+    "total": "合计",
+    "total_forms": "{n} 张表",
+    "total_forms_resubmitted": "{n} 张表（重复提交另有 {dropped} 张未计入）",
+    "kept_latest": "计入：共 {n} 份，此份{basis}最晚（{at}）",
+    "kept_last": "计入：共 {n} 份，{why}，取排在最后的一份",
+    "kept_last.tie": "提交时间相同",
+    "kept_last.unknown": "提交时间不全",
+    "dropped_earlier": "未计入：此份{basis}为 {at}，以较晚的 {file}（{sheet}）为准",
+    "dropped_before": "未计入：以排在后面的 {file}（{sheet}）为准",
+    "basis.mail": "邮件日期",
+    "basis.modified": "文件修改时间",
+    "counted": "是",
+    "not_counted": "否（重复提交）",
+    "unnamed_department": "（未填写）",
+    "forms_axis": "表数",
+    "scores_chart": "复核得分分布（{n} 张表）",
+    "rates_chart": "执行率分布（{n} 张表，复核值）",
+    "scores_left_out": "另有 {n} 张表没有复核得分，未计入：{kinds}",
+    "rates_left_out": "另有 {n} 张表没有执行率（表上未列预算数和执行数，或预算数为 0），未计入：{kinds}",
+    "kind_count": "{kind} {n} 张",
+    "blank_forms": "空白表 {n} 张",
+    "monitoring_chart": "各项目执行进度与时间进度之差",
+    "monitoring_chart_part": "各项目执行进度与时间进度之差（{first}–{last}）",
+    "monitoring_gap": "进度差（执行进度−时间进度）",
+    "none.findings": "本批次各表均未发现问题。",
+    "none.refused": "本批次没有无法读取的文件。",
+    "none.mismatches": "没有发现同一项目在不同文件或工作表中填报的数字不一致。",
+}

@@ -124,7 +124,9 @@ def run(inbox):
 
 
 def _sheet(path, name):
-    return pd.read_excel(path, sheet_name=name, engine="openpyxl", dtype=object)
+    """A summary sheet as a table: its header is under the title row; the totals rows under the table left out."""
+    table = pd.read_excel(path, sheet_name=name, engine="openpyxl", dtype=object, header=1)
+    return table[table[table.columns[0]] != "合计"].reset_index(drop=True)
 
 
 def _none(v):
@@ -193,9 +195,9 @@ def test_findings_sheet_is_the_concatenation_of_the_per_file_checks(run):
 def test_findings_link_to_the_annotated_copy(run):
     doc, out, _ = run
     ws = openpyxl.load_workbook(out)["问题明细"]
-    links = [(c.hyperlink.target, c.hyperlink.location, c.value) for c in ws["C"][1:] if c.hyperlink]
+    links = [(c.hyperlink.target, c.hyperlink.location, c.value) for c in ws["C"][2:] if c.hyperlink]
     unlinked = sum(len(x["findings"]) for r in doc["reports"] if r["file"].endswith(".xls") for x in r["forms"])
-    assert len(links) == ws.max_row - 1 - unlinked  # .xls inputs get no annotated copy
+    assert len(links) == ws.max_row - 2 - unlinked  # .xls inputs get no annotated copy
     for target, location, cell in links:
         copy = out.parent / target.replace("\\", "/")
         assert not Path(target).is_absolute() and copy.is_file() and copy.name.endswith("_核查.xlsx")
@@ -227,7 +229,7 @@ def test_a_project_present_twice_with_different_figures_is_reported(run):
 def test_formula_looking_text_stays_text(run):
     _, out, _ = run
     ws = openpyxl.load_workbook(out)["汇总"]
-    cells = [c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str) and c.value[:1] in "=@"]
+    cells = [c for row in ws.iter_rows(min_row=3) for c in row if isinstance(c.value, str) and c.value[:1] in "=@"]
     assert {c.value for c in cells} >= {FORMULA_NAME, "@实施单位"}
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
     with zipfile.ZipFile(out) as z:
@@ -238,35 +240,38 @@ def test_department_view_and_charts(run):
     doc, out, _ = run
     dept = _sheet(out, "按部门")
     rows = _sheet(out, "汇总")
-    mine = rows[rows["主管部门"] == "眉山市政务服务管理局(部门)"]
-    d = dept.set_index("部门").loc["眉山市政务服务管理局(部门)"]
+    mine = rows[(rows["主管部门"] == "眉山市政务服务管理局") & rows["重复提交"].map(lambda x: not str(x).startswith("未"))]
+    d = dept.set_index("部门").loc["眉山市政务服务管理局"]  # '(部门)' set aside: one department
     assert d["项目数"] == len(mine)
     assert d["预算数合计"] == pytest.approx(mine["预算数"].astype(float).sum())
     assert d["结余超10%项目数"] == sum(1 - float(r) > 0.10 for r in mine["执行率"])
     assert d["平均复核得分"] == pytest.approx(round(mine["复核得分"].astype(float).mean(), 2))
     wb = openpyxl.load_workbook(out)
     assert len(wb["分布"]._charts) == 2
-    counts = dict(wb["分布"].iter_rows(min_row=2, max_row=6, values_only=True))
-    assert sum(counts.values()) == doc["forms"]
+    counts = dict(wb["分布"].iter_rows(min_row=3, max_row=7, max_col=2, values_only=True))
+    dropped = sum(len(x["dropped"]) for x in doc["resubmitted"])
+    assert dropped == 2 and sum(counts.values()) == doc["forms"] - dropped  # 04 by mail again, 11 as .xls too
     ws = wb["汇总"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    assert ws["E2"].number_format == "#,##0.00" and ws["G2"].number_format == "0.00%"
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref
+    assert ws["E3"].number_format == "#,##0.00" and ws["G3"].number_format == "0.00%"
     assert ws.conditional_formatting
 
 
 def _contents(path):
+    """Every sheet's rows but its title row (which names the batch: the summary's file name)."""
     wb = openpyxl.load_workbook(path)
-    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb}
+    return {ws.title: [list(r) for r in ws.iter_rows(min_row=2, values_only=True)] for ws in wb}
 
 
 def test_output_is_the_same_whatever_the_parallelism(inbox, run, tmp_path):
     _, box, _ = inbox
     doc1 = batch.run_batch([str(box)], tmp_path / "one.xlsx", jobs=1)
     doc2 = batch.run_batch([str(box)], tmp_path / "two.xlsx", jobs=2)
-    with_copies = _contents(run[1])  # `run` wrote annotated copies: only its 副本未写出 may list more (the .xls)
-    with_copies.pop("副本未写出")
+    with_copies = _contents(run[1])  # `run` wrote annotated copies: only it has a 副本未写出 (the .xls)
+    assert [r[0] for r in with_copies.pop("副本未写出")[1:]] == [str(box / "good" / "legacy_06.xls")] * (
+        (box / "good" / "legacy_06.xls").exists())
     one = _contents(tmp_path / "one.xlsx")
-    assert one.pop("副本未写出") == [["文件", "原因"]]
+    assert "副本未写出" not in one
     assert one == with_copies
     assert _contents(tmp_path / "one.xlsx") == _contents(tmp_path / "two.xlsx")
     assert json.dumps(doc1, ensure_ascii=False) == json.dumps(doc2, ensure_ascii=False)
@@ -355,7 +360,7 @@ def test_interrupted_runs_leave_no_summary(inbox, tmp_path, monkeypatch):
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
     monkeypatch.setattr(workers, "check_file", real)
 
-    def stop_while_writing(book, tables, base):
+    def stop_while_writing(book, *_):
         book.add_worksheet("汇总").write(0, 0, "half")
         raise KeyboardInterrupt
 
@@ -403,7 +408,8 @@ def test_cli_exit_codes_json_and_progress(inbox, tmp_path):
     out = _cli(box, "--json", "--jobs", "1")
     assert out.returncode == 1
     doc = json.loads(out.stdout)
-    assert set(doc) == {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches", "skipped"}
+    assert set(doc) == {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches", "resubmitted",
+                        "skipped"}
     assert all({"sender", "date", "annotate_error"} <= set(r) for r in doc["reports"])
     assert [(s["file"], s["code"]) for s in doc["skipped"]] == [(f"{box / 'forms.zip'}!/说明.txt", "not_workbook")]
     assert _cli(box / "broken", "-o", tmp_path / "b.xlsx").returncode == 3
@@ -454,5 +460,5 @@ def test_a_returned_copy_is_checked_and_every_file_not_checked_is_listed_with_wh
         ("汇总.xlsx", "summary"), ("签字页.pdf", "not_workbook")]
     assert again["files"] == 2
     listed = openpyxl.load_workbook(box / "汇总.xlsx")["未核查文件"]
-    assert [c.value for c in listed[1]] == ["文件", "原因", "Reason", "发件人", "日期"] and listed.max_row == 6
-    assert listed["B2"].value == "Excel 打开工作簿时生成的临时锁定文件（~$ 开头），不是工作簿"
+    assert [c.value for c in listed[2]] == ["文件", "原因", "Reason", "发件人", "日期"] and listed.max_row == 7
+    assert listed["B3"].value == "Excel 打开工作簿时生成的临时锁定文件（~$ 开头），不是工作簿"

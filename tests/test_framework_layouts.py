@@ -59,7 +59,10 @@ def test_the_batch_summary_shows_a_framework_s_funds_and_execution_rate(tmp_path
     for name in ("funds_wuhua", "funds_yongzhou", "seed_wuhua"):
         CASES[name].build(box / f"{name}.xlsx")
     batch.run_batch([str(box)], tmp_path / "汇总.xlsx", jobs=1)
-    rows = pd.read_excel(tmp_path / "汇总.xlsx", sheet_name="汇总", engine="openpyxl", dtype=object)
-    got = {Path(f).stem: (b, e, r) for f, b, e, r in zip(rows["文件"], rows["预算数"], rows["执行数"], rows["执行率"])}
-    assert got == {"funds_wuhua": (397.8, 293.08, 0.7368), "seed_wuhua": (397.8, 293.08, 0.7368),
-                   "funds_yongzhou": (120, 80, 0.8)}
+    rows = pd.read_excel(tmp_path / "汇总.xlsx", sheet_name="汇总", engine="openpyxl", dtype=object, header=1)
+    rows = rows[rows["单位"] != "合计"].astype(object).where(rows.notna(), None)
+    got = {Path(f).stem: (u, p, b, e, r) for f, u, p, b, e, r in
+           zip(rows["文件"], rows["单位"], rows["项目"], rows["预算数"], rows["执行数"], rows["执行率"])}
+    wuhua = ("昆明市五华区政务服务管理局", "政务服务专项工作经费", 397.8, 293.08, 0.7368)  # 项目实施单位, 项目名称 above
+    assert got == {"funds_wuhua": wuhua, "seed_wuhua": wuhua,
+                   "funds_yongzhou": ("永州市行政审批服务局", None, 120, 80, 0.8)}  # the unit: a line of the title

@@ -267,25 +267,30 @@ def test_the_batch_summary_has_a_monitoring_sheet_with_a_chart_and_keeps_kinds_a
                                                                            "forecast": 350},
         carry={"executed": 40, "rate": "40.00%"}))
     (inbox / "c_selfeval.xlsx").write_bytes((REPO / "sample_data/meishan_2023/04_window_outsourcing.xlsx").read_bytes())
+    wb = openpyxl.load_workbook(inbox / "b_behind.xlsx")  # another project of the unit (not the same one again)
+    wb.active["C3"] = "基层财政干部业务培训（二期）"
+    wb.save(inbox / "b_behind.xlsx")
     doc = run_batch([str(inbox)], tmp_path / "汇总.xlsx", jobs=1)
-    assert (doc["forms"], doc["errors"]) == (3, 0)
+    assert (doc["forms"], doc["errors"], doc["resubmitted"]) == (3, 0, [])
     wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
-    assert wb.sheetnames == ["汇总", "问题明细", "无法读取", "跨表不一致", "未核查文件", "副本未写出", "按部门",
-                             "监控汇总", "分布"]
-    rows = list(wb["监控汇总"].iter_rows(values_only=True))
+    assert wb.sheetnames == ["汇总", "问题明细", "无法读取", "跨表不一致", "按部门", "监控汇总", "监控图表", "分布"]
+    rows = list(wb["监控汇总"].iter_rows(min_row=2, values_only=True))
     assert rows[0][:13] == ("单位", "主管部门", "项目", "监控月份", "预算数", "1-N月执行数", "执行进度", "时间进度",
                             "进度差", "执行进度滞后", "全年预计执行数", "预计执行率", "错误数")
     assert [r[3:14] for r in rows[1:]] == [
         (7, 500, 300, 0.6, 0.5833333333333334, 0.0167, None, 500, 1, 0, 0),
         (7, 500, 200, 0.4, 0.5833333333333334, -0.1833, "是", 450, 0.9, 0, 2)]
-    assert len(wb["监控汇总"]._charts) == 1
-    kinds = {r[3]: r for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
+    [chart] = wb["监控图表"]._charts  # on a page of its own, whole
+    assert chart.series[0].val.numRef.f == "监控汇总!$I$3:$I$4"
+    assert chart.series[0].cat.strRef.f == "监控汇总!$C$3:$C$4"
+    forms = [r for r in wb["汇总"].iter_rows(min_row=3, values_only=True) if r[0] != "合计"]
+    kinds = {r[3]: r for r in forms}
     assert set(kinds) == {"项目支出绩效目标执行监控表", "项目支出绩效自评表"}
-    monitoring_summary = [r for r in wb["汇总"].iter_rows(min_row=2, values_only=True) if r[3] == "项目支出绩效目标执行监控表"]
+    monitoring_summary = [r for r in forms if r[3] == "项目支出绩效目标执行监控表"]
     assert all(r[4:10] == (None,) * 6 for r in monitoring_summary)  # no self-evaluation figures for a 监控表
-    dept = {(r[0], r[1]): r[2:5] for r in wb["按部门"].iter_rows(min_row=2, values_only=True)}
-    assert dept[("[105]某部", "项目支出绩效目标执行监控表")] == (2, None, None)
-    assert dept[("眉山市政务服务管理局(部门)", "项目支出绩效自评表")] == (1, 200.16, 142.88)
+    dept = {(r[0], r[1]): r[2:5] for r in wb["按部门"].iter_rows(min_row=3, values_only=True)}
+    assert dept[("某部", "项目支出绩效目标执行监控表")] == (2, None, None)  # '[105]某部': the code set aside
+    assert dept[("眉山市政务服务管理局", "项目支出绩效自评表")] == (1, 200.16, 142.88)
 
 
 @pytest.mark.slow

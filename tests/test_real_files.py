@@ -352,11 +352,11 @@ def test_a_batch_lists_each_copy_it_could_not_write_and_marks_hidden_forms(tmp_p
     assert by_file["strict.xlsx"]["annotated"] is None
     assert by_file["strict.xlsx"]["annotate_error"].startswith("这个工作簿是“Strict Open XML 电子表格”格式")
     wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
-    failed = [[c.value for c in row] for row in wb["副本未写出"].iter_rows(min_row=2)]
+    failed = [[c.value for c in row] for row in wb["副本未写出"].iter_rows(min_row=3)]
     assert failed == [[str(box / "strict.xlsx"), by_file["strict.xlsx"]["annotate_error"]]]
     summary = wb["汇总"]
-    header = [c.value for c in summary[1]]
-    rows = [dict(zip(header, (c.value for c in row))) for row in summary.iter_rows(min_row=2)]
+    header = [c.value for c in summary[2]]
+    rows = [dict(zip(header, (c.value for c in row))) for row in summary.iter_rows(min_row=3) if row[0].value != "合计"]
     assert header[-1] == "隐藏" and [r["工作表"] for r in rows if r["隐藏"]] == ["自评表2"]
     assert {r["隐藏"] for r in rows} == {None, "隐藏"} and len(rows) == 13
 

@@ -210,7 +210,7 @@ def test_batch_refuses_each_hostile_file_and_checks_the_rest(corpus, tmp_path, c
     assert copies == ["form_saved_as_核查.xlsx", "macros_misnamed_核查.xlsm", "macros_核查.xlsm",
                       "xlm_macrosheet_核查.xlsx"]
     assert sorted(p.name for p in out.parent.iterdir()) == ["核查", "汇总.xlsx"]  # no temporary file left
-    refused = pd.read_excel(out, sheet_name="无法读取", dtype=object, engine="openpyxl")
+    refused = pd.read_excel(out, sheet_name="无法读取", dtype=object, engine="openpyxl", header=1)
     assert dict(zip(refused["文件"].map(lambda f: Path(f).name), refused["代码"])) == HOSTILE
     # only refusable files: exit 3, and still a complete summary that says why
     only = tmp_path / "only"

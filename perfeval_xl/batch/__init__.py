@@ -1,6 +1,6 @@
 """Review in bulk: check every workbook under some paths and write one summary workbook.
 
-    run_batch(paths, output, annotated_dir=None, jobs=1, profile=None, progress=False) -> dict
+    run_batch(paths, output, annotated_dir=None, jobs=1, profile=None, progress=False, title=None) -> dict
 
 `collect` finds the workbooks (folders, .zip archives, .eml e-mails), `workers` checks them in parallel exactly as
 `perfeval check` would (no check logic lives here), `summary` assembles the JSON document and writes the summary
@@ -23,11 +23,13 @@ from .workers import check_all, load_profile, refused_result
 
 def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_dir: str | Path | None = None,
               jobs: int = 1, profile: str | None = None, progress: bool = False, password: str | None = None,
-              include_hidden: bool = False) -> dict:
+              include_hidden: bool = False, title: str | None = None) -> dict:
     """Check everything under `paths`; write the summary workbook to `output` (when given) and return the JSON
-    document {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches", "skipped"}: every file
-    found is a report (checked or refused) or a skipped entry with its reason. Forms on hidden sheets are checked
-    only with `include_hidden`."""
+    document {"files", "forms", "refused", "errors", "warnings", "reports", "mismatches", "resubmitted",
+    "skipped"}: every file found is a report (checked or refused) or a skipped entry with its reason; a project
+    submitted more than once is in "resubmitted" (which form counts, and why). Forms on hidden sheets are checked
+    only with `include_hidden`. `title`: the batch's name on the summary's sheets and printed pages (default: the
+    output's file name)."""
     output = Path(output) if output else None
     annotated_dir = Path(annotated_dir) if annotated_dir else None
     if profile:
@@ -51,9 +53,9 @@ def run_batch(paths: list[str], output: str | Path | None = None, *, annotated_d
         results = [refused_result(i.display, i.refusal) if i.refusal else next(checked) for i in items]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    doc, tables = assemble(items, results, skipped)
+    doc, tables = assemble(items, results, skipped, profile)
     if output is not None:
-        write_summary(output, tables)
+        write_summary(output, tables, title)
     bar.close(doc["forms"], doc["refused"])
     return doc
 

@@ -17,6 +17,7 @@ import email.utils
 import os
 import re
 import secrets
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -45,6 +46,7 @@ class Item:
     date: str | None = None
     refusal: Refused | None = None  # when refused while unpacking
     skip: str | None = None  # why it is not checked at all (a key of messages.SKIP_REASONS)
+    modified: float | None = None  # when the file was last saved (POSIX time): its own, or the archive member's
 
 
 def _safe(part: str) -> str:
@@ -97,7 +99,9 @@ class _Collector:
     def skipped(self, display: str, rel: PurePosixPath, why: str, sender=None, date=None) -> None:
         self.items.append(Item(display, rel, None, sender, date, skip=why))
 
-    def add_file(self, path: Path, display: str, rel: PurePosixPath, sender=None, date=None, depth=0) -> None:
+    def add_file(self, path: Path, display: str, rel: PurePosixPath, sender=None, date=None, depth=0,
+                 modified: float | None = None) -> None:
+        """`modified`: an archive member's own time (an extracted file's is the time it was extracted)."""
         if path.is_file() and self.workdir not in path.parents:
             real = path.resolve()
             if real in self.seen:
@@ -106,16 +110,17 @@ class _Collector:
             why = self._excluded(path) if depth == 0 else None
             if why:
                 return self.skipped(display, rel, why, sender, date)
+            modified = path.stat().st_mtime
         suffix = path.suffix.lower()
         if suffix in CONTAINER_SUFFIXES and path.is_file():
             if depth >= MAX_DEPTH:
                 self.refused(display, rel, "too_deep", sender, date)
             elif suffix == ".zip":
-                self.unzip(path, display, rel, sender, date, depth)
+                self.unzip(path, display, rel, sender, date, depth, modified)
             else:
                 self.unmail(path, display, rel, depth)
         else:
-            self.items.append(Item(display, rel, path, sender, date))
+            self.items.append(Item(display, rel, path, sender, date, modified=modified))
 
     def refused(self, display, rel, code, sender=None, date=None, variant: str = "") -> None:
         self.items.append(Item(display, rel, None, sender, date, refuse(code, variant)))
@@ -126,7 +131,7 @@ class _Collector:
         folder.mkdir()
         return folder / _safe(name)
 
-    def unzip(self, path: Path, display: str, rel: PurePosixPath, sender, date, depth) -> None:
+    def unzip(self, path: Path, display: str, rel: PurePosixPath, sender, date, depth, modified=None) -> None:
         try:
             archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, EOFError):
@@ -134,7 +139,7 @@ class _Collector:
         with archive:
             infos = archive.infolist()
             if "[Content_Types].xml" in {i.filename for i in infos}:  # a workbook saved as .zip
-                return self.items.append(Item(display, rel, path, sender, date))
+                return self.items.append(Item(display, rel, path, sender, date, modified=modified))
             if len(infos) > MAX_MEMBERS:
                 return self.refused(display, rel, "too_many_members", sender, date)
             found = False
@@ -173,7 +178,7 @@ class _Collector:
                 except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError):
                     self.refused(where, mrel, "corrupt_archive", sender, date)
                     continue
-                self.add_file(dest, where, mrel, sender, date, depth + 1)
+                self.add_file(dest, where, mrel, sender, date, depth + 1, _member_time(info))
             if not found:
                 self.refused(display, rel, "no_workbook", sender, date)
 
@@ -211,6 +216,14 @@ class _Collector:
 
 class _TooBig(Exception):
     pass
+
+
+def _member_time(info: zipfile.ZipInfo) -> float | None:
+    """An archive member's time (stored without a zone: taken as local time, as archivers write it)."""
+    try:
+        return time.mktime((*info.date_time, 0, 0, -1))
+    except (OverflowError, ValueError):
+        return None
 
 
 def _not_an_input(name: str) -> str | None:

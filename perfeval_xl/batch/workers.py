@@ -71,10 +71,11 @@ def load_profile(name):
 
 
 def _facts(result) -> dict:
-    """What the summary needs from the parsed form beyond Report.as_dict(): unit, department, stated figures."""
+    """What the summary needs from the parsed form beyond Report.as_dict(): unit and department as written, project
+    (a framework's, from the lines above its table), stated figures."""
     form = result.form
     inner = form.budget if isinstance(form, Framework) else form
-    fields = inner.fields if inner is not None else {}
+    fields = form.fields if isinstance(form, Framework) else inner.fields if inner is not None else {}
     total = getattr(form, "total_score", NO_CELL)  # forms without a total (申报表) state none
     stated_total = stated_value(total) if total.row is not None else None
     if stated_total is None and isinstance(form, Framework):
@@ -84,7 +85,9 @@ def _facts(result) -> dict:
     if line is not None and result.values.get("execution_rate") is not None:
         rate = plain(as_fraction(line["rate"].p, near=dec(result.values["execution_rate"]))[0])
     text = lambda key: (fields[key].text or None) if key in fields else None  # noqa: E731
-    return {"unit": text("unit"), "department": text("department"), "stated_total": stated_total, "stated_rate": rate}
+    typed = lambda key: (str(fields[key].p.raw).strip() or None) if text(key) else None  # noqa: E731 - as written
+    return {"unit": typed("unit"), "department": typed("department"), "project": text("project"),
+            "stated_total": stated_total, "stated_rate": rate}
 
 
 def check_one(job: dict) -> dict:

@@ -88,8 +88,6 @@ def read_framework(grid: Grid, profile: Profile) -> Framework | None:
     right = _last_column(grid, (top, header), min(c for _, c in levels))  # labelled cells right of it are beside
     header_texts |= {"指标", "指标名称"}
     fw = Framework(sheet=grid.name, profile_id=profile.id, header_row=header)
-    fields = labels_for(profile).fields  # 项目名称 / 单位名称 / 年度 … above the table
-    fw.fields = find_labelled(grid, range(0, header), fields, fields.all(), below=False)
     nodes: dict[tuple[str, ...], Node] = {}
     current: list[str] = [""] * len(levels)
     anchors: list[tuple[int, int] | None] = [None] * len(levels)
@@ -320,12 +318,39 @@ def read_data_items(grid: Grid) -> dict[str, Cell]:
     return {}
 
 
+# what the value of a 单位 label is when the line gives the unit of the amounts ('单位：万元'), not an organisation
+_MEASURE = re.compile(r"(人民币)?[亿千百万]*元|%|个|人|分")
+# the last characters of an organisation's name standing alone on a line of the title area ('永州市行政审批服务局')
+_ORGANISATION = re.compile(r"(局|委员会|委|办公室|办|中心|厅|院|所|站|馆|队|学校|政府|部|处|署|会|公司)$")
+_NOT_A_NAME = re.compile(r"[表指标评价附件年度0-9:：]")
+
+
+def header_fields(grid: Grid, profile: Profile, top: int) -> dict[str, Cell]:
+    """项目名称 / 单位名称 / 主管部门 / 年度 above the table (rows before `top`), by the profile's field labels;
+    where no unit is labelled, an organisation's name alone on a line of the title area (永州's second line) is
+    the unit."""
+    labels = labels_for(profile).fields
+    found = {k: c for k, c in find_labelled(grid, range(top), labels, labels.all(), below=False).items()
+             if c.text and not (k != "project" and _MEASURE.fullmatch(c.text))}
+    if "unit" not in found:
+        for r in range(min(top, 8)):
+            cells = [(c, grid.raw(r, c)) for c in range(grid.width)
+                     if not grid.is_follower(r, c) and grid.raw(r, c) is not None]
+            if len(cells) == 1 and isinstance(cells[0][1], str):
+                text = norm_label(cells[0][1])
+                if len(text) <= 30 and _ORGANISATION.search(text) and not _NOT_A_NAME.search(text):
+                    found["unit"] = Cell(r, cells[0][0], parse(cells[0][1]))
+                    break
+    return found
+
+
 def read_sheet(grid: Grid, profile: Profile) -> list[Framework]:
     """The framework table on this sheet (with the budget block above it, if any), or nothing."""
     fw = read_framework(grid, profile)
     if fw is None or not fw.roots:
         return []
     fw.budget = framework_budget(grid, profile, fw.header_row)
+    fw.fields = header_fields(grid, profile, fw.header_row)
     return [fw]
 
 
