@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("paths", nargs="+", metavar="PATH", help=cli_text("help.paths"))
     b.add_argument("-o", "--output", help=cli_text("help.summary"))
     b.add_argument("--annotated", metavar="DIR", help=cli_text("help.annotated"))
+    b.add_argument("--title", metavar="TEXT", help=cli_text("help.title"))
     b.add_argument("--jobs", type=int, metavar="N", help=cli_text("help.jobs"))
     b.add_argument("--json", action="store_true", help=cli_text("help.json"))
     b.add_argument("--profile", help=cli_text("help.profile"))
@@ -206,7 +207,7 @@ def cmd_batch(args) -> int:
         return EXIT_REFUSED
     doc = run_batch(args.paths, args.output, annotated_dir=args.annotated, jobs=args.jobs or os.cpu_count() or 1,
                     profile=args.profile if profile else None, progress=True, password=args.password,
-                    include_hidden=args.include_hidden)
+                    include_hidden=args.include_hidden, title=args.title)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:
@@ -219,6 +220,9 @@ def cmd_batch(args) -> int:
             print(cli_text("batch_more_errors", n=len(with_errors) - LISTED))
         print(cli_text("batch_totals", files=doc["files"], forms=doc["forms"], refused=doc["refused"],
                        errors=doc["errors"], warnings=doc["warnings"], mismatches=len(doc["mismatches"])))
+        dropped = sum(len(x["dropped"]) for x in doc["resubmitted"])
+        if dropped:
+            print(cli_text("batch_resubmitted", n=dropped))
         if doc["skipped"]:
             print(cli_text("batch_skipped", n=len(doc["skipped"])))
         failed = sum(1 for r in doc["reports"] if r.get("annotate_error"))

@@ -290,6 +290,8 @@ CLI: dict[str, str] = {
                               "t could be read",
     "help.summary": "汇总工作簿 / summary workbook (.xlsx); optional with --json",
     "help.annotated": "在此文件夹写出各文件的核查副本 / write annotated copies into DIR",
+    "help.title": "汇总表各页标题中的批次名称，默认为汇总工作簿的文件名 / the batch's name in the summary's title "
+                  "rows and page headers (default: the summary file's name)",
     "help.jobs": "并行进程数，默认为 CPU 核数 / worker processes (default: CPU count)",
     "help.batch_password": "加密工作簿的打开密码（对所有加密的文件使用）/ open password for the encrypted workbooks "
                            "(tried on every encrypted file)",
@@ -325,6 +327,8 @@ CLI: dict[str, str] = {
     "batch_missing": "找不到 {paths}，未核查，也未写出汇总 / not found: {paths}; nothing was checked or written",
     "batch_file_errors": "  有错误：{file}（{errors} 项）/ errors: {file} ({errors})",
     "batch_copies": "核查副本 / annotated copies: {path}",
+    "batch_resubmitted": "重复提交 {n} 张表未计入合计，计入哪一份见汇总表“重复提交”列 / {n} resubmitted form(s) left "
+                         "out of the totals; the 重复提交 column says which copy counts",
     "batch_more_errors": "  …… 另有 {n} 个文件有错误，见汇总表 / {n} more files with errors: see the summary",
     "figure_missing": "未能读取 / not read",
     "folded": "（共 {n} 处）",

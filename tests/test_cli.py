@@ -82,6 +82,32 @@ def test_a_missing_batch_path_is_refused_and_nothing_is_written(capsys, tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_batch_console_names_the_files_with_errors_the_resubmissions_and_where_things_went(capsys, tmp_path):
+    import openpyxl
+
+    inbox, out = tmp_path / "收件箱", tmp_path / "out"
+    inbox.mkdir()
+    form = (SAMPLES / "meishan_2023" / "04_window_outsourcing.xlsx").read_bytes()
+    (inbox / "a.xlsx").write_bytes(form)
+    (inbox / "b_again.xlsx").write_bytes(form)  # the same project sent twice
+    (inbox / "c.xlsx").write_bytes((SAMPLES / "frameworks" / "yongzhou_2019_special.xlsx").read_bytes())
+    code, stdout, _ = _run(capsys, "batch", inbox, "-o", out / "汇总.xlsx", "--annotated", out / "副本",
+                           "--title", "2023年度自评", "--jobs", "1")
+    lines = stdout.splitlines()
+    assert code == 1
+    assert lines == [
+        f"  有错误：{inbox / 'c.xlsx'}（3 项）/ errors: {inbox / 'c.xlsx'} (3)",
+        "文件 3 个，表 3 张，无法读取 0 个，错误 3 项，警告 12 项，跨表不一致 0 项 / 3 file(s), 3 form(s), 0 refused, "
+        "3 error(s), 12 warning(s), 0 cross-workbook mismatch(es)",
+        "重复提交 1 张表未计入合计，计入哪一份见汇总表“重复提交”列 / 1 resubmitted form(s) left out of the totals; "
+        "the 重复提交 column says which copy counts",
+        f"汇总 / summary: {out / '汇总.xlsx'}",
+        f"核查副本 / annotated copies: {out / '副本'}"]
+    title = openpyxl.load_workbook(out / "汇总.xlsx")["汇总"]["A1"].value
+    assert title.startswith("2023年度自评　汇总　　生成日期 ")
+    assert title.endswith("文件 3 个，表 3 张（重复提交 1 张未计入合计），无法读取 0 个，错误 3 项，警告 12 项")
+
+
 def test_a_closed_pipe_ends_the_listing_quietly():
     shell = f"{sys.executable} -m perfeval_xl.cli profiles | head -1"
     done = subprocess.run(["bash", "-c", f"set -o pipefail; {shell}"], capture_output=True, text=True)
