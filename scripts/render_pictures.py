@@ -19,6 +19,9 @@ of the same page; no ImageMagick or Pillow needed):
 * framework.png — the first printed page of the 永州 专项资金 framework template (write/framework_template.py),
                   filled: 项目名称 / 单位名称 / 年度, rows scored by hand, and 资金到位率 / 到位及时率 / 实际完成率 /
                   质量达标率 computed from the 基础数据 sheet.
+* summary.png, departments.png, chart.png — printed pages of the batch summary (batch/summary.py) of the bundled
+                  samples (the 12 眉山 forms, one of them sent twice, and the framework samples): the first page of
+                  汇总 and of 按部门, and the execution-rate chart of 分布, as `perfeval batch` writes them.
 
 `--keep DIR` keeps the workbooks and PDFs for a look.
 """
@@ -26,6 +29,7 @@ of the same page; no ImageMagick or Pillow needed):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import shutil
 import subprocess
@@ -38,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # sample_data is a package of the repository
 
 from perfeval_xl.api import check_file, write_annotated  # noqa: E402
+from perfeval_xl.batch import run_batch  # noqa: E402
 from perfeval_xl.lo import convert  # noqa: E402
 from perfeval_xl.a1 import parse_a1  # noqa: E402
 from perfeval_xl.profile import get_profile  # noqa: E402
@@ -113,6 +118,30 @@ def one_page(src: Path, dst: Path) -> None:
             zout.writestr(info, data)
 
 
+def sample_batch(work: Path) -> Path:
+    """The summary workbook of a batch of the bundled samples, one form sent twice (the later copy counts)."""
+    inbox = work / "收件箱"
+    inbox.mkdir(exist_ok=True)
+    for src in [*sorted((ROOT / "sample_data" / "meishan_2023").glob("[0-9]*.xlsx")),
+                *sorted((ROOT / "sample_data" / "frameworks").glob("*.xlsx"))]:
+        shutil.copyfile(src, inbox / src.name)
+    shutil.copyfile(inbox / "04_window_outsourcing.xlsx", inbox / "04_window_outsourcing_重发.xlsx")
+    with contextlib.chdir(work):  # the summary names the files as a reviewer would give them: 收件箱/…
+        run_batch([inbox.name], "汇总.xlsx", jobs=1, title="2023年度项目支出绩效自评（示例批次）")
+    return work / "汇总.xlsx"
+
+
+def page_of(pdf: Path, sheet: str) -> int:
+    """The first page printing `sheet` (the summary's page header names its sheet on the right)."""
+    for page in range(1, pages(pdf) + 1):
+        text = subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        if first.split()[-1:] == [sheet]:
+            return page
+    raise RuntimeError(f"{pdf.name}: no page of {sheet}")
+
+
 # --- PDF -> PNG ------------------------------------------------------------------------------------------------
 
 def pages(pdf: Path) -> int:
@@ -163,7 +192,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dpi", type=int, default=90)
     ap.add_argument("--keep", type=Path, help="keep the workbooks and PDFs in this folder")
     args = ap.parse_args(argv)
-    for tool in ("pdftoppm", "pdfinfo"):
+    for tool in ("pdftoppm", "pdfinfo", "pdftotext"):
         if shutil.which(tool) is None:
             ap.error(f"{tool} not found: install poppler-utils")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -186,11 +215,18 @@ def main(argv=None) -> int:
         framework = work / "永州_专项资金.xlsx"
         write_framework_template(get_profile(FRAMEWORK), framework, year=2023, fill=FRAMEWORK_FILL)
 
-        form_pdf, printed_pdf, framework_pdf = convert([form, printed, framework], work / "pdf", to="pdf")
+        # 4. the summary of a batch of the samples
+        summary = sample_batch(work)
+
+        form_pdf, printed_pdf, framework_pdf, summary_pdf = convert([form, printed, framework, summary], work / "pdf",
+                                                                    to="pdf")
         made = [render(form_pdf, 1, args.out / "template.png", args.dpi),
                 render(printed_pdf, 1, args.out / "annotated.png", args.dpi),
                 render(printed_pdf, -1, args.out / "results.png", args.dpi),  # 核查结果 is the last sheet
                 render(framework_pdf, 1, args.out / "framework.png", args.dpi)]
+        made += [render(summary_pdf, page_of(summary_pdf, sheet) + after, args.out / name, args.dpi)
+                 for sheet, after, name in (("汇总", 0, "summary.png"), ("按部门", 0, "departments.png"),
+                                            ("分布", 1, "chart.png"))]  # 分布: scores, then execution rates
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
