@@ -106,3 +106,31 @@ def test_a_formula_the_evaluator_cannot_compute_is_one_warning_and_no_error_rest
     assert (note.severity.value, note.cell) == ("warning", total) and total in note.message
     assert report.errors == 0 and not [f for f in report.findings if f.cell == total and f.check != "F03"]
     assert report.results[0].values["execution_score"] == 7.1  # everything else computed
+
+
+def test_the_preflight_tells_a_workbook_of_typed_values_from_one_with_formulas(tmp_path):
+    """A workbook without any formula is not scanned for formulas without values (the pre-flight saw none)."""
+    import zipfile
+    from pathlib import Path
+
+    from perfeval_xl.read.preflight import preflight
+
+    repo = Path(__file__).resolve().parent.parent
+    template = repo / "workbook_templates" / "sichuan.project_selfeval.xlsx"
+    assert preflight(repo / "sample_data" / "meishan_2023" / "01_hotline_upgrade.xlsx").formulas is False
+    assert preflight(template).formulas is True
+    # the main namespace under a prefix, one formula in a self-closing shared cell: still seen
+    prefixed = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(template) as zin, zipfile.ZipFile(prefixed, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>", b"<x:f\n/><f_>").replace(b"</f>", b"</f_>").replace(b"<f ", b"<f_ ")
+                assert data.count(b"<x:f\n/>") > 0 and b"<f>" not in data and b"<f " not in data
+            zout.writestr(info, data)
+    assert preflight(prefixed).formulas is True
+    lookalike = tmp_path / "lookalike.xlsx"  # tags that only begin with f are no formulas
+    with zipfile.ZipFile(prefixed) as zin, zipfile.ZipFile(lookalike, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info).replace(b"<x:f\n/>", b""))
+    assert preflight(lookalike).formulas is False

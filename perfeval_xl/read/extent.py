@@ -132,6 +132,7 @@ class SheetBound:
 
     def __init__(self):
         self.rows = self.cols = 0
+        self.formulas = False  # whether any cell holds a formula
         self._cells = self._named_cells = self._rows = self._named_rows = 0
         self._carry = b""
 
@@ -151,6 +152,7 @@ class SheetBound:
         rows = _NAMED_ROW.findall(block)
         if rows:
             self.rows = max(self.rows, max(map(int, set(rows))))
+        self.formulas = self.formulas or b"<f " in block  # <f>, <x:f t="shared"/> … once ':', '>', '/' are spaces
         self._cells += block.count(b"<c ")
         self._named_cells += len(refs)
         self._rows += block.count(b"<row ")
@@ -179,12 +181,13 @@ class PartExtent:
         self.names = names  # read the workbook's sheet list and relationship targets (only when they are needed)
         self.kind: str | None = None
         self.rows = self.cols = 0  # a worksheet's extent: cells with content span rows x cols from A1
+        self.formulas = False  # a worksheet: whether any cell holds a formula
         self.tables: dict[str, tuple[int, int]] = {}  # an .ods content part: the extent of each table
         self.sheets: list[tuple[str, str]] = []  # a workbook part: (sheet name, relationship id)
         self.targets: dict[str, str] = {}  # a relationships part: id -> target
         self.office_document: str | None = None
         self._head = b""
-        self._sheet: SheetScan | None = None
+        self._sheet: SheetBound | None = None
         self._parser = None
         self._table: str | None = None
         self._ods_row = self._col = self._last = 0
@@ -224,6 +227,7 @@ class PartExtent:
         if self._sheet is not None:
             self._sheet.close()
             self.rows, self.cols = self._sheet.rows, self._sheet.cols
+            self.formulas = self._sheet.formulas
         elif self._parser is not None:
             try:
                 self._parser.close()

@@ -106,6 +106,7 @@ class Inspected:
     # sheets whose cells span too much but hold little: sheet name -> (its part, what of it is read)
     clipped: dict[str, tuple[str, Clip]] = field(default_factory=dict)
     workbook_part: str | None = None  # an OOXML package's workbook part, found through _rels/.rels
+    formulas: bool = True  # whether a worksheet of an OOXML package holds a formula (False: seen to hold none)
 
     @property
     def annotatable(self) -> bool:
@@ -196,8 +197,9 @@ def _inspect_zip(fh: BinaryIO, size: int) -> dict:
         _inflate_checked(fh, info, budget=budget, extents=extents)
     oversized, clipped = _oversized(fh, kind, {i.filename: i for i in parts}, extents)
     macros, code_parts = _zip_macros(kind, [i.filename for i in infos])
+    formulas = any(part.kind == "worksheet" and part.formulas for part in extents.values())
     return {"kind": kind, "macros": macros, "macro_parts": code_parts, "oversized": oversized, "clipped": clipped,
-            "workbook_part": workbook_part}
+            "workbook_part": workbook_part, "formulas": formulas}
 
 
 def _oversized(fh: BinaryIO, kind: str, infos: dict, extents: dict[str, PartExtent]) -> tuple[dict, dict]:

@@ -131,8 +131,8 @@ def _computed(data: bytes, grids: list[Grid], inspected: Inspected) -> list[Grid
     computed by the safe evaluator (xlformula) and written into the grids; a cell it cannot compute is left blank
     and marked (Grid.uncomputed), so that no finding rests on it. A workbook whose formulas all carry their value
     (Excel, WPS, LibreOffice, our templates) costs one quick scan."""
-    if inspected.kind != "xlsx":
-        return grids  # .xls and .ods always carry their values
+    if inspected.kind != "xlsx" or not inspected.formulas:
+        return grids  # .xls and .ods always carry their values; a workbook of typed values has nothing to compute
     try:
         computed = compute_uncached(data, {g.name: g.rows for g in grids if g.rows})
     except ValueError:  # a sheet part the scan cannot parse: the values calamine gave stand
