@@ -4,6 +4,7 @@ summary line. One place, so that every front end says and colours the same thing
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -215,7 +216,15 @@ _LINE_PT = 12.0
 
 def display_width(s: str) -> int:
     """Width in half-width characters: CJK counts two."""
+    if s.isascii():
+        return len(s)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_widths(text: str) -> tuple[int, ...]:
+    """The display width of each line of a cell's text (sheet names, check names and sentences repeat: cached)."""
+    return tuple(display_width(line) for line in text.split("\n"))
 
 
 def note_height(text: str, width_pt: float = NOTE_WIDTH_PT) -> float:
@@ -231,13 +240,12 @@ def column_widths(rows: Iterable[tuple]) -> list[float]:
     for row in rows:
         for i, v in enumerate(row):
             if v is not None:
-                widths[i] = max(widths[i], max(display_width(line) for line in fmt_value(v).split("\n")))
+                widths[i] = max(widths[i], max(_line_widths(fmt_value(v))))
     return [min(cap, max(w + 2, 6)) for cap, w in zip(WIDTH_CAPS, widths)]
 
 
 def row_height(row: tuple, widths: list[float]) -> float | None:
     """Points a 核查结果 row needs for its wrapped text at these column widths; None when one line is enough."""
-    lines = max(sum(max(1, math.ceil(display_width(part) / max(1.0, width - 1)))
-                    for part in fmt_value(v).split("\n"))
+    lines = max(sum(max(1, math.ceil(part / max(1.0, width - 1))) for part in _line_widths(fmt_value(v)))
                 for v, width in zip(row, widths) if v is not None)
     return lines * ROW_LINE_PT if lines > 1 else None
