@@ -159,7 +159,7 @@ def _skeleton(message: str) -> str:
     return re.sub(r"\d+(?:\.\d+)?%?", "#", re.sub(r"“[^”]*”", "“”", message))
 
 
-def form_header(kind: str, values: dict, findings: list[Finding] = ()) -> str | None:
+def form_header(kind: str, values: dict, findings: Iterable[Finding] = ()) -> str | None:
     """The console lines under a form's name: its recomputed figures ('未能读取' where one could not be read, with
     the findings that say why); a framework with a funds block adds a line for it."""
     key = f"form.{kind}"
@@ -180,7 +180,7 @@ def form_header(kind: str, values: dict, findings: list[Finding] = ()) -> str | 
 _ABSENCE_CHECKS = ("F03", "C10", "C04", "C07")
 
 
-def _why_missing(findings: list[Finding]) -> str:
+def _why_missing(findings: Iterable[Finding]) -> str:
     """Why figures could not be read: the first finding of each check that says a figure is absent, or that the
     form does not print them."""
     first: dict[str, Finding] = {}
