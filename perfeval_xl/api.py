@@ -62,9 +62,7 @@ class Report:
             "macros": self.inspected.macros if self.inspected else None,
             "status": "refused" if self.refusal else "checked",
             "returned_copy": self.returned_copy,
-            "error": None
-            if self.refusal is None
-            else {"code": self.refusal.code, "message": f"{self.refusal.zh} / {self.refusal.en}"},
+            "error": None if self.refusal is None else self.refusal.as_dict(),
             "forms": [
                 {
                     "sheet": r.form.sheet,

@@ -62,6 +62,10 @@ class Refused(PerfevalError):
         self.code = RefusalCode(code)
         super().__init__(zh, en)
 
+    def as_dict(self) -> dict:
+        """The refusal as JSON reports give it: {"code", "message": "中文 / English"}."""
+        return {"code": self.code, "message": f"{self.zh} / {self.en}"}
+
 
 class ProfileError(PerfevalError, ValueError):
     """A profile that cannot be used; the message names the file and every problem found."""

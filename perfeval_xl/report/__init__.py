@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PASS_THROUGH, Refused, refuse
+from ..severity import Severity
 from .check import Outcome, ReportFinding, check_paragraphs
 from .document import ReportDocument, read_report
 from .facts import subjects_of
@@ -41,11 +42,11 @@ class ReportCheck:
 
     @property
     def errors(self) -> int:
-        return sum(f.severity.rank >= 3 for f in self.findings)
+        return sum(f.severity is Severity.ERROR for f in self.findings)
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity.rank == 2 for f in self.findings)
+        return sum(f.severity is Severity.WARNING for f in self.findings)
 
     @property
     def exit_code(self) -> int:
@@ -58,14 +59,12 @@ class ReportCheck:
             "file": str(self.path),
             "sha256": self.sha256,
             "status": "refused" if self.refusal else "checked",
-            "error": None if self.refusal is None
-            else {"code": self.refusal.code, "message": f"{self.refusal.zh} / {self.refusal.en}"},
+            "error": None if self.refusal is None else self.refusal.as_dict(),
             "findings": [f.as_dict() for f in self.findings],
             "linked": self.linked,
             "unlinked": self.unlinked,
             "workbooks": [{"file": str(w.path), "sha256": w.sha256, "status": "refused" if w.refusal else "checked",
-                           "error": None if w.refusal is None else {"code": w.refusal.code,
-                                                                    "message": f"{w.refusal.zh} / {w.refusal.en}"},
+                           "error": None if w.refusal is None else w.refusal.as_dict(),
                            "forms": len(w.results)} for w in self.workbooks],
         }
 

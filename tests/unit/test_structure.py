@@ -126,10 +126,14 @@ def _bare_severity_comparisons(name: str) -> list[int]:
                 values = op.elts if isinstance(op, (ast.Tuple, ast.List, ast.Set)) else [op]
                 if any(isinstance(v, ast.Constant) and v.value in SEVERITY_NAMES for v in values):
                     lines.append(node.lineno)
+            # `severity.rank >= 3`: a rank compared with a bare number
+            if any(isinstance(o, ast.Attribute) and o.attr == "rank" for o in operands) and any(
+                    isinstance(o, ast.Constant) and isinstance(o.value, int) for o in operands):
+                lines.append(node.lineno)
     return lines
 
 
-def test_no_severity_is_compared_as_a_bare_string():
+def test_no_severity_is_compared_as_a_bare_string_or_number():
     found = {name: lines for name in MODULES if (lines := _bare_severity_comparisons(name))}
     assert found == {}
 
