@@ -37,7 +37,7 @@ class Cell:
 NO_CELL = Cell()
 
 
-def _empty(cell: Cell) -> bool:
+def no_figure(cell: Cell) -> bool:
     """No figure: blank, a printed '/' or '—', or the 0 a template's formula shows before anything is filled."""
     p = cell.p
     return p.blank or p.not_applicable or p.dash or (p.number == 0 and not p.text.strip("0."))
@@ -94,7 +94,7 @@ class Form:
         """Only headers: no amount, no indicator named or measured, no score other than a formula's 0."""
         amounts = (b[k] for b in self.budget for k in ("initial", "budget", "executed", "score"))
         rows = (ind[k] for ind in self.indicators for k in ("level3", "target", "actual", "weight", "score"))
-        return all(_empty(c) for c in (*amounts, *rows, self.total_score))
+        return all(no_figure(c) for c in (*amounts, *rows, self.total_score))
 
 
 @dataclass
@@ -177,7 +177,7 @@ class Framework:
     @property
     def blank(self) -> bool:
         """Only headers: no row scored, no data entered; a total that is a formula's 0 does not count."""
-        return all(n.score.blank for n in self.walk() if n.is_leaf) and _empty(self.total_score) \
+        return all(n.score.blank for n in self.walk() if n.is_leaf) and no_figure(self.total_score) \
             and all(c.blank for c in self.data.values())
 
     def walk(self):

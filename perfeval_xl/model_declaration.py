@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import NO_CELL, Cell, _empty
+from .model import NO_CELL, Cell, no_figure
 
 HALF_NAMES = {"medium": "中期", "annual": "年度"}
 
@@ -70,5 +70,5 @@ class Declaration:
     @property
     def blank(self) -> bool:
         """Only headers: no indicator named or valued, no amount, no goal written."""
-        return not any(t.named for t in self.rows) and all(_empty(f.cell) for f in self.funds) \
+        return not any(t.named for t in self.rows) and all(no_figure(f.cell) for f in self.funds) \
             and all(c.blank for c in self.goals.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import NO_CELL, BudgetLine, Cell, _empty
+from .model import NO_CELL, BudgetLine, Cell, no_figure
 
 
 @dataclass
@@ -57,5 +57,5 @@ class MonitoringForm:
         """Only headers: no amount, no indicator named or measured, nothing ticked (a template's 0s do not count)."""
         amounts = (b[k] for b in self.budget for k in ("initial", "budget", "executed", "forecast"))
         ticks = (c for ind in self.indicators for c in (*ind.causes.values(), *ind.likelihood.values()))
-        return all(_empty(c) for c in amounts) and not any(ind.filled for ind in self.indicators) \
+        return all(no_figure(c) for c in amounts) and not any(ind.filled for ind in self.indicators) \
             and all(c.blank for c in ticks)

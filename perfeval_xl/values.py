@@ -20,6 +20,8 @@ _SPACES = re.compile(r"\s+")
 _DASHES = {"—", "——", "-", "--", "－", "–", "―", "━"}
 _NOT_APPLICABLE = {"/", "／", "\\", "不适用", "不涉及", "无"}
 _OPS = {">=": "≥", "<=": "≤", "=": "=", "≥": "≥", "≤": "≤", ">": ">", "<": "<"}
+# words of a target that is an upper bound ('成本控制在165万元以内'): the indicator is read as ≤ where no sign says
+LESS_WORDS = ("不超过", "不高于", "以内", "以下", "控制在", "低于", "不大于", "≤")
 _NUMBER = re.compile(
     r"^(?P<op>>=|<=|[≥≤=<>])?\s*(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*(?P<unit>[^\d.,].*)?$"
 )

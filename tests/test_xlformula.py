@@ -23,7 +23,7 @@ from python_calamine import CalamineWorkbook
 
 from perfeval_xl.a1 import parse_a1
 from perfeval_xl.verify import agrees, fills_for, template_profiles
-from perfeval_xl.write.template import _xl_value
+from perfeval_xl.write.template import value_as_excel_reads
 from perfeval_xl.write.templates import write_template_for
 from perfeval_xl.xlformula import (
     FUNCTIONS,
@@ -171,10 +171,10 @@ def test_value_reads_number_texts_and_leaves_dates_uncomputable(text, want):
                                                                "a", "%"]), max_size=8).map("".join))
 @settings(max_examples=200, deadline=None)
 def test_value_agrees_with_the_template_rules_number_reading(text):
-    """The Python twin of the templates' VALUE (write.template._xl_value) and the evaluator read a text alike: the same
+    """The Python twin of the templates' VALUE (write.template.value_as_excel_reads) and the evaluator read a text alike: the same
     number, or no number; the evaluator may only decline (uncomputable) where Excel's answer is in doubt (white space
     other than spaces, a number beyond a double)."""
-    rules = _xl_value(text)
+    rules = value_as_excel_reads(text)
     try:
         got = text_to_number(text)
     except ErrorSignal:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ..excelmath import ZERO, plain
-from ..model import _empty
+from ..model import no_figure
 from ..model_declaration import HALF_NAMES, Declaration, Target
 from ..profile import Profile, Requirement
 from ..severity import Severity
@@ -81,7 +81,7 @@ class _DeclarationCheck:
                 add("D05.sum", total.cell, plain(stated), plain(s), stated=fmt(stated), **words)
         for key in self.spec.within_medium:
             medium, annual = f.fund("medium", key), f.fund("annual", key)
-            if medium is None or annual is None or _empty(medium.cell):
+            if medium is None or annual is None or no_figure(medium.cell):
                 continue
             m, a = self.amount("medium", key), self.amount("annual", key)
             if m is not None and a is not None and a > m + AMOUNT_TOL:

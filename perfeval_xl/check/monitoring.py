@@ -16,10 +16,9 @@ from ..model import NO_CELL, BudgetLine, Cell
 from ..model_monitoring import MonitoringForm, MonitoringIndicator
 from ..profile import CERTAIN, Profile
 from ..severity import Severity
-from ..values import Parsed, amount_in_wan, as_fraction, norm_label
+from ..values import LESS_WORDS, Parsed, amount_in_wan, as_fraction, norm_label
 from .budget import AMOUNT_TOL
 from .findings import Findings, Result, fmt, pct, short_name, stated_value
-from .project import _LESS_WORDS
 from .registry import checker
 
 AMOUNTS = ("initial", "budget", "executed", "forecast")  # the amount columns whose lines add up
@@ -221,7 +220,7 @@ class _MonitoringCheck:
             return ind["target"].p.op
         cost = {norm_label(x) for x in self.spec.cost_levels}
         text = ind["level3"].text + ind["target"].text
-        if norm_label(ind.level1) in cost or norm_label(ind.level2) in cost or any(w in text for w in _LESS_WORDS):
+        if norm_label(ind.level1) in cost or norm_label(ind.level2) in cost or any(w in text for w in LESS_WORDS):
             return "≤"
         return "≥"
 

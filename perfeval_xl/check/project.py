@@ -13,12 +13,11 @@ from ..model import NO_CELL, Cell, Form, Indicator
 from ..profile import Profile
 from ..rules import RULES, Band
 from ..severity import Severity
-from ..values import GRADE_WORDS, Parsed, amount_in_wan, norm_label
+from ..values import GRADE_WORDS, LESS_WORDS, Parsed, amount_in_wan, norm_label
 from .budget import AMOUNT_TOL, check_budget, precise
 from .findings import Findings, Result, fmt, pct, short_name
 from .registry import checker
 
-_LESS_WORDS = ("不超过", "不高于", "以内", "以下", "控制在", "低于", "不大于", "≤")
 # a grade word after 结果/等级/…, standing alone: '自评结果为优。' but not '结果中可以看出' nor '结果差距不大'
 _NARRATIVE_GRADE = re.compile(r"(?:结果|等级|等次|评价为|评定为|评价情况|结论)[为是:]?[\"“]?"
                               r"(优秀|良好|中等|合格|较差|优|良|中|差)(?=$|[\"”」』。，,；;、:：!！)）\s]|等次|等级)")
@@ -106,7 +105,7 @@ class _ProjectCheck:
         if ind["target"].p.number is None and ind["actual"].p.number is None:
             return "定性", True
         text = ind["level3"].text + ind["target"].text
-        if any(w in text for w in _LESS_WORDS) or self.is_cost(ind):
+        if any(w in text for w in LESS_WORDS) or self.is_cost(ind):
             return "≤", True
         return "≥", True
 

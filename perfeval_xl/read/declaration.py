@@ -20,7 +20,7 @@ from ..model_declaration import Declaration, Fund, Target
 from ..profile import HALVES, Profile
 from ..values import norm_label, parse
 from .labels import Aliases, cell_at, core_label, find_labelled, strip_weight
-from .locate import _amount_unit
+from .locate import amount_unit_of
 from .registry import Reader, register
 from .workbook import Grid
 
@@ -171,7 +171,7 @@ def _read_funds(grid: Grid, labels: _Labels, form: Declaration, rows: range) -> 
         half = next((h for tc, h in reversed(totals) if tc <= c), totals[0][1])
         if form.fund(half, key) is None:
             form.funds.append(Fund(half, key, label, _amount(grid, labels, r, c)))
-    form.amount_unit = _amount_unit(grid, rows, range(grid.width))
+    form.amount_unit = amount_unit_of(grid, rows, range(grid.width))
 
 
 def _amount(grid: Grid, labels: _Labels, r: int, c: int) -> Cell:

@@ -21,7 +21,7 @@ from .workbook import Grid
 _UNIT_IN_LABEL = re.compile(r"(?:\(|单位[:：]?)(万元|元)\)?")
 
 
-def _header_columns(grid: Grid, r: int, aliases: Aliases) -> dict[str, int]:
+def header_columns(grid: Grid, r: int, aliases: Aliases) -> dict[str, int]:
     """key -> leftmost column whose label in row r names it."""
     cols: dict[str, int] = {}
     for c in range(grid.width):
@@ -33,16 +33,16 @@ def _header_columns(grid: Grid, r: int, aliases: Aliases) -> dict[str, int]:
     return cols
 
 
-def _header_rows(grid: Grid, aliases: Aliases, need: int, must: tuple[str, ...]) -> list[tuple[int, dict[str, int]]]:
+def header_rows(grid: Grid, aliases: Aliases, need: int, must: tuple[str, ...]) -> list[tuple[int, dict[str, int]]]:
     out = []
     for r in range(grid.height):
-        cols = _header_columns(grid, r, aliases)
+        cols = header_columns(grid, r, aliases)
         if len(cols) >= need and any(k in cols for k in must):
             out.append((r, cols))
     return out
 
 
-def _amount_unit(grid: Grid, rows: range, cols: range) -> str:
+def amount_unit_of(grid: Grid, rows: range, cols: range) -> str:
     for r in rows:
         for c in cols:
             m = _UNIT_IN_LABEL.search(grid.label(r, c))
@@ -54,8 +54,8 @@ def _amount_unit(grid: Grid, rows: range, cols: range) -> str:
 def find_forms(grid: Grid, profile: Profile) -> list[Form]:
     """Every form of `profile` laid out on this sheet, top to bottom."""
     pl = labels_for(profile)
-    ind_headers = _header_rows(grid, pl.indicator_cols, 4, ("level3", "target"))
-    bud_headers = _header_rows(grid, pl.budget_cols, 3, ("budget", "executed"))
+    ind_headers = header_rows(grid, pl.indicator_cols, 4, ("level3", "target"))
+    bud_headers = header_rows(grid, pl.budget_cols, 3, ("budget", "executed"))
     bud_headers = [(r, cols) for r, cols in bud_headers if r not in {ir for ir, _ in ind_headers}]
     forms: list[Form] = []
     prev_end = 0
@@ -77,7 +77,7 @@ def read_budget(grid: Grid, pl: ProfileLabels, form: Form, br: int, bcols: dict[
     """The budget block under header row `br` (lines found by their labels, down to row `stop`) into `form`."""
     form.budget_header_row = br
     first_value_col = min(bcols.values())
-    form.amount_unit = _amount_unit(grid, range(max(start, br - 2), min(br + 7, stop)), range(0, grid.width))
+    form.amount_unit = amount_unit_of(grid, range(max(start, br - 2), min(br + 7, stop)), range(0, grid.width))
     seen = set()
     for r in range(br + 1, stop):
         key = next((k for t in row_texts(grid, r, first_value_col) if (k := pl.lines.match(t))), None)
@@ -101,7 +101,7 @@ def framework_budget(grid: Grid, profile: Profile, stop: int) -> Form | None:
     if profile.budget is None:
         return None
     pl = labels_for(profile)
-    headers = [(r, cols) for r, cols in _header_rows(grid, pl.budget_cols, 3, ("budget", "executed")) if r < stop]
+    headers = [(r, cols) for r, cols in header_rows(grid, pl.budget_cols, 3, ("budget", "executed")) if r < stop]
     if not headers:
         return None
     form = Form(sheet=grid.name, profile_id=profile.id, first_row=0)

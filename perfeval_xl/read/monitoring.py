@@ -19,7 +19,7 @@ from ..model_monitoring import MonitoringForm, MonitoringIndicator
 from ..profile import Profile
 from ..values import parse
 from .labels import Aliases, cell_at, find_labelled, labels_for, month_of, row_texts, strip_weight
-from .locate import _header_columns, _header_rows, read_budget
+from .locate import header_columns, header_rows, read_budget
 from .registry import Reader, register
 from .workbook import Grid
 
@@ -61,11 +61,11 @@ class _Header:
 def _header(grid: Grid, r: int, cols: dict[str, int], ml: _Labels) -> _Header:
     """The header at row r, with the tick columns of the row below it (or of the same row, on one-row headers)."""
     below = r + 1 < grid.height
-    sub = {name: _header_columns(grid, r + 1, aliases) if below else {}
+    sub = {name: header_columns(grid, r + 1, aliases) if below else {}
            for name, aliases in (("causes", ml.causes), ("likelihood", ml.likelihood), ("reason", ml.reason))}
     split = sum(len(x) for x in sub.values()) >= 2  # one '其他' in a data row is no sub-header
     if not split:
-        sub = {name: _header_columns(grid, r, aliases)
+        sub = {name: header_columns(grid, r, aliases)
                for name, aliases in (("causes", ml.causes), ("likelihood", ml.likelihood), ("reason", ml.reason))}
     columns = dict(cols)
     for group in _SPLIT:
@@ -81,11 +81,11 @@ def _header(grid: Grid, r: int, cols: dict[str, int], ml: _Labels) -> _Header:
 def find_monitoring_forms(grid: Grid, profile: Profile) -> list[MonitoringForm]:
     """Every monitoring form of `profile` laid out on this sheet, top to bottom."""
     pl, ml = labels_for(profile), _labels(profile)
-    found = _header_rows(grid, ml.columns, 4, ("level3", "target"))
+    found = header_rows(grid, ml.columns, 4, ("level3", "target"))
     rows = {r for r, _ in found}
     ind_headers = [(r, cols) for r, cols in found if r - 1 not in rows]  # not the lower half of a two-row header
     taken = {r for r, _ in ind_headers} | {r + 1 for r, _ in ind_headers}
-    bud_headers = [(r, c) for r, c in _header_rows(grid, pl.budget_cols, 3, ("executed", "forecast")) if r not in taken]
+    bud_headers = [(r, c) for r, c in header_rows(grid, pl.budget_cols, 3, ("executed", "forecast")) if r not in taken]
     forms: list[MonitoringForm] = []
     prev_end = 0
     for i, (ir, icols) in enumerate(ind_headers):

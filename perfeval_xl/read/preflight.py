@@ -155,7 +155,7 @@ def _inspect_zip(fh: BinaryIO, size: int) -> dict:
     workbook_part)."""
     import zipfile
 
-    _bound_directory(fh, size)
+    bound_directory(fh, size)
     fh.seek(0)
     try:
         archive = zipfile.ZipFile(fh)
@@ -194,7 +194,7 @@ def _inspect_zip(fh: BinaryIO, size: int) -> dict:
     for info in parts:
         if info.flag_bits & 0x1:
             raise refuse("encrypted")  # zip-level (not Office) encryption
-        _inflate_checked(fh, info, budget=budget, extents=extents)
+        inflate_checked(fh, info, budget=budget, extents=extents)
     oversized, clipped = _oversized(fh, kind, {i.filename: i for i in parts}, extents)
     macros, code_parts = _zip_macros(kind, [i.filename for i in infos])
     formulas = any(part.kind == "worksheet" and part.formulas for part in extents.values())
@@ -221,7 +221,7 @@ def _oversized(fh: BinaryIO, kind: str, infos: dict, extents: dict[str, PartExte
     for name in big:  # the quick bound counts empty cells too: measure again, exactly
         scan = SheetScan(collect=True)
         try:
-            _inflate_checked(fh, infos[name], sink=scan)
+            inflate_checked(fh, infos[name], sink=scan)
             scan.close()
         except ValueError:
             raise refuse("corrupt") from None
@@ -233,7 +233,7 @@ def _oversized(fh: BinaryIO, kind: str, infos: dict, extents: dict[str, PartExte
     for name, part in list(extents.items()):  # now the sheets need their names
         if part.kind in ("workbook", "rels"):
             extents[name] = PartExtent(names=True)
-            _inflate_checked(fh, infos[name], sink=extents[name])
+            inflate_checked(fh, infos[name], sink=extents[name])
             extents[name].close()
     named = sheet_parts(extents)
     if named is None:  # the workbook's sheets cannot be named: the oversized one cannot be left out
@@ -247,7 +247,7 @@ def _oversized(fh: BinaryIO, kind: str, infos: dict, extents: dict[str, PartExte
     return oversized, clipped
 
 
-def _bound_directory(fh: BinaryIO, size: int) -> None:
+def bound_directory(fh: BinaryIO, size: int) -> None:
     """Refuse an archive whose end record announces more members, or a larger directory, than a workbook has —
     before zipfile builds an object per member."""
     tail_len = min(size, 22 + 65535)
@@ -343,11 +343,11 @@ def _data_offset(fh: BinaryIO, info) -> int:
 
 def _small_member(fh: BinaryIO, info) -> bytes:
     out = io.BytesIO()
-    _inflate_checked(fh, info, sink=out)
+    inflate_checked(fh, info, sink=out)
     return out.getvalue()
 
 
-def _inflate_checked(fh: BinaryIO, info, *, budget: list[int] | None = None, sink=None,
+def inflate_checked(fh: BinaryIO, info, *, budget: list[int] | None = None, sink=None,
                      extents: dict | None = None) -> int:
     """Inflate one member in CHUNK-sized steps, never producing more than its declared size (a larger output is a
     lying header: zip_bomb); check its CRC. A member whose first bytes are XML is scanned for a document type

@@ -17,7 +17,7 @@ from lxml import etree
 from ..messages import REPORT_TEXT
 from ..write._ooxml import NS_R, RT_OFFICE_DOCUMENT, Package, Rels, parse_xml, serialise, xml_text
 from ..write._zipcopy import ZipCopyError, ZipSource
-from ..write.annotate import _write_atomically
+from ..write.annotate import write_atomically
 from .check import ReportFinding
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -129,7 +129,7 @@ def write_commented(data: bytes, findings: list[ReportFinding], out: str | Path,
         package.put(rels.name, rels.to_bytes())
     if package.ct_changed:
         package.put(package.member("[Content_Types].xml"), serialise(package.ct_root))
-    _write_atomically(out, lambda fh: package.source.write(fh, package.replace, package.add))
+    write_atomically(out, lambda fh: package.source.write(fh, package.replace, package.add))
     return out
 
 

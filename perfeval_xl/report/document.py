@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import refuse
-from ..read.preflight import MAX_FILE_BYTES, OLE_MAGIC, ZIP_MAGIC, _bound_directory, _inflate_checked
+from ..read.preflight import MAX_FILE_BYTES, OLE_MAGIC, ZIP_MAGIC, bound_directory, inflate_checked
 
 DOCUMENT_PART = "word/document.xml"
 MAX_DOCX_UNZIPPED = 300 * 1024 * 1024
@@ -84,7 +84,7 @@ def check_package(data: bytes) -> None:
     import zipfile
 
     with io.BytesIO(data) as fh:
-        _bound_directory(fh, len(data))
+        bound_directory(fh, len(data))
         try:
             infos = zipfile.ZipFile(fh).infolist()
         except Exception:  # noqa: BLE001 - BadZipFile, EOFError, struct errors, NotImplementedError …
@@ -99,7 +99,7 @@ def check_package(data: bytes) -> None:
             if info.filename.endswith((".xml", ".rels")):
                 if info.flag_bits & 0x1:
                     raise refuse("encrypted")
-                _inflate_checked(fh, info, budget=budget)
+                inflate_checked(fh, info, budget=budget)
 
 
 def _docx_paragraphs(data: bytes) -> list[Paragraph]:

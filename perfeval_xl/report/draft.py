@@ -15,7 +15,7 @@ from ..excelmath import ZERO, excel_round
 from ..messages import REPORT_TEXT
 from ..rules import RULES
 from ..severity import Severity
-from ..write.annotate import _write_atomically
+from ..write.annotate import write_atomically
 from .facts import HUNDRED, Subject, subjects_of
 from .outline import Outline, get_outline
 from .vocabulary import Vocabulary, vocabulary
@@ -63,7 +63,7 @@ def draft_report(reports, out: str | Path, outline: Outline | None = None, vocab
     buf = io.BytesIO()
     doc.save(buf)
     out = Path(out)
-    _write_atomically(out, lambda fh: fh.write(buf.getvalue()))
+    write_atomically(out, lambda fh: fh.write(buf.getvalue()))
     return out
 
 

@@ -108,10 +108,10 @@ def annotate(src: str | os.PathLike, dst: str | os.PathLike, findings: list[Find
                 raise ValueError(f"{src.name} is a {expected} workbook; the annotated copy must be named "
                                  f"*{expected}, not {dst.name}")
             if encrypt_with:
-                _write_atomically(dst, lambda out: _encrypted(lambda buf: package.write(buf, replace, add, drop),
+                write_atomically(dst, lambda out: _encrypted(lambda buf: package.write(buf, replace, add, drop),
                                                               encrypt_with, out))
             else:
-                _write_atomically(dst, lambda out: package.write(out, replace, add, drop))
+                write_atomically(dst, lambda out: package.write(out, replace, add, drop))
         except ZipCopyError as e:
             raise CannotAnnotate("damaged", why=str(e)[:120]) from e
         finally:
@@ -142,7 +142,7 @@ def package_suffix(data: bytes) -> str | None:
         return MAIN_PART_SUFFIX.get(pkg.content_type(part) or "") if part else None
 
 
-def _write_atomically(dst: Path, write) -> None:
+def write_atomically(dst: Path, write) -> None:
     tmp = dst.with_name(f".~{dst.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:

@@ -34,7 +34,7 @@ from ..profile import Profile
 from .registry import TemplateWriter, register
 from .printing import grow_rows
 from .sheet import INPUT, KINDS, SheetWriter, input_value, template_year, year_formula, year_text, year_validation
-from .template import _runs
+from .template import runs_of
 
 SHEET = "绩效目标申报表"
 AMOUNT_TOL = "0.005"
@@ -255,14 +255,14 @@ class _Writer(SheetWriter):
         for i, _ in enumerate(self.halves):
             for key in self.half:
                 self.put(ws, r, self.col(i, key), spec.columns[key][0])
-        for s, e, name in _runs([row.get("level1") or "" for row in rows]):
+        for s, e, name in runs_of([row.get("level1") or "" for row in rows]):
             self.put(ws, first + s, 1, name or None, "in_center", r2=first + e)
         refs = [{"level1": a1(first + k, 1)} for k in range(len(rows))]
         for i, half in enumerate(self.halves):
             cells = [row.get(half) or {} for row in rows]
             if "level2" in self.half:
                 keys = [(row.get("level1") or "", c.get("level2") or "") for row, c in zip(rows, cells)]
-                for s, e, (_, name) in _runs(keys):
+                for s, e, (_, name) in runs_of(keys):
                     self.put(ws, first + s, self.col(i, "level2"), name or None, "in_center", r2=first + e)
             for k, c in enumerate(cells):
                 for key in self.half:

@@ -34,18 +34,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..a1 import a1, col_letter, make_absolute
-from ..check.project import _LESS_WORDS
 from ..excelmath import excel_round, half_unit
 from ..messages import TEMPLATE
 from ..profile import CERTAIN, Profile
 from ..rules import NOISE_DIGITS, RULES
-from ..values import norm_label
+from ..values import LESS_WORDS, norm_label
 from .registry import TemplateWriter, register
 from .printing import grow_rows
 from .sheet import (INPUT, KINDS, SheetWriter, input_value, lit, template_year, year_formula, year_text,
                     year_validation)
-from .template import (PREFIXES, SIGNS, _any_eq, _leading_number, _num_formula, _number_text, _number_text_formula,
-                       _runs, _xl_value)
+from .template import (PREFIXES, SIGNS, any_eq, leading_number, num_formula, number_text, number_text_formula,
+                       runs_of, value_as_excel_reads)
 
 SHEET = "绩效目标执行监控表"
 HELPER_GAP = 1  # one empty column between the form and its hidden helpers
@@ -149,11 +148,11 @@ def _unit_text(v: Decimal | str | None, strip_sign: bool) -> str:
     if v is None or isinstance(v, Decimal):
         return ""
     full = (v[1:] if v[:1] in SIGNS else v)[:99] if strip_sign else v
-    s = _number_text(v, strip_sign)
-    if _xl_value(s) is not None:
+    s = number_text(v, strip_sign)
+    if value_as_excel_reads(s) is not None:
         return full[len(s):len(s) + 99]
     for k in range(PREFIXES, 0, -1):
-        if _xl_value(s[:k]) is not None:
+        if value_as_excel_reads(s[:k]) is not None:
             return full[k:k + 99]
     return ""
 
@@ -406,7 +405,7 @@ class _Writer(SheetWriter):
         for key in ("level1", "level2"):
             names = [(row.get("level1") or "", row.get("level2") or "") for row in rows]
             depth = 1 if key == "level1" else 2
-            for i, j, name in _runs([n[:depth] for n in names]):
+            for i, j, name in runs_of([n[:depth] for n in names]):
                 self.put(self.ws, first + i, cols[key][0], name[-1] or None, "in_center", r2=first + j,
                          c2=cols[key][1])
         self.helpers = {k: self.helper_col + i for i, k in enumerate(HELPERS)}
@@ -468,22 +467,22 @@ class _Writer(SheetWriter):
              sum(self.is_tick(v) for v in marked["causes"].values()))
         t, f, tv, fv = refs["target"], refs["forecast"], vals["target"], vals["forecast"]
         sign = tv[:1] if isinstance(tv, str) and tv[:1] in SIGNS else ""
-        calc("sign", f'IF({_any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign)
+        calc("sign", f'IF({any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign)
         full = f"MID({t},LEN({h['sign']})+1,99)"
-        calc("target_text", _number_text_formula(t, full), _number_text(tv, True))
-        tn = _leading_number(tv, strip_sign=True)
-        calc("target_num", _num_formula(t, h["target_text"]), tn)
+        calc("target_text", number_text_formula(t, full), number_text(tv, True))
+        tn = leading_number(tv, strip_sign=True)
+        calc("target_num", num_formula(t, h["target_text"]), tn)
         tu = _unit_text(tv, strip_sign=True)
         calc("target_unit", _unit_formula(t, full, h["target_text"]), tu)
-        calc("forecast_text", _number_text_formula(f, f), _number_text(fv, False))
-        fn = _leading_number(fv, strip_sign=False)
-        calc("forecast_num", _num_formula(f, h["forecast_text"]), fn)
+        calc("forecast_text", number_text_formula(f, f), number_text(fv, False))
+        fn = leading_number(fv, strip_sign=False)
+        calc("forecast_num", num_formula(f, h["forecast_text"]), fn)
         fu = _unit_text(fv, strip_sign=False)
         calc("forecast_unit", _unit_formula(f, f, h["forecast_text"]), fu)
         direction = self.direction(sign, row, vals)
         calc("direction", self.direction_formula(h["sign"], refs), direction)
         # comparable as the checker compares: both percentages or neither, the same unit or a unit on one side
-        same = ("%" in _number_text(tv, True)) == ("%" in _number_text(fv, False)) and (tu == fu or not tu or not fu)
+        same = ("%" in number_text(tv, True)) == ("%" in number_text(fv, False)) and (tu == fu or not tu or not fu)
         short = int(marks == 1 and certain == 1 and tn is not None and fn is not None and same
                     and _is_short(direction, tn, fn))
         pct = [f'ISNUMBER(SEARCH("%",{h[k]}))' for k in ("target_text", "forecast_text")]
@@ -500,11 +499,11 @@ class _Writer(SheetWriter):
         cost = {norm_label(x) for x in self.m.cost_levels}
         levels = {str(row.get("level1") or ""), str(row.get("level2") or "")}
         text = "".join(x if isinstance(x, str) else lit(x) for x in (vals["level3"], vals["target"]) if x is not None)
-        return "≤" if levels & cost or any(w in text for w in _LESS_WORDS) else "≥"
+        return "≤" if levels & cost or any(w in text for w in LESS_WORDS) else "≥"
 
     def direction_formula(self, sign: str, refs: dict) -> str:
         costs = [f'{refs[k]}="{c}"' for k in ("level1", "level2") for c in self.m.cost_levels]
-        words = [f'ISNUMBER(SEARCH("{w}",{refs["level3"]}&{refs["target"]}))' for w in _LESS_WORDS]
+        words = [f'ISNUMBER(SEARCH("{w}",{refs["level3"]}&{refs["target"]}))' for w in LESS_WORDS]
         return f'IF({sign}<>"",{sign},IF(OR({",".join(costs + words)}),"≤","≥"))'
 
     def indicator_validation(self, first: int, last: int, cols: dict) -> None:

@@ -144,7 +144,7 @@ _VALUE = re.compile(r"\s*([+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\
                     re.ASCII)
 
 
-def _xl_value(s: str) -> Decimal | None:
+def value_as_excel_reads(s: str) -> Decimal | None:
     """What VALUE() gives (Excel, LibreOffice) for the number texts a form holds: ' 95', '1,000', '95.5%', '1e3';
     None if not one. Dates and times ('1/2', '12:30'), which VALUE also reads, are not numbers here."""
     m = _VALUE.fullmatch(s)
@@ -161,8 +161,8 @@ def _xl_value(s: str) -> Decimal | None:
 CUT_CHARS = ("#", "/", ":", "$", "(", "年", "月", "日")
 
 
-def _number_text(v: Decimal | str | None, strip_sign: bool) -> str:
-    """Python twin of `_number_text_formula`: the part of a text cell VALUE may read ('' for numbers and blanks)."""
+def number_text(v: Decimal | str | None, strip_sign: bool) -> str:
+    """Python twin of `number_text_formula`: the part of a text cell VALUE may read ('' for numbers and blanks)."""
     if v is None or isinstance(v, Decimal):
         return ""
     s = (v[1:] if v[:1] in SIGNS else v)[:99] if strip_sign else v
@@ -170,13 +170,13 @@ def _number_text(v: Decimal | str | None, strip_sign: bool) -> str:
     return s[:cuts[0]] if cuts else s
 
 
-def _leading_number(v: Decimal | str | None, strip_sign: bool) -> Decimal | None:
-    """Python twin of `_num_formula` on `_number_text`: the number a cell holds or starts with ('≥50个' -> 50)."""
+def leading_number(v: Decimal | str | None, strip_sign: bool) -> Decimal | None:
+    """Python twin of `num_formula` on `number_text`: the number a cell holds or starts with ('≥50个' -> 50)."""
     if v is None or isinstance(v, Decimal):
         return v
-    s = _number_text(v, strip_sign)
+    s = number_text(v, strip_sign)
     for candidate in [s] + [s[:k] for k in range(PREFIXES, 0, -1)]:
-        x = _xl_value(candidate)
+        x = value_as_excel_reads(candidate)
         if x is not None:
             return x
     return None
@@ -184,14 +184,14 @@ def _leading_number(v: Decimal | str | None, strip_sign: bool) -> Decimal | None
 
 # --- formula builders -----------------------------------------------------------------------------------------
 
-def _any_eq(ref: str, options) -> str:
+def any_eq(ref: str, options) -> str:
     """ref equals one of the texts: `n="≥"` or `OR(n="≥",n=">")`."""
     parts = [f'{ref}="{o}"' for o in options]
     return parts[0] if len(parts) == 1 else f"OR({','.join(parts)})"
 
 
-def _num_formula(cell: str, text: str) -> str:
-    """The number in `cell`: itself when numeric, else VALUE of `text` (its number text, `_number_text_formula`) or
+def num_formula(cell: str, text: str) -> str:
+    """The number in `cell`: itself when numeric, else VALUE of `text` (its number text, `number_text_formula`) or
     of its longest numeric prefix, else ""."""
     chain = '""'
     for k in range(1, PREFIXES + 1):
@@ -199,7 +199,7 @@ def _num_formula(cell: str, text: str) -> str:
     return f'IF(ISNUMBER({cell}),{cell},IF({cell}="","",IFERROR(VALUE({text}),{chain})))'
 
 
-def _number_text_formula(cell: str, text: str) -> str:
+def number_text_formula(cell: str, text: str) -> str:
     """`text` (the content of `cell`, sign stripped) up to the first of CUT_CHARS; "" when `cell` is a number."""
     marked = text
     for ch in CUT_CHARS[1:]:
@@ -232,7 +232,7 @@ def _spans(layout: list) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _runs(values: list) -> list[tuple[int, int, object]]:
+def runs_of(values: list) -> list[tuple[int, int, object]]:
     """Consecutive equal values -> (first index, last index, value)."""
     out: list[tuple[int, int, object]] = []
     for i, v in enumerate(values):
@@ -485,7 +485,7 @@ class _Writer(SheetWriter):
             if key in cols:
                 names = [(row.get("level1") or "", row.get("level2") or "") for row in rows]
                 depth = 1 if key == "level1" else 2
-                for i, j, name in _runs([n[:depth] for n in names]):
+                for i, j, name in runs_of([n[:depth] for n in names]):
                     self.put(self.ws, first + i, cols[key][0], name[-1] or None, "in_center", r2=first + j,
                              c2=cols[key][1])
         # hidden helpers; a form without a 指标性质 column reads sign and nature from the 年度指标值 text
@@ -523,18 +523,18 @@ class _Writer(SheetWriter):
         # helpers: sign and nature (forms without a 指标性质 column), the numbers, the rule's score and lower bound
         sign = tv[:1] if isinstance(tv, str) and tv[:1] in SIGNS else ""
         if "sign" in h:
-            self.calc(self.ws, r, self.helpers["sign"], f'IF({_any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign,
+            self.calc(self.ws, r, self.helpers["sign"], f'IF({any_eq(f"LEFT({t},1)", SIGNS)},LEFT({t},1),"")', sign,
                       "helper")
         signed = "sign" in h
         text = f"MID({t},LEN({h['sign']})+1,99)" if signed else t
-        self.calc(self.ws, r, self.helpers["target_text"], _number_text_formula(t, text), _number_text(tv, signed),
+        self.calc(self.ws, r, self.helpers["target_text"], number_text_formula(t, text), number_text(tv, signed),
                   "helper")
-        tn = _leading_number(tv, strip_sign=signed)
-        self.calc(self.ws, r, self.helpers["target_num"], _num_formula(t, h["target_text"]), tn, "helper")
-        self.calc(self.ws, r, self.helpers["actual_text"], _number_text_formula(a, a), _number_text(av, False),
+        tn = leading_number(tv, strip_sign=signed)
+        self.calc(self.ws, r, self.helpers["target_num"], num_formula(t, h["target_text"]), tn, "helper")
+        self.calc(self.ws, r, self.helpers["actual_text"], number_text_formula(a, a), number_text(av, False),
                   "helper")
-        an = _leading_number(av, strip_sign=False)
-        self.calc(self.ws, r, self.helpers["actual_num"], _num_formula(a, h["actual_text"]), an, "helper")
+        an = leading_number(av, strip_sign=False)
+        self.calc(self.ws, r, self.helpers["actual_num"], num_formula(a, h["actual_text"]), an, "helper")
         if "nature" in h:
             nature = "" if tv is None else sign or (DEFAULT_NATURE if tn is not None else self.qual_nature())
             self.calc(self.ws, r, self.helpers["nature"], f'IF({t}="","",IF({h["sign"]}<>"",{h["sign"]},'
@@ -547,7 +547,7 @@ class _Writer(SheetWriter):
         score_formula = self.dispatch(n, h["target_num"], h["actual_num"], a, w)
         self.calc(self.ws, r, self.helpers["rule_score"], score_formula, rule, "helper")
         q = self.groups.get("qualitative", [])
-        low_formula = (f'IF({_any_eq(n, q)},IF(AND(ISNUMBER({w}),{a}<>""),'
+        low_formula = (f'IF({any_eq(n, q)},IF(AND(ISNUMBER({w}),{a}<>""),'
                        f'ROUND({_band_share(a, self.p.qualitative, "low")}*{w},{self.idigits}),""),'
                        f'{h["rule_score"]})') if q else h["rule_score"]
         self.calc(self.ws, r, self.helpers["score_low"], low_formula, low, "helper")
@@ -576,7 +576,7 @@ class _Writer(SheetWriter):
             else:
                 rule = RULES[method].formula(target=t, actual=a, weight=w, digits=d)
                 body = f'IF(AND(ISNUMBER({t}),ISNUMBER({a})),{rule},"")'
-            expr = f"IF({_any_eq(n, natures)},{body},{expr})"
+            expr = f"IF({any_eq(n, natures)},{body},{expr})"
         return f'IF(ISNUMBER({w}),{expr},"")'
 
     def rule_values(self, nature, tn, an, actual, weight) -> tuple[Decimal | None, Decimal | None]:

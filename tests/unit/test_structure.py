@@ -138,6 +138,18 @@ def test_no_severity_is_compared_as_a_bare_string_or_number():
     assert found == {}
 
 
+def test_no_module_imports_another_ones_private_names():
+    """A helper two modules share is public in the one that owns it."""
+    found = {}
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("perfeval_xl")):
+                private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                if private:
+                    found.setdefault(name, []).extend(private)
+    assert found == {}
+
+
 def test_no_archive_or_large_binary_is_committed():
     try:
         listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
